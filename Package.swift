@@ -1,0 +1,78 @@
+// swift-tools-version:6.1
+// videohookd: receives Seedance video-generation callbacks over HTTPS and archives
+// every finished video. One module per part of the flow in shared/DESIGN.md.
+import PackageDescription
+
+let package = Package(
+    name: "videohookd",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "videohookd", targets: ["videohookd"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+    ],
+    targets: [
+        // The thin C shim: OpenSSL's macros and constants that Swift cannot import.
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        // Sockets, addresses and epoll on Glibc: the platform's corner.
+        .target(name: "Transport"),
+        // TLS contexts and sessions over a non-blocking socket, certificate loading and
+        // the self-signed certificate of the embedded defaults.
+        .target(name: "TLS", dependencies: ["COpenSSL", "Transport"]),
+        // HTTP/1.1 (RFC 9112): the request parser with its limits and response encoding.
+        // Knows nothing of sockets.
+        .target(name: "HTTP"),
+        // The event loops that join transport, TLS and HTTP, and the router.
+        .target(name: "Server", dependencies: ["Transport", "TLS", "HTTP",
+                                              .product(name: "Logging", package: "swift-log")]),
+        // The callback URL rules, one policy used everywhere a URL is accepted.
+        .target(name: "URLPolicy", dependencies: ["Transport"]),
+        // The video API's task object and error shape.
+        .target(name: "VideoAPI"),
+        // SQLite ledger: tasks, events, download jobs, rejected bodies.
+        .target(name: "Ledger", dependencies: ["VideoAPI", .product(name: "GRDB", package: "GRDB.swift")]),
+        // POST /callbacks/<token>: check, decode, record, answer.
+        .target(name: "Intake", dependencies: ["HTTP", "Ledger", "VideoAPI",
+                                              .product(name: "Logging", package: "swift-log")]),
+        // The structured log file (logfmt), reopened on SIGHUP.
+        .target(name: "EventLog", dependencies: [.product(name: "Logging", package: "swift-log")]),
+        // The settings file, environment overrides and embedded defaults.
+        .target(name: "Settings", dependencies: ["Yams"]),
+        // systemd notify protocol, socket activation, signals.
+        .target(name: "Daemon", dependencies: ["Transport"]),
+        // The command line.
+        .executableTarget(
+            name: "videohookd",
+            dependencies: [
+                "Transport", "TLS", "HTTP", "Server", "URLPolicy", "VideoAPI", "Ledger",
+                "Intake", "EventLog", "Settings", "Daemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        .testTarget(name: "TransportTests", dependencies: ["Transport"]),
+        .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "TLS", "HTTP", "Transport"]),
+        .testTarget(name: "URLPolicyTests", dependencies: ["URLPolicy"]),
+        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "VideoAPI"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "IntakeTests", dependencies: ["Intake", "Ledger", "HTTP", "VideoAPI"]),
+        .testTarget(name: "EventLogTests", dependencies: ["EventLog"]),
+        .testTarget(name: "SettingsTests", dependencies: ["Settings"]),
+        .testTarget(name: "DaemonTests", dependencies: ["Daemon"]),
+        // Drives the built `videohookd` binary from outside, as curl and Python would.
+        .testTarget(name: "EndToEndTests", dependencies: ["videohookd"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

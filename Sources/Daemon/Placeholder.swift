@@ -1,0 +1,1 @@
+// The Daemon module. Its parts arrive with the issues that need them.

@@ -1,0 +1,1 @@
+// The Intake module. Its parts arrive with the issues that need them.

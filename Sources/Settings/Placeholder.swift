@@ -1,0 +1,1 @@
+// The Settings module. Its parts arrive with the issues that need them.

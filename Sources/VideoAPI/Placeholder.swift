@@ -1,0 +1,1 @@
+// The VideoAPI module. Its parts arrive with the issues that need them.
