@@ -24,8 +24,10 @@ let package = Package(
             pkgConfig: "openssl",
             providers: [.apt(["libssl-dev"])]
         ),
+        // Linux headers Glibc leaves out (epoll, eventfd, signalfd); nothing wrapped.
+        .systemLibrary(name: "CLinux"),
         // Sockets, addresses and epoll on Glibc: the platform's corner.
-        .target(name: "Transport"),
+        .target(name: "Transport", dependencies: ["CLinux"]),
         // TLS contexts and sessions over a non-blocking socket, certificate loading and
         // the self-signed certificate of the embedded defaults.
         .target(name: "TLS", dependencies: ["COpenSSL", "Transport"]),
@@ -62,6 +64,7 @@ let package = Package(
         ),
 
         .testTarget(name: "TransportTests", dependencies: ["Transport"]),
+        .testTarget(name: "TLSTests", dependencies: ["TLS"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "TLS", "HTTP", "Transport"]),
         .testTarget(name: "URLPolicyTests", dependencies: ["URLPolicy"]),

@@ -30,6 +30,22 @@ static inline long vh_SSL_set_tlsext_host_name(SSL *ssl, const char *name) {
 static inline long vh_SSL_CTX_add_extra_chain_cert(SSL_CTX *ctx, X509 *cert) {
     return SSL_CTX_add_extra_chain_cert(ctx, cert);
 }
+static inline long vh_SSL_CTX_set1_groups_list(SSL_CTX *ctx, const char *list) {
+    return SSL_CTX_set1_groups_list(ctx, list);
+}
+static inline long vh_SSL_CTX_set_options(SSL_CTX *ctx, uint64_t options) {
+    return (long)SSL_CTX_set_options(ctx, options);
+}
+// EVP_EC_gen is a macro over the variadic EVP_PKEY_Q_keygen, which Swift cannot call.
+static inline EVP_PKEY *vh_EVP_EC_gen(const char *curve) {
+    return EVP_EC_gen(curve);
+}
+static inline EVP_PKEY *vh_EVP_RSA_gen(unsigned int bits) {
+    return EVP_RSA_gen(bits);
+}
+static inline long vh_BIO_get_mem_data(BIO *bio, char **data) {
+    return BIO_get_mem_data(bio, data);
+}
 static inline void vh_OPENSSL_free(void *ptr) { OPENSSL_free(ptr); }
 
 static inline int vh_TLS1_VERSION(void) { return TLS1_VERSION; }

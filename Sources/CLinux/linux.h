@@ -1,0 +1,12 @@
+// Linux headers that Swift's Glibc module does not include: epoll, eventfd, signalfd.
+// Nothing is wrapped; the functions and types import as they are.
+#ifndef VIDEOHOOKD_CLINUX_H
+#define VIDEOHOOKD_CLINUX_H
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+
+// accept4 is declared only under _GNU_SOURCE, which Swift's Glibc module is not built with.
+extern int accept4(int sockfd, struct sockaddr *addr, socklen_t *addrlen, int flags);
+#endif

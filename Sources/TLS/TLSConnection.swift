@@ -1,0 +1,96 @@
+import COpenSSL
+import Glibc
+
+/// One TLS session over a non-blocking socket. Every call returns at once: when OpenSSL
+/// needs the socket to become readable or writable first it says so, and the event loop
+/// calls again when epoll reports it.
+///
+/// Not thread-safe: a connection belongs to one event loop.
+public final class TLSConnection {
+    public enum Outcome: Equatable {
+        /// The operation moved `count` bytes (0 for a finished handshake).
+        case done(Int)
+        case wantRead
+        case wantWrite
+        /// The peer closed the session (close_notify or end of stream).
+        case closed
+        /// A protocol or socket error; the reason is short and fit for one log line.
+        case failed(String)
+    }
+
+    private let ssl: OpaquePointer
+
+    public init(context: TLSServerContext, fd: Int32) throws(TLSError) {
+        guard let ssl = SSL_new(context.context) else { throw TLSError.openSSL("SSL_new") }
+        self.ssl = ssl
+        SSL_set_fd(ssl, fd)
+        SSL_set_accept_state(ssl)
+    }
+
+    deinit { SSL_free(ssl) }
+
+    public var handshakeDone: Bool { SSL_is_init_finished(ssl) == 1 }
+
+    public func handshake() -> Outcome {
+        OpenSSLErrorQueue.clear()
+        let result = SSL_do_handshake(ssl)
+        return result == 1 ? .done(0) : outcome(of: result)
+    }
+
+    public func read(into buffer: UnsafeMutableRawBufferPointer) -> Outcome {
+        OpenSSLErrorQueue.clear()
+        let result = SSL_read(ssl, buffer.baseAddress, Int32(buffer.count))
+        return result > 0 ? .done(Int(result)) : outcome(of: result)
+    }
+
+    public func write(_ bytes: UnsafeRawBufferPointer) -> Outcome {
+        guard bytes.count > 0 else { return .done(0) }
+        OpenSSLErrorQueue.clear()
+        let result = SSL_write(ssl, bytes.baseAddress, Int32(min(bytes.count, Int(Int32.max))))
+        return result > 0 ? .done(Int(result)) : outcome(of: result)
+    }
+
+    /// Sends close_notify once, without waiting for the peer's.
+    public func shutdown() {
+        OpenSSLErrorQueue.clear()
+        _ = SSL_shutdown(ssl)
+        OpenSSLErrorQueue.clear()
+    }
+
+    /// "TLSv1.3", "TLSv1.2": for logs and tests.
+    public var protocolVersion: String { String(cString: SSL_get_version(ssl)) }
+
+    /// The protocol chosen by ALPN, if any.
+    public var alpnProtocol: String? {
+        var data: UnsafePointer<UInt8>? = nil
+        var length: UInt32 = 0
+        SSL_get0_alpn_selected(ssl, &data, &length)
+        guard let data, length > 0 else { return nil }
+        return String(decoding: UnsafeBufferPointer(start: data, count: Int(length)), as: UTF8.self)
+    }
+
+    public var sessionReused: Bool { SSL_session_reused(ssl) == 1 }
+
+    private func outcome(of result: Int32) -> Outcome {
+        let code = SSL_get_error(ssl, result)
+        switch code {
+        case SSL_ERROR_WANT_READ:
+            return .wantRead
+        case SSL_ERROR_WANT_WRITE:
+            return .wantWrite
+        case SSL_ERROR_ZERO_RETURN:
+            return .closed
+        case SSL_ERROR_SYSCALL:
+            let reasons = OpenSSLErrorQueue.drain()
+            if reasons.isEmpty {
+                let err = errno
+                return err == 0 ? .closed : .failed(String(cString: strerror(err)))
+            }
+            return .failed(reasons.joined(separator: "; "))
+        default:
+            let reasons = OpenSSLErrorQueue.drain()
+            if reasons.contains("unexpected eof while reading") { return .closed }
+            return .failed(reasons.isEmpty ? "TLS error \(code)" : reasons.joined(separator: "; "))
+        }
+    }
+}
