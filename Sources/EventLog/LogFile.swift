@@ -63,13 +63,12 @@ public final class LogFile: Sendable {
         }
     }
 
-    /// Appends `line` and a newline in a single write. The line must not contain a
-    /// newline itself: ``LogfmtEncoder`` guarantees that for the lines it makes.
+    /// Appends `line` and a newline in a single write. Lines from the logfmt handler are
+    /// already escaped; a line break in a line written here directly becomes `\n` or
+    /// `\r`, so one call is always one line.
     public func write(line: String) {
-        var bytes = [UInt8]()
-        bytes.reserveCapacity(line.utf8.count + 1)
-        bytes.append(contentsOf: line.utf8)
-        bytes.append(UInt8(ascii: "\n"))
+        var line = line
+        let bytes = line.withUTF8 { Self.lineBytes($0) }
 
         let handle = state.withLock { $0.handle }
         if !Self.writeAll(bytes, to: handle.fd) {
@@ -80,6 +79,28 @@ public final class LogFile: Sendable {
                 _ = Self.writeAll(bytes, to: mirrorDescriptor)
             }
         }
+    }
+
+    /// The line's bytes and a newline. memchr finds a stray line break fast; the rare
+    /// line that has one is rebuilt with the break escaped.
+    private static func lineBytes(_ utf8: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(utf8.count + 1)
+        let hasBreak = utf8.count > 0 && (memchr(utf8.baseAddress!, 0x0A, utf8.count) != nil
+            || memchr(utf8.baseAddress!, 0x0D, utf8.count) != nil)
+        if hasBreak {
+            for byte in utf8 {
+                switch byte {
+                case 0x0A: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+                case 0x0D: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+                default: bytes.append(byte)
+                }
+            }
+        } else {
+            bytes.append(contentsOf: utf8)
+        }
+        bytes.append(0x0A)
+        return bytes
     }
 
     /// Writes the whole buffer: one `write(2)` in every normal case; a short write (a

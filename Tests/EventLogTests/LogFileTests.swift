@@ -23,25 +23,31 @@ struct LogFileTests {
     func concurrentWritersWriteWholeLines() throws {
         let file = try LogFile(path: folder.file("videohookd.log"))
         let threads = 8
-        let linesPerThread = 400
+        let linesPerThread = 500
+        // Lengths up to 9 KiB, past one page, one letter per thread, so that a torn or
+        // interleaved write would show.
+        let bodies = (0..<threads).map { thread in
+            (0..<linesPerThread).map { index in
+                String(repeating: Character(UnicodeScalar(UInt8(65 + thread))), count: (index * 37) % 9_000)
+            }
+        }
         DispatchQueue.concurrentPerform(iterations: threads) { thread in
             for index in 0..<linesPerThread {
-                // Lengths up to 9 KiB, past one page, so a torn write would show.
-                let body = String(repeating: Character(UnicodeScalar(UInt8(65 + thread))),
-                                  count: (index * 37) % 9_000)
-                file.write(line: "thread=\(thread) index=\(index) body=\(body) end=1")
+                file.write(line: "thread=\(thread) index=\(index) body=\(bodies[thread][index]) end=1")
             }
         }
         let lines = try folder.lines(of: "videohookd.log")
         #expect(lines.count == threads * linesPerThread)
-        let pattern = #/thread=(\d) index=(\d+) body=([A-Z]*) end=1/#
         var seen = Set<String>()
         for line in lines {
-            let match = try #require(line.wholeMatch(of: pattern), "torn line: \(line.prefix(80))")
-            let thread = Int(match.1)!
-            let index = Int(match.2)!
-            #expect(match.3.count == (index * 37) % 9_000)
-            #expect(match.3.allSatisfy { $0 == Character(UnicodeScalar(UInt8(65 + thread))) })
+            // A torn or interleaved line breaks this shape: four fields, one letter repeated.
+            let fields = line.utf8.split(separator: 0x20, omittingEmptySubsequences: false)
+                .map { String(Substring($0)) }
+            try #require(fields.count == 4 && fields[3] == "end=1", "torn line: \(line.prefix(80))")
+            let thread = try #require(Int(fields[0].dropFirst("thread=".count)))
+            let index = try #require(Int(fields[1].dropFirst("index=".count)))
+            let body = fields[2].dropFirst("body=".count)
+            #expect(body == bodies[thread][index])
             seen.insert("\(thread)/\(index)")
         }
         #expect(seen.count == threads * linesPerThread)
@@ -82,6 +88,13 @@ struct LogFileTests {
         #expect(file.path == folder.file("a.log"))
         #expect(try folder.lines(of: "a.log") == ["event=kept"])
         #expect(file.failedWrites == 0)
+    }
+
+    @Test("A line break in a line written directly cannot start a second line")
+    func directWriteStaysOneLine() throws {
+        let file = try LogFile(path: folder.file("videohookd.log"))
+        file.write(line: "event=a x=1\nevent=forged\r")
+        #expect(try folder.lines(of: "videohookd.log") == [#"event=a x=1\nevent=forged\r"#])
     }
 
     @Test("The file is appended to, never truncated, when opened again")

@@ -20,8 +20,10 @@ final class TemporaryDirectory {
     }
 
     func lines(of name: String) throws -> [String] {
+        // Split on bytes: splitting 30 MB by Characters takes seconds in a debug build.
         let text = try String(contentsOfFile: file(name), encoding: .utf8)
-        return text.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
+        return text.utf8.split(separator: 0x0A, omittingEmptySubsequences: false).dropLast()
+            .map { String(Substring($0)) }
     }
 
     func contents(of name: String) throws -> String {
