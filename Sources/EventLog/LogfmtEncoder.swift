@@ -1,0 +1,139 @@
+import Logging
+
+/// Turns one event into one logfmt line:
+/// `ts=… level=info event=callback.accepted task_id=… key=value …`.
+///
+/// The line is the unit an operator greps, so whatever a peer sent (a header, a task id,
+/// an error message) must not be able to end it early, start a forged one, or drive the
+/// terminal that shows it: every control character is escaped and the value quoted.
+enum LogfmtEncoder {
+    /// Keys the line itself uses; metadata with the same name is written as `_<key>` so
+    /// that a line never has two `level=`.
+    static let reservedKeys: Set<String> = ["ts", "level", "event"]
+
+    /// The key put right after `event` so that lines about a task line up.
+    static let taskIDKey = "task_id"
+
+    static func line(
+        timestamp: String,
+        level: Logger.Level,
+        event: String,
+        metadata: Logger.Metadata,
+        redactor: SecretRedactor?
+    ) -> String {
+        var line = "ts=\(timestamp) level=\(level.rawValue) event="
+        appendValue(redact(event, redactor), to: &line)
+
+        var fields: [(key: String, value: String)] = []
+        for (key, value) in metadata {
+            flatten(key: key, value: value, into: &fields)
+        }
+        fields.sort { lhs, rhs in
+            let lhsFirst = lhs.key == taskIDKey
+            let rhsFirst = rhs.key == taskIDKey
+            if lhsFirst != rhsFirst { return lhsFirst }
+            return lhs.key < rhs.key
+        }
+        for field in fields {
+            line += " "
+            line += sanitizedKey(redact(field.key, redactor))
+            line += "="
+            appendValue(redact(field.value, redactor), to: &line)
+        }
+        return line
+    }
+
+    private static func redact(_ text: String, _ redactor: SecretRedactor?) -> String {
+        redactor?.redact(text) ?? text
+    }
+
+    /// A dictionary becomes dotted keys (`usage.credits=…`), a list a comma-separated
+    /// value: logfmt has neither.
+    private static func flatten(key: String, value: Logger.MetadataValue,
+                                into fields: inout [(key: String, value: String)]) {
+        switch value {
+        case .string(let text):
+            fields.append((key, text))
+        case .stringConvertible(let convertible):
+            fields.append((key, convertible.description))
+        case .array(let values):
+            fields.append((key, values.map(flatText).joined(separator: ",")))
+        case .dictionary(let dictionary):
+            for (subkey, subvalue) in dictionary {
+                flatten(key: key + "." + subkey, value: subvalue, into: &fields)
+            }
+        }
+    }
+
+    private static func flatText(_ value: Logger.MetadataValue) -> String {
+        switch value {
+        case .string(let text): text
+        case .stringConvertible(let convertible): convertible.description
+        case .array(let values): "[" + values.map(flatText).joined(separator: ",") + "]"
+        case .dictionary(let dictionary):
+            "{" + dictionary.keys.sorted().map { "\($0):\(flatText(dictionary[$0]!))" }
+                .joined(separator: ",") + "}"
+        }
+    }
+
+    /// Keys come from our own code, but a key taken from outside must not break the line
+    /// either: anything but letters, digits and `_ . - /` becomes `_`.
+    static func sanitizedKey(_ key: String) -> String {
+        guard !key.isEmpty else { return "_" }
+        var result = ""
+        for scalar in key.unicodeScalars {
+            switch scalar {
+            case "a"..."z", "A"..."Z", "0"..."9", "_", ".", "-", "/":
+                result.unicodeScalars.append(scalar)
+            default:
+                result += "_"
+            }
+        }
+        return reservedKeys.contains(result) ? "_" + result : result
+    }
+
+    /// Appends a value bare when it is a plain word, otherwise quoted with `\"`, `\\`,
+    /// `\n`, `\r`, `\t` and `\u00XX` escapes (the JSON forms, which every logfmt reader
+    /// and `jq` understand).
+    static func appendValue(_ value: String, to line: inout String) {
+        guard value.unicodeScalars.contains(where: needsQuoting) || value.isEmpty else {
+            line += value
+            return
+        }
+        line += "\""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\"": line += "\\\""
+            case "\\": line += "\\\\"
+            case "\n": line += "\\n"
+            case "\r": line += "\\r"
+            case "\t": line += "\\t"
+            default:
+                if isEscaped(scalar) {
+                    line += unicodeEscape(scalar)
+                } else {
+                    line.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        line += "\""
+    }
+
+    private static func needsQuoting(_ scalar: Unicode.Scalar) -> Bool {
+        scalar == " " || scalar == "=" || scalar == "\"" || scalar == "\\" || isEscaped(scalar)
+            // U+FFFD marks bytes that were not UTF-8; quoting shows the value was repaired.
+            || scalar == "\u{FFFD}"
+    }
+
+    /// C0 controls, DEL, C1 controls (0x9B is a one-byte CSI to some terminals) and the
+    /// Unicode line and paragraph separators, which some viewers break lines on.
+    static func isEscaped(_ scalar: Unicode.Scalar) -> Bool {
+        let value = scalar.value
+        return value < 0x20 || (0x7F...0x9F).contains(value) || value == 0x2028 || value == 0x2029
+    }
+
+    private static func unicodeEscape(_ scalar: Unicode.Scalar) -> String {
+        let hex = String(scalar.value, radix: 16)
+        return "\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+    }
+}

@@ -1,1 +1,0 @@
-// The EventLog module. Its parts arrive with the issues that need them.

@@ -1,0 +1,48 @@
+extension Settings: CustomStringConvertible {
+    /// Every key and its effective value, one `key = value` per line; secrets show as
+    /// `(set)`. This is what `check-config` prints.
+    public var summaryLines: [String] {
+        SettingsKey.allCases.map { "\($0.rawValue) = \(renderedValue(of: $0, revealingSecrets: false))" }
+    }
+
+    public var description: String {
+        summaryLines.joined(separator: "\n")
+    }
+
+    /// The value of one key as the config file would write it. With
+    /// `revealingSecrets: false` a secret shows as `(set)` or a note on its default.
+    func renderedValue(of key: SettingsKey, revealingSecrets: Bool) -> String {
+        func secret(_ value: Secret?, unset: String) -> String {
+            guard let value else { return unset }
+            return revealingSecrets ? value.value : "(set)"
+        }
+        switch key {
+        case .listen: return listen.description
+        case .adminListen: return adminListen.description
+        case .publicURL: return publicURL ?? "(none)"
+        case .token: return secret(token, unset: "(made on first start)")
+        case .tlsCertFile: return tls.certFile ?? "(self-signed, in state_dir)"
+        case .tlsKeyFile: return tls.keyFile ?? "(self-signed, in state_dir)"
+        case .stateDir: return stateDirectory
+        case .archiveDir: return archiveDirectory
+        case .logFile: return logFile
+        case .logLevel: return logLevel.rawValue
+        case .apiBaseURL: return api.baseURL
+        case .apiKey: return secret(api.key, unset: "(none)")
+        case .apiKeyFile: return api.keyFile ?? "(none)"
+        case .downloadConcurrency: return String(download.concurrency)
+        case .downloadMaxBytes: return ByteCountParser.format(download.maxBytes)
+        case .downloadCAFile: return download.caFile ?? "(none)"
+        case .downloadAllowInternal: return String(download.allowInternal)
+        case .diskReserveBytes: return ByteCountParser.format(diskReserveBytes)
+        case .limitsMaxBodyBytes: return ByteCountParser.format(limits.maxBodyBytes)
+        case .limitsMaxHeaderBytes: return ByteCountParser.format(limits.maxHeaderBytes)
+        case .limitsMaxHeaderCount: return String(limits.maxHeaderCount)
+        case .limitsMaxURIBytes: return ByteCountParser.format(limits.maxURIBytes)
+        case .limitsHeaderTimeout: return DurationParser.format(limits.headerTimeout)
+        case .limitsBodyTimeout: return DurationParser.format(limits.bodyTimeout)
+        case .limitsIdleTimeout: return DurationParser.format(limits.idleTimeout)
+        case .limitsMaxConnections: return String(limits.maxConnections)
+        }
+    }
+}

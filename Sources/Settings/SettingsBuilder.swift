@@ -1,0 +1,150 @@
+import Foundation
+
+/// Builds `Settings` from the merged raw values: each key read by its type rules over
+/// the defaults, then the rules that join keys (derived folders, key or key file, both
+/// TLS files or neither).
+struct SettingsBuilder {
+    static let sizeCeiling = 1 << 50
+    static let timeoutRange: ClosedRange<Duration> = .milliseconds(1) ... .seconds(3_600)
+    static let tokenLength = 16...256
+    static let apiKeyLength = 1...4096
+    static let apiKeyFileMaxBytes = 64 << 10
+
+    private var reader: SettingsValueReader
+    private let environment: [String: String]
+
+    init(values: [SettingsKey: RawSetting], environment: [String: String]) {
+        self.reader = SettingsValueReader(values: values)
+        self.environment = environment
+    }
+
+    var problems: [SettingsProblem] { reader.problems }
+
+    mutating func build() -> Settings {
+        var settings = Settings.defaults(environment: environment)
+        readNetwork(into: &settings)
+        readFolders(into: &settings)
+        readAPI(into: &settings)
+        readDownload(into: &settings)
+        readLimits(into: &settings)
+        if let level = reader.logLevel(.logLevel) { settings.logLevel = level }
+        return settings
+    }
+
+    private mutating func readNetwork(into settings: inout Settings) {
+        if let address = reader.listenAddress(.listen) { settings.listen = address }
+        if let address = reader.listenAddress(.adminListen) { settings.adminListen = address }
+        settings.publicURL = reader.url(.publicURL, schemes: ["https"], example: "https://hooks.example.com:8443")
+        settings.token = token()
+
+        settings.tls.certFile = reader.readableFile(.tlsCertFile)
+        settings.tls.keyFile = reader.readableFile(.tlsKeyFile)
+        if reader.isSet(.tlsCertFile) != reader.isSet(.tlsKeyFile) {
+            let (set, missing): (SettingsKey, SettingsKey) = reader.isSet(.tlsCertFile)
+                ? (.tlsCertFile, .tlsKeyFile) : (.tlsKeyFile, .tlsCertFile)
+            reader.report(set, "set without \(missing.rawValue); give both, or neither for a self-signed certificate")
+        }
+    }
+
+    private mutating func token() -> Secret? {
+        guard let text = reader.text(.token, expected: "a token") else { return nil }
+        let allowed = text.unicodeScalars.allSatisfy { scalar in
+            scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar)
+                || scalar == "-" || scalar == "_")
+        }
+        guard allowed, Self.tokenLength.contains(text.count) else {
+            // The value itself is a secret: never repeated.
+            reader.report(.token, "expected \(Self.tokenLength.lowerBound) to \(Self.tokenLength.upperBound) "
+                + "letters, digits, \"-\" or \"_\" (it is a path segment); leave it unset to have one made")
+            return nil
+        }
+        return Secret(text)
+    }
+
+    private mutating func readFolders(into settings: inout Settings) {
+        if let state = reader.path(.stateDir) {
+            settings.stateDirectory = state
+            settings.archiveDirectory = Settings.archiveDirectory(in: state)
+            if environment["LOGS_DIRECTORY"].map(\.isEmpty) ?? true {
+                settings.logFile = Settings.logFile(in: state)
+            }
+        }
+        if let archive = reader.path(.archiveDir) { settings.archiveDirectory = archive }
+        if let log = reader.path(.logFile) { settings.logFile = log }
+    }
+
+    private mutating func readAPI(into settings: inout Settings) {
+        if let url = reader.url(.apiBaseURL, schemes: ["https", "http"], example: APISettings.defaultBaseURL) {
+            settings.api.baseURL = url
+        }
+        if reader.isSet(.apiKey) && reader.isSet(.apiKeyFile) {
+            reader.report(.apiKeyFile, "api.key and api.key_file are both set\(whereSet(.apiKey)); keep one")
+            return
+        }
+        if let key = reader.text(.apiKey, expected: "a key") {
+            settings.api.key = apiKey(key, from: .apiKey, source: "the key")
+        }
+        if let path = reader.path(.apiKeyFile) {
+            settings.api.keyFile = path
+            switch TextFileReader.read(path: path, maxBytes: Self.apiKeyFileMaxBytes) {
+            case .failure(let problem):
+                reader.report(.apiKeyFile, "cannot read \(path): \(problem)")
+            case .success(let content):
+                settings.api.key = apiKey(content.trimmingCharacters(in: .whitespacesAndNewlines),
+                                          from: .apiKeyFile, source: "the key in \(path)")
+            }
+        }
+    }
+
+    private func whereSet(_ key: SettingsKey) -> String {
+        switch reader.origin(of: key) {
+        case .file(let path, let line?): " (api.key on \(path):\(line))"
+        case .file(let path, nil): " (api.key in \(path))"
+        case .environment(let variable): " (api.key by \(variable))"
+        case nil: ""
+        }
+    }
+
+    /// A bearer key goes into an HTTP header: visible ASCII only, or a line break in it
+    /// would inject headers. The message describes the key, never repeats it.
+    private mutating func apiKey(_ key: String, from settingsKey: SettingsKey, source: String) -> Secret? {
+        if key.isEmpty {
+            reader.report(settingsKey, "\(source) is empty")
+            return nil
+        }
+        let visible = key.unicodeScalars.allSatisfy { (0x21...0x7E).contains($0.value) }
+        guard visible, Self.apiKeyLength.contains(key.utf8.count) else {
+            reader.report(settingsKey, "\(source) must be printable ASCII without spaces, at most "
+                + "\(Self.apiKeyLength.upperBound) characters")
+            return nil
+        }
+        return Secret(key)
+    }
+
+    private mutating func readDownload(into settings: inout Settings) {
+        if let count = reader.integer(.downloadConcurrency, in: DownloadSettings.concurrencyRange) {
+            settings.download.concurrency = count
+        }
+        if let bytes = reader.byteCount(.downloadMaxBytes, in: 1...Self.sizeCeiling) {
+            settings.download.maxBytes = bytes
+        }
+        settings.download.caFile = reader.readableFile(.downloadCAFile)
+        if let allow = reader.bool(.downloadAllowInternal) { settings.download.allowInternal = allow }
+        if let bytes = reader.byteCount(.diskReserveBytes, in: 0...Self.sizeCeiling) {
+            settings.diskReserveBytes = bytes
+        }
+    }
+
+    private mutating func readLimits(into settings: inout Settings) {
+        var limits = settings.limits
+        if let value = reader.byteCount(.limitsMaxBodyBytes, in: 1...(1 << 30)) { limits.maxBodyBytes = value }
+        if let value = reader.byteCount(.limitsMaxHeaderBytes, in: 1...(1 << 20)) { limits.maxHeaderBytes = value }
+        if let value = reader.integer(.limitsMaxHeaderCount, in: 1...10_000) { limits.maxHeaderCount = value }
+        if let value = reader.byteCount(.limitsMaxURIBytes, in: 1...(1 << 20)) { limits.maxURIBytes = value }
+        if let value = reader.duration(.limitsHeaderTimeout, in: Self.timeoutRange) { limits.headerTimeout = value }
+        if let value = reader.duration(.limitsBodyTimeout, in: Self.timeoutRange) { limits.bodyTimeout = value }
+        if let value = reader.duration(.limitsIdleTimeout, in: Self.timeoutRange) { limits.idleTimeout = value }
+        if let value = reader.integer(.limitsMaxConnections, in: 1...1_000_000) { limits.maxConnections = value }
+        settings.limits = limits
+    }
+}
