@@ -1,0 +1,165 @@
+import Foundation
+import Logging
+import Synchronization
+import Transport
+
+/// One thread, one epoll instance, and the connections it accepted. Every connection is
+/// touched only by its loop's thread; other threads reach it through `execute`, which
+/// queues work and wakes the loop through an eventfd.
+final class EventLoop: @unchecked Sendable {
+    // Sendable: the only state other threads touch is `pending` (behind a Mutex) and the
+    // eventfd; everything else is confined to the loop's thread.
+
+    static let listenerTokenBase: UInt64 = 1 << 62
+    static let wakeupToken: UInt64 = 1 << 61
+
+    let server: HTTPServer
+    let index: Int
+    private let epoll: Epoll
+    private let wakeup: EventFD
+    private let pending = Mutex<[@Sendable () -> Void]>([])
+    private let listeners: [ServerListener]
+    let readBuffer: UnsafeMutableRawBufferPointer
+    private var connections: [UInt64: Connection] = [:]
+    private var nextConnectionID: UInt64 = 1
+    private var lastSweep: UInt64 = 0
+    private(set) var stopping = false
+    private var stopDeadline: UInt64 = 0
+    private let finished = Mutex<Bool>(false)
+    private let finishedCondition = NSCondition()
+
+    init(server: HTTPServer, index: Int, listeners: [ServerListener]) throws(SocketError) {
+        self.server = server
+        self.index = index
+        self.listeners = listeners
+        epoll = try Epoll()
+        wakeup = try EventFD()
+        readBuffer = .allocate(byteCount: 64 * 1024, alignment: 16)
+        try epoll.add(wakeup.fd, token: Self.wakeupToken, interest: .readable)
+        for (position, listener) in listeners.enumerated() {
+            // Every loop waits on every listener; EPOLLEXCLUSIVE wakes one loop per
+            // connection instead of all of them.
+            try epoll.add(listener.fd, token: Self.listenerTokenBase + UInt64(position), interest: [.readable, .exclusive])
+        }
+    }
+
+    deinit { readBuffer.deallocate() }
+
+    var logger: Logger { server.logger }
+    var configuration: ServerConfiguration { server.configuration }
+
+    /// Runs `work` on the loop's thread, soon.
+    func execute(_ work: @escaping @Sendable () -> Void) {
+        pending.withLock { $0.append(work) }
+        wakeup.signal()
+    }
+
+    /// Stop accepting; let requests in flight finish, up to the grace period.
+    func beginShutdown() {
+        execute { [self] in
+            guard !stopping else { return }
+            stopping = true
+            stopDeadline = MonotonicClock.nanoseconds() + UInt64(configuration.shutdownGrace * 1e9)
+            for listener in listeners { epoll.remove(listener.fd) }
+            for connection in Array(connections.values) { connection.shutdownRequested() }
+        }
+    }
+
+    func run() {
+        while true {
+            epoll.wait(timeoutMilliseconds: 250) { event in
+                if event.token == Self.wakeupToken {
+                    wakeup.drain()
+                } else if event.token >= Self.listenerTokenBase {
+                    acceptAll(listeners[Int(event.token - Self.listenerTokenBase)])
+                } else if let connection = connections[event.token] {
+                    connection.handle(event)
+                }
+            }
+            runPending()
+            let now = MonotonicClock.nanoseconds()
+            if now &- lastSweep >= 250_000_000 {
+                lastSweep = now
+                for connection in Array(connections.values) { connection.checkTimeouts(now: now) }
+            }
+            if stopping {
+                if connections.isEmpty { break }
+                if now >= stopDeadline {
+                    for connection in Array(connections.values) { connection.close() }
+                    break
+                }
+            }
+        }
+        runPending()
+        finishedCondition.lock()
+        finished.withLock { $0 = true }
+        finishedCondition.broadcast()
+        finishedCondition.unlock()
+    }
+
+    func waitUntilFinished() {
+        finishedCondition.lock()
+        while !finished.withLock({ $0 }) { finishedCondition.wait() }
+        finishedCondition.unlock()
+    }
+
+    private func runPending() {
+        while true {
+            let work = pending.withLock { queue -> [@Sendable () -> Void] in
+                let taken = queue
+                queue.removeAll(keepingCapacity: true)
+                return taken
+            }
+            if work.isEmpty { return }
+            for item in work { item() }
+        }
+    }
+
+    private func acceptAll(_ listener: ServerListener) {
+        // Bounded per wake-up, so one busy listener cannot starve the loop's connections.
+        for _ in 0..<64 {
+            let accepted: (fd: Int32, peer: SocketAddress?)?
+            do {
+                accepted = try SystemSocket.accept(listener.fd)
+            } catch {
+                logger.warning("accept.failed", metadata: ["listener": "\(listener.name)", "reason": "\(error)"])
+                return
+            }
+            guard let accepted else { return }
+            let open = server.connectionOpened()
+            let limit = configuration.maxConnections
+            if open > limit + max(16, limit / 10) {
+                // Far over the cap: not even a 503, the descriptor is what is scarce.
+                server.connectionClosed()
+                SystemSocket.close(accepted.fd)
+                continue
+            }
+            SystemSocket.setNoDelay(accepted.fd)
+            let id = nextConnectionID
+            nextConnectionID += 1
+            let connection = Connection(id: id, fd: accepted.fd, peer: accepted.peer, listener: listener,
+                                        loop: self, overCapacity: open > limit)
+            do {
+                try epoll.add(accepted.fd, token: id, interest: .readable)
+            } catch {
+                server.connectionClosed()
+                SystemSocket.close(accepted.fd)
+                continue
+            }
+            connections[id] = connection
+            server.observer.connectionOpened()
+            if stopping { connection.shutdownRequested() }
+        }
+    }
+
+    func setInterest(_ connection: Connection, _ interest: Epoll.Interest) {
+        try? epoll.modify(connection.fd, token: connection.id, interest: interest)
+    }
+
+    func forget(_ connection: Connection) {
+        epoll.remove(connection.fd)
+        connections.removeValue(forKey: connection.id)
+        server.connectionClosed()
+        server.observer.connectionClosed()
+    }
+}

@@ -1,0 +1,32 @@
+import HTTP
+
+/// How the server behaves, with a default for every value. Timeouts are seconds.
+public struct ServerConfiguration: Sendable {
+    public var limits: HTTPLimits
+    /// From the first byte of a request (or the start of the TLS handshake) to the end of
+    /// its head; over it: 408 and close. Cuts clients that send a byte at a time.
+    public var headerTimeout: Double
+    /// From the end of the head to the end of the body; over it: 408 and close.
+    public var bodyTimeout: Double
+    /// How long a keep-alive connection may wait between requests, and how long an answer
+    /// may wait for a client that does not read it.
+    public var idleTimeout: Double
+    /// Open connections across all loops; beyond it new ones get 503 and are closed.
+    public var maxConnections: Int
+    /// Event loop threads; one per core by default.
+    public var loopCount: Int
+    /// How long a graceful stop waits for requests in flight.
+    public var shutdownGrace: Double
+
+    public init(limits: HTTPLimits = HTTPLimits(), headerTimeout: Double = 10, bodyTimeout: Double = 10,
+                idleTimeout: Double = 60, maxConnections: Int = 10_000, loopCount: Int = 0,
+                shutdownGrace: Double = 10) {
+        self.limits = limits
+        self.headerTimeout = headerTimeout
+        self.bodyTimeout = bodyTimeout
+        self.idleTimeout = idleTimeout
+        self.maxConnections = maxConnections
+        self.loopCount = loopCount
+        self.shutdownGrace = shutdownGrace
+    }
+}

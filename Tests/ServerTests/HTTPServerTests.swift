@@ -1,0 +1,339 @@
+import Foundation
+import HTTP
+import Server
+import Testing
+import TLS
+import Transport
+import COpenSSL
+
+@Suite("The HTTPS server on loopback, with real TLS handshakes")
+struct HTTPServerTests {
+    @Test("GET /healthz answers 200 over TLS 1.3 with ALPN http/1.1")
+    func healthzOverTLS() throws {
+        let server = try TestServer()
+        defer { server.stop() }
+        let client = try server.connect()
+        try client.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        let response = try client.readResponse()
+        #expect(response.status == 200)
+        #expect(response.text == #"{"status":"ok"}"#)
+        #expect(client.tls?.protocolVersion == "TLSv1.3")
+        #expect(client.tls?.alpnProtocol == "http/1.1")
+    }
+
+    @Test("one connection carries several requests (keep-alive)")
+    func keepAliveReusesTheConnection() throws {
+        let server = try TestServer()
+        defer { server.stop() }
+        let client = try server.connect()
+        for _ in 0..<5 {
+            try client.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            let response = try client.readResponse()
+            #expect(response.status == 200)
+            #expect(response.headers["connection"] != "close")
+        }
+        #expect(server.server.openConnections == 1)
+    }
+
+    @Test("pipelined requests are answered in order, a slow one first")
+    func pipelinedRequestsAnswerInOrder() throws {
+        let server = try TestServer()
+        defer { server.stop() }
+        let client = try server.connect()
+        try client.send("GET /slow HTTP/1.1\r\nHost: localhost\r\n\r\n"
+            + "POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n\r\nfirst"
+            + "POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: 6\r\n\r\nsecond")
+        #expect(try client.readResponse().text == #"{"slow":true}"#)
+        #expect(try client.readResponse().text == "first")
+        #expect(try client.readResponse().text == "second")
+    }
+
+    @Test("a chunked body with a trailer arrives whole")
+    func chunkedBody() throws {
+        let server = try TestServer()
+        defer { server.stop() }
+        let client = try server.connect()
+        try client.send("POST /echo HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n"
+            + "5\r\nhello\r\n7;ext=1\r\n, world\r\n0\r\nX-Trailer: dropped\r\n\r\n")
+        let response = try client.readResponse()
+        #expect(response.status == 200)
+        #expect(response.text == "hello, world")
+    }
+
+    @Test("Expect: 100-continue gets 100 before the body is sent")
+    func expectContinue() throws {
+        let server = try TestServer()
+        defer { server.stop() }
+        let client = try server.connect()
+        try client.send("POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n")
+        let interim = try client.readResponse()
+        #expect(interim.status == 100)
+        try client.send("body")
+        let response = try client.readResponse()
+        #expect(response.status == 200)
+        #expect(response.text == "body")
+    }
+
+    @Test("Expect: 100-continue with a body over the limit gets 413 and no 100")
+    func expectContinueOverLimit() throws {
+        let server = try TestServer()
+        defer { server.stop() }
+        let client = try server.connect()
+        try client.send("POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: 99999999\r\nExpect: 100-continue\r\n\r\n")
+        let response = try client.readResponse()
+        #expect(response.status == 413)
+        #expect(response.text.contains(#""code":413"#))
+        #expect(client.readsEndOfStream())
+    }
+
+    @Test("HTTP/1.0 closes after the answer unless it asks for keep-alive")
+    func http10() throws {
+        let server = try TestServer()
+        defer { server.stop() }
+        let closing = try server.connect()
+        try closing.send("GET /healthz HTTP/1.0\r\n\r\n")
+        let first = try closing.readResponse()
+        #expect(first.status == 200)
+        #expect(first.headers["connection"] == "close")
+        #expect(closing.readsEndOfStream())
+
+        let keeping = try server.connect()
+        for _ in 0..<2 {
+            try keeping.send("GET /healthz HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+            let response = try keeping.readResponse()
+            #expect(response.status == 200)
+            #expect(response.headers["connection"]?.lowercased() == "keep-alive")
+        }
+    }
+
+    @Test("a TLS 1.1 client is refused and the server keeps serving")
+    func tls11IsRefused() throws {
+        let server = try TestServer()
+        defer { server.stop() }
+        #expect(throws: TLSError.self) { _ = try server.connect(maxVersion: vh_TLS1_1_VERSION()) }
+        let client = try server.connect()
+        try client.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        #expect(try client.readResponse().status == 200)
+    }
+
+    @Test("TLS 1.2 is accepted, with an ECDHE suite")
+    func tls12IsAccepted() throws {
+        let server = try TestServer()
+        defer { server.stop() }
+        let client = try server.connect(maxVersion: vh_TLS1_2_VERSION())
+        #expect(client.tls?.protocolVersion == "TLSv1.2")
+        try client.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        #expect(try client.readResponse().status == 200)
+    }
+
+    @Test("a second connection resumes the TLS session")
+    func sessionResumption() throws {
+        let server = try TestServer()
+        defer { server.stop() }
+        let first = try server.connect()
+        try first.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        _ = try first.readResponse() // TLS 1.3 tickets arrive after the handshake
+        let session = try #require(first.tls?.session)
+        let second = try server.connect(session: session)
+        #expect(second.tls?.sessionReused == true)
+    }
+
+    @Test("plain HTTP sent to the TLS port gets a readable 400 and a close")
+    func plainHTTPOnTLSPort() throws {
+        let server = try TestServer()
+        defer { server.stop() }
+        let client = try server.connectPlain()
+        try client.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        let response = try client.readResponse()
+        #expect(response.status == 400)
+        #expect(response.text.contains("HTTPS"))
+        #expect(client.readsEndOfStream())
+        let good = try server.connect()
+        try good.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        #expect(try good.readResponse().status == 200)
+    }
+
+    @Test("garbage and a client that drops mid-handshake close only their own connection")
+    func garbageAndDroppedHandshakes() throws {
+        let server = try TestServer()
+        defer { server.stop() }
+        let garbage = try server.connectPlain()
+        try garbage.send([0x00, 0xff, 0x13, 0x37])
+        #expect(garbage.isEndedByServer())
+        // A TLS record header that promises a ClientHello and then hangs up.
+        let dropped = try server.connectPlain()
+        try dropped.send([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00])
+        _ = consume dropped
+        let good = try server.connect()
+        try good.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        #expect(try good.readResponse().status == 200)
+    }
+
+    @Test("a stalled request head is cut with 408 while another client is served")
+    func stalledClientTimesOut() throws {
+        let server = try TestServer(configuration: ServerConfiguration(headerTimeout: 1, bodyTimeout: 1, idleTimeout: 5, loopCount: 1))
+        defer { server.stop() }
+        let stalled = try server.connect()
+        try stalled.send("GET /healthz HTTP/1.1\r\nHo")
+        let other = try server.connect()
+        try other.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        #expect(try other.readResponse().status == 200)
+        let response = try stalled.readResponse()
+        #expect(response.status == 408)
+        #expect(stalled.readsEndOfStream())
+        #expect(server.refusals.statuses.contains(408))
+    }
+
+    @Test("a body sent a byte at a time past the body timeout gets 408")
+    func slowBodyTimesOut() throws {
+        let server = try TestServer(configuration: ServerConfiguration(headerTimeout: 1, bodyTimeout: 1, idleTimeout: 5, loopCount: 1))
+        defer { server.stop() }
+        let client = try server.connect()
+        try client.send("POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\n")
+        for _ in 0..<6 {
+            try client.send("x")
+            Thread.sleep(forTimeInterval: 0.3)
+        }
+        #expect(try client.readResponse().status == 408)
+    }
+
+    @Test("a connection that never sends a byte is closed after the header timeout")
+    func silentConnectionIsClosed() throws {
+        let server = try TestServer(configuration: ServerConfiguration(headerTimeout: 1, bodyTimeout: 1, idleTimeout: 5, loopCount: 1))
+        defer { server.stop() }
+        let silent = try server.connectPlain()
+        let started = Date()
+        #expect(silent.readsEndOfStream())
+        #expect(Date().timeIntervalSince(started) < 4.5)
+    }
+
+    @Test("500 idle connections stay open while a real request is answered")
+    func manyIdleConnections() throws {
+        let server = try TestServer(configuration: ServerConfiguration(headerTimeout: 30, bodyTimeout: 30, idleTimeout: 60, loopCount: 2))
+        defer { server.stop() }
+        var idle: [TestClient] = []
+        for _ in 0..<500 { idle.append(try server.connectPlain()) }
+        let client = try server.connect()
+        try client.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        #expect(try client.readResponse().status == 200)
+        #expect(server.server.openConnections >= 501)
+        _ = idle.count
+    }
+
+    @Test("over the connection cap a new connection gets 503 with Retry-After")
+    func connectionCap() throws {
+        let server = try TestServer(configuration: ServerConfiguration(headerTimeout: 5, bodyTimeout: 5, idleTimeout: 5,
+                                                                        maxConnections: 3, loopCount: 1))
+        defer { server.stop() }
+        var held: [TestClient] = []
+        for _ in 0..<3 { held.append(try server.connectPlain()) }
+        Thread.sleep(forTimeInterval: 0.2)
+        let over = try server.connect()
+        try over.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        let response = try over.readResponse()
+        #expect(response.status == 503)
+        #expect(response.headers["retry-after"] != nil)
+        #expect(over.readsEndOfStream())
+        held.removeAll()
+    }
+
+    @Test("unknown paths answer 404, a known path with the wrong method 405 with Allow, in the API's error shape")
+    func routing() throws {
+        let server = try TestServer()
+        defer { server.stop() }
+        let client = try server.connect()
+        try client.send("GET /nope HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        let missing = try client.readResponse()
+        #expect(missing.status == 404)
+        #expect(missing.text.contains(#""code":404"#))
+        try client.send("GET /callbacks/secret HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        let wrongMethod = try client.readResponse()
+        #expect(wrongMethod.status == 405)
+        #expect(wrongMethod.headers["allow"] == "POST")
+        try client.send("POST /callbacks/wrong HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\n\r\n{}")
+        #expect(try client.readResponse().status == 404)
+        try client.send("POST /callbacks/secret HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\n\r\n{}")
+        #expect(try client.readResponse().status == 202)
+    }
+
+    @Test("a smuggling attempt (Content-Length with Transfer-Encoding) gets 400 and a close")
+    func smugglingIsRefused() throws {
+        let server = try TestServer()
+        defer { server.stop() }
+        let client = try server.connect()
+        try client.send("POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
+        let response = try client.readResponse()
+        #expect(response.status == 400)
+        #expect(response.headers["connection"] == "close")
+        #expect(client.readsEndOfStream())
+    }
+
+    @Test("the limits answer with their own status: 414, 431, 413, 411")
+    func limits() throws {
+        let limits = HTTPLimits(maxURIBytes: 100, maxHeaderBytes: 1024, maxHeaderCount: 10, maxBodyBytes: 64)
+        let server = try TestServer(configuration: ServerConfiguration(limits: limits, headerTimeout: 2, bodyTimeout: 2, idleTimeout: 5, loopCount: 1))
+        defer { server.stop() }
+        let cases: [(String, Int)] = [
+            ("GET /\(String(repeating: "a", count: 200)) HTTP/1.1\r\nHost: x\r\n\r\n", 414),
+            ("GET / HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "b", count: 2000))\r\n\r\n", 431),
+            ("GET / HTTP/1.1\r\nHost: x\r\n" + (0..<20).map { "X-\($0): y\r\n" }.joined() + "\r\n", 431),
+            ("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 65\r\n\r\n" + String(repeating: "c", count: 65), 413),
+            ("POST /echo HTTP/1.1\r\nHost: x\r\n\r\n", 411),
+        ]
+        for (request, status) in cases {
+            let client = try server.connect()
+            try client.send(request)
+            let response = try client.readResponse()
+            #expect(response.status == status, "\(request.prefix(40))")
+            #expect(response.text.contains("\"code\":\(status)"))
+        }
+    }
+
+    @Test("the plain listener (admin) serves HTTP without TLS")
+    func plainListener() throws {
+        let server = try TestServer(tls: false)
+        defer { server.stop() }
+        let client = try server.connectPlain()
+        try client.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        #expect(try client.readResponse().status == 200)
+    }
+
+    @Test("shutdown answers the request in flight, with Connection: close")
+    func gracefulShutdown() throws {
+        let server = try TestServer()
+        let client = try server.connect()
+        try client.send("GET /slow HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        Thread.sleep(forTimeInterval: 0.1)
+        server.server.shutdown()
+        let response = try client.readResponse()
+        #expect(response.status == 200)
+        #expect(response.headers["connection"] == "close")
+        server.server.wait()
+        SystemSocket.close(server.listenerFD)
+    }
+
+    @Test("curl, as an outside client, gets answers over HTTPS with keep-alive")
+    func curlClient() throws {
+        let server = try TestServer()
+        defer { server.stop() }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        let url = "https://localhost:\(server.port)"
+        process.arguments = ["-sS", "--cacert", server.certificate.certificateFile,
+                             "--resolve", "localhost:\(server.port):127.0.0.1",
+                             "-w", "%{http_code} %{num_connects}\\n",
+                             "\(url)/healthz", "-o", "/dev/null",
+                             "--next", "--cacert", server.certificate.certificateFile,
+                             "--resolve", "localhost:\(server.port):127.0.0.1",
+                             "-H", "Content-Type: application/json", "--data", #"{"id":"x"}"#,
+                             "-w", "%{http_code} %{num_connects}\\n", "\(url)/callbacks/secret", "-o", "/dev/null"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        // The second transfer reuses the first connection: 0 new connects.
+        #expect(output == "200 1\n202 0\n")
+    }
+}
