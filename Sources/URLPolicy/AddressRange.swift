@@ -3,8 +3,11 @@ struct AddressRange: Sendable {
     let network: IPAddress
     let prefixLength: Int
     let name: String
+    /// As IANA writes it (`::ffff:0:0/96`, not the mixed form a printer would choose).
+    let cidr: String
 
     init(_ cidr: String, _ name: String) {
+        self.cidr = cidr
         let slash = cidr.firstIndex(of: "/")!
         network = IPAddress(String(cidr[..<slash]))!
         prefixLength = Int(cidr[cidr.index(after: slash)...])!
@@ -25,5 +28,5 @@ struct AddressRange: Sendable {
     }
 
     /// `loopback (127.0.0.0/8)`: what a refusal names.
-    var label: String { "\(name) (\(network)/\(prefixLength))" }
+    var label: String { "\(name) (\(cidr))" }
 }

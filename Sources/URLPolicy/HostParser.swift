@@ -39,7 +39,7 @@ enum HostParser {
         case .invalid(let reason):
             return .failure(URLRefusal(
                 rule: .malformed, part: String(text),
-                message: "host \"\(text)\" ends in a number but is no IPv4 address: it \(reason)"))
+                message: "host \"\(text)\" ends in a number but is not a valid IPv4 address: \(reason)"))
         case .notNumeric:
             if let refusal = nameFormRefusal(host, written: text) { return .failure(refusal) }
             return .success(Parsed(host: .name(host), zone: nil))

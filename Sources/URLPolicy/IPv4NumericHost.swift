@@ -20,9 +20,9 @@ enum IPv4NumericHost {
         let parts = host.split(separator: ".", omittingEmptySubsequences: false)
         guard let last = parts.last, looksNumeric(last) else { return .notNumeric }
         guard parts.count <= 4 else {
-            return .invalid("has \(parts.count) dot-separated parts; an IPv4 address has at most 4")
+            return .invalid("it has \(parts.count) dot-separated parts, and an IPv4 address at most 4")
         }
-        var values: [UInt32] = []
+        var values: [UInt64] = []
         for part in parts {
             guard let value = number(part) else {
                 return .invalid("part \"\(part)\" is not a decimal, octal (0...) or hex (0x...) number")
@@ -30,19 +30,19 @@ enum IPv4NumericHost {
             values.append(value)
         }
         // Every part but the last is one byte; the last fills the bytes that remain.
-        for value in values.dropLast() where value > 0xff {
-            return .invalid("part \(value) is over 255")
+        for (part, value) in zip(parts, values).dropLast() where value > 0xff {
+            return .invalid("part \"\(part)\" is over 255")
         }
         let lastBits = 8 * (5 - values.count)
         let lastValue = values[values.count - 1]
-        if lastBits < 32 && lastValue >> lastBits != 0 {
-            return .invalid("last part \(lastValue) does not fit in the \(lastBits / 8) bytes left")
+        if lastValue >> lastBits != 0 {
+            return .invalid("its last part \"\(last)\" does not fit in the \(lastBits / 8) byte(s) left")
         }
-        var address: UInt32 = 0
+        var address = lastValue
         for (index, value) in values.dropLast().enumerated() {
             address |= value << (8 * (3 - index))
         }
-        return .address(IPAddress(v4: address | lastValue))
+        return .address(IPAddress(v4: UInt32(address)))
     }
 
     /// The WHATWG "ends in a number" test: all decimal digits, or `0x` and hex digits.
@@ -53,9 +53,10 @@ enum IPv4NumericHost {
         return label.utf8.dropFirst(2).allSatisfy(\.isASCIIHexDigit)
     }
 
-    /// One part as `inet_aton` reads it; nil when it is empty, has a bad digit or does
-    /// not fit in 32 bits. `0x` with no digits is refused: glibc and WHATWG disagree on it.
-    private static func number(_ part: Substring) -> UInt32? {
+    /// One part as `inet_aton` reads it; nil when it is empty or has a bad digit. A value
+    /// too large for any part comes back as `UInt64.max`, refused by the caller as too
+    /// large. `0x` with no digits is refused: glibc and WHATWG disagree on it.
+    private static func number(_ part: Substring) -> UInt64? {
         let radix: Int, digits: Substring
         if part.hasPrefix("0x") {
             radix = 16
@@ -72,6 +73,7 @@ enum IPv4NumericHost {
         // Leading zeros cannot overflow; strip them so a long run of them still parses.
         let significant = digits.drop { $0 == "0" }
         if significant.isEmpty { return 0 }
-        return UInt32(significant, radix: radix)
+        guard let value = UInt64(significant.prefix(12), radix: radix) else { return nil }
+        return significant.count > 12 ? UInt64.max : value
     }
 }

@@ -24,6 +24,9 @@ struct RawURL: Sendable {
         }
         // Plain ASCII from here on, so one byte is one character.
         let text = Substring(url)
+        guard !text.isEmpty else {
+            return .failure(URLRefusal(rule: .schemeNotHTTPS, part: "empty URL", message: "URL is empty"))
+        }
         guard let colon = text.firstIndex(of: ":"), isScheme(text[..<colon]) else {
             return .failure(URLRefusal(
                 rule: .schemeNotHTTPS, part: String(text.prefix(16)),
@@ -57,7 +60,7 @@ struct RawURL: Sendable {
         }
         guard !hostText.isEmpty, hostText != "[]" else {
             return .failure(URLRefusal(
-                rule: .missingHost, part: String(authority),
+                rule: .missingHost, part: "//" + authority,
                 message: "no host after \"https://\": write https://host/path"))
         }
         var port = defaultPort
