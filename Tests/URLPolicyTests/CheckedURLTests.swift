@@ -49,3 +49,32 @@ struct CheckedURLTests {
         #expect(checked.description == "https://8.8.8.8/")
     }
 }
+
+@Suite("Redirect targets made absolute")
+struct RedirectTests {
+    let policy = URLPolicy(resolver: nil)
+
+    @Test("each form of Location resolves against the URL that answered", arguments: [
+        ("https://cdn.example.com/other.mp4", "https://cdn.example.com/other.mp4"),
+        ("http://cdn.example.com/other.mp4", "http://cdn.example.com/other.mp4"),
+        ("//cdn.example.com/x", "https://cdn.example.com/x"),
+        ("/x/y.mp4?sig=2", "https://videos.example.com:8443/x/y.mp4?sig=2"),
+        ("b.mp4", "https://videos.example.com:8443/a/b.mp4"),
+        ("?sig=3", "https://videos.example.com:8443/a/v.mp4?sig=3"),
+        ("#t=1", "https://videos.example.com:8443/a/v.mp4?sig=1"),
+        ("", "https://videos.example.com:8443/a/v.mp4?sig=1"),
+    ])
+    func redirectIsMadeAbsolute(_ location: String, _ expected: String) throws {
+        let checked = try #require(policy.check("https://videos.example.com:8443/a/v.mp4?sig=1").success)
+        #expect(checked.absoluteURL(forRedirect: location) == expected)
+    }
+
+    @Test("a redirect to an internal address is judged, and refused, like any URL")
+    func redirectToInternalIsRefused() throws {
+        let checked = try #require(policy.check("https://videos.example.com/v.mp4").success)
+        let target = checked.absoluteURL(forRedirect: "https://169.254.169.254/latest/meta-data/")
+        #expect(policy.check(target).failure?.rule == .internalAddress)
+        #expect(policy.check(checked.absoluteURL(forRedirect: "//127.1/x")).failure?.rule == .internalAddress)
+        #expect(policy.check(checked.absoluteURL(forRedirect: "http://videos.example.com/")).failure?.rule == .schemeNotHTTPS)
+    }
+}
