@@ -1,1 +1,0 @@
-// The URLPolicy module. Its parts arrive with the issues that need them.
