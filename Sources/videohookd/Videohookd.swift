@@ -10,6 +10,6 @@ struct Videohookd: ParsableCommand {
             (a self-signed certificate and a callback token made in ./videohookd-state) and \
             prints the callback URL to give the video API.
             """,
-        subcommands: [CheckConfigCommand.self, CheckURLCommand.self]
+        subcommands: [ServeCommand.self, CheckConfigCommand.self, CheckURLCommand.self]
     )
 }

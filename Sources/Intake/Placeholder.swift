@@ -1,1 +1,0 @@
-// The Intake module. Its parts arrive with the issues that need them.
