@@ -46,6 +46,11 @@ static inline EVP_PKEY *vh_EVP_RSA_gen(unsigned int bits) {
 static inline long vh_BIO_get_mem_data(BIO *bio, char **data) {
     return BIO_get_mem_data(bio, data);
 }
+static inline long vh_SSL_CTX_set_max_proto_version_raw(SSL_CTX *ctx, int version) {
+    return SSL_CTX_set_max_proto_version(ctx, version);
+}
+static inline int vh_SSL_VERIFY_PEER(void) { return SSL_VERIFY_PEER; }
+static inline int vh_SSL_VERIFY_NONE(void) { return SSL_VERIFY_NONE; }
 static inline void vh_OPENSSL_free(void *ptr) { OPENSSL_free(ptr); }
 
 static inline int vh_TLS1_VERSION(void) { return TLS1_VERSION; }
