@@ -1,0 +1,39 @@
+import Foundation
+import GRDB
+
+/// A completed task's download job.
+public struct DownloadJobRecord: Sendable, Equatable, Encodable {
+    public var taskID: String
+    public var state: DownloadJobState
+    public var sourceURL: String
+    /// When the link expires: the task's `created` plus 24 hours.
+    public var deadline: Date
+    public var attempts: Int
+    public var nextAttemptAt: Date
+    public var bytesDone: Int64
+    public var bytesTotal: Int64?
+    public var lastError: String?
+    public var archivePath: String?
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case taskID = "task_id", state, sourceURL = "source_url", deadline, attempts, nextAttemptAt
+        case bytesDone, bytesTotal, lastError, archivePath, createdAt, updatedAt
+    }
+
+    init(row: Row) throws {
+        taskID = try row.text("task_id")
+        state = try row.jobState("state")
+        sourceURL = try row.text("source_url")
+        deadline = try row.date("deadline")
+        attempts = row["attempts"]
+        nextAttemptAt = try row.date("next_attempt_at")
+        bytesDone = row["bytes_done"]
+        bytesTotal = row["bytes_total"]
+        lastError = row["last_error"]
+        archivePath = row["archive_path"]
+        createdAt = try row.date("created_at")
+        updatedAt = try row.date("updated_at")
+    }
+}

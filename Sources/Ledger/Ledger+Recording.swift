@@ -1,0 +1,211 @@
+import Foundation
+import GRDB
+import VideoAPI
+
+extension Ledger {
+    /// Records writes in ONE transaction and returns one result per write, in order.
+    ///
+    /// Each write runs in its own savepoint, so a write that SQLite refuses fails alone
+    /// (``LedgerError/writeFailed(reason:)``) while the others commit. A condition of the
+    /// file or disk (full, read-only, I/O error, locked) aborts the whole transaction and
+    /// throws ``LedgerError/unavailable(reason:)``: nothing was committed.
+    /// When this returns, every success is durable (see ``Ledger``).
+    public func record(_ writes: [LedgerWrite]) throws(LedgerError) -> [Result<LedgerOutcome, LedgerError>] {
+        guard !writes.isEmpty else { return [] }
+        let limits = self.limits
+        do {
+            let results = try pool.write { db -> [Result<LedgerOutcome, LedgerError>] in
+                var results: [Result<LedgerOutcome, LedgerError>] = []
+                results.reserveCapacity(writes.count)
+                var storedRejected = false
+                var storedUnrecognized = false
+                for write in writes {
+                    do {
+                        var outcome: LedgerOutcome?
+                        try db.inSavepoint {
+                            outcome = try Self.apply(write, in: db, limits: limits)
+                            return .commit
+                        }
+                        if let outcome {
+                            results.append(.success(outcome))
+                            if case .rejectedStored = outcome { storedRejected = true }
+                            if case .unrecognizedStored = outcome { storedUnrecognized = true }
+                        }
+                    } catch {
+                        let failure = LedgerError.forWrite(error)
+                        if failure.isUnavailable { throw failure }
+                        results.append(.failure(failure))
+                    }
+                }
+                if storedRejected {
+                    try Self.keepNewest(limits.maxRejectedRows, of: "rejected_bodies", in: db)
+                }
+                if storedUnrecognized {
+                    try Self.keepNewest(limits.maxUnrecognizedRows, of: "unrecognized_callbacks", in: db)
+                }
+                return results
+            }
+            countTransaction()
+            return results
+        } catch {
+            throw LedgerError.forWrite(error)
+        }
+    }
+
+    /// Records one write in its own transaction.
+    public func record(_ write: LedgerWrite) throws(LedgerError) -> LedgerOutcome {
+        try record([write])[0].get()
+    }
+
+    private static func apply(_ write: LedgerWrite, in db: Database, limits: LedgerLimits) throws -> LedgerOutcome {
+        switch write {
+        case .event(let event):
+            return .event(try apply(event, in: db))
+        case .unrecognized(let callback):
+            try db.cachedStatement(sql: """
+                INSERT INTO unrecognized_callbacks (received_at, peer, reason, body, body_length)
+                VALUES (?, ?, ?, ?, ?)
+                """).execute(arguments: [
+                    callback.receivedAt.timeIntervalSince1970,
+                    clipped(callback.peer, to: limits.maxTextBytes),
+                    clipped(callback.reason, to: limits.maxTextBytes),
+                    callback.body.prefix(limits.maxUnrecognizedBodyBytes),
+                    callback.body.count,
+                ])
+            return .unrecognizedStored(rowID: db.lastInsertedRowID)
+        case .rejected(let rejected):
+            try db.cachedStatement(sql: """
+                INSERT INTO rejected_bodies (received_at, peer, status_code, reason, path, body, body_length)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """).execute(arguments: [
+                    rejected.receivedAt.timeIntervalSince1970,
+                    clipped(rejected.peer, to: limits.maxTextBytes),
+                    rejected.statusCode,
+                    clipped(rejected.reason, to: limits.maxTextBytes),
+                    clipped(rejected.path, to: limits.maxTextBytes),
+                    rejected.body.prefix(limits.maxRejectedBodyBytes),
+                    max(rejected.declaredLength ?? 0, rejected.body.count),
+                ])
+            return .rejectedStored(rowID: db.lastInsertedRowID)
+        }
+    }
+
+    /// Dedups the event, applies the state machine, and queues the download when the
+    /// task reaches `completed` for the first time.
+    private static func apply(_ event: TaskEvent, in db: Database) throws -> EventOutcome {
+        let task = event.task
+        let id = task.id.rawValue
+        let seen = event.receivedAt.timeIntervalSince1970
+        let resultsKey = task.results.joined(separator: "\n")
+
+        let before = try String.fetchOne(
+            db.cachedStatement(sql: "SELECT status FROM tasks WHERE id = ?"), arguments: [id]
+        ).flatMap(TaskStatus.init(rawValue:))
+        let seenBefore = try Row.fetchOne(
+            db.cachedStatement(sql: """
+                SELECT id, duplicate_count FROM events WHERE task_id = ? AND status = ? AND results_key = ?
+                """),
+            arguments: [id, task.status.rawValue, resultsKey])
+
+        if let seenBefore, let before {
+            let eventID: Int64 = seenBefore["id"]
+            let duplicates: Int = seenBefore["duplicate_count"]
+            try db.cachedStatement(sql: """
+                UPDATE events SET duplicate_count = duplicate_count + 1, last_seen = max(last_seen, ?)
+                WHERE id = ?
+                """).execute(arguments: [seen, eventID])
+            try touchTask(id, seen: seen, in: db)
+            return EventOutcome(taskID: task.id, eventStatus: task.status, isDuplicate: true,
+                                duplicateCount: duplicates + 1, statusBefore: before, statusAfter: before,
+                                advanced: false, downloadJobCreated: false)
+        }
+
+        let advanced = task.status.advances(from: before)
+        if before == nil {
+            try db.cachedStatement(sql: """
+                INSERT INTO tasks (id, status, progress, results, error_code, error_message, created,
+                                   model, first_seen, last_seen, last_body)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """).execute(arguments: [
+                    id, task.status.rawValue, task.object.progress, try resultsJSON(task.results),
+                    task.object.error?.code?.description, task.object.error?.message,
+                    task.object.created, task.object.model, seen, seen, task.rawBody,
+                ])
+        } else if advanced {
+            // The new state replaces the old one; `created` and `model` do not change
+            // with the state, so a body without them keeps what an earlier one said.
+            try db.cachedStatement(sql: """
+                UPDATE tasks SET status = ?, progress = ?, results = ?, error_code = ?,
+                                 error_message = ?, created = coalesce(?, created),
+                                 model = coalesce(?, model), last_body = ?
+                WHERE id = ?
+                """).execute(arguments: [
+                    task.status.rawValue, task.object.progress, try resultsJSON(task.results),
+                    task.object.error?.code?.description, task.object.error?.message,
+                    task.object.created, task.object.model, task.rawBody, id,
+                ])
+        }
+        try db.cachedStatement(sql: """
+            INSERT INTO events (task_id, status, results_key, progress, first_seen, last_seen,
+                                duplicate_count, applied, raw_body, peer)
+            VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?)
+            """).execute(arguments: [
+                id, task.status.rawValue, resultsKey, task.object.progress, seen, seen,
+                advanced, task.rawBody, event.peer,
+            ])
+        try touchTask(id, seen: seen, in: db)
+
+        var jobCreated = false
+        if advanced && task.status == .completed, let videoURL = task.videoURL {
+            jobCreated = try queueDownload(id, from: videoURL, in: db, now: seen)
+        }
+        return EventOutcome(taskID: task.id, eventStatus: task.status, isDuplicate: false,
+                            duplicateCount: 0, statusBefore: before,
+                            statusAfter: advanced ? task.status : before ?? task.status,
+                            advanced: advanced, downloadJobCreated: jobCreated)
+    }
+
+    /// Inserts the task's download job unless it has one. The UNIQUE task_id makes a
+    /// second job impossible even if the state machine were wrong.
+    private static func queueDownload(_ id: String, from url: String, in db: Database, now: Double) throws -> Bool {
+        // Links last 24 hours; counting from `created` errs on the early side. The job's
+        // deadline comes from the task row, which keeps `created` from any earlier state.
+        try db.cachedStatement(sql: """
+            INSERT INTO download_jobs (task_id, state, source_url, deadline, attempts, next_attempt_at,
+                                       bytes_done, created_at, updated_at)
+            SELECT id, 'queued', ?, coalesce(created, ?) + 86400, 0, ?, 0, ?, ?
+            FROM tasks WHERE id = ?
+            ON CONFLICT (task_id) DO NOTHING
+            """).execute(arguments: [url, now, now, now, now, id])
+        return db.changesCount == 1
+    }
+
+    private static func touchTask(_ id: String, seen: Double, in db: Database) throws {
+        try db.cachedStatement(sql: "UPDATE tasks SET last_seen = max(last_seen, ?) WHERE id = ?")
+            .execute(arguments: [seen, id])
+    }
+
+    private static func keepNewest(_ count: Int, of table: String, in db: Database) throws {
+        try db.execute(sql: "DELETE FROM \(table) WHERE id <= (SELECT max(id) FROM \(table)) - ?",
+                       arguments: [count])
+    }
+
+    private static func resultsJSON(_ results: [String]) throws -> String? {
+        guard !results.isEmpty else { return nil }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .withoutEscapingSlashes
+        return String(decoding: try encoder.encode(results), as: UTF8.self)
+    }
+
+    /// Text cut to at most `bytes` bytes of UTF-8, never inside a character's encoding.
+    static func clipped(_ text: String, to bytes: Int) -> String {
+        let utf8 = text.utf8
+        guard utf8.count > bytes else { return text }
+        var end = utf8.index(utf8.startIndex, offsetBy: bytes)
+        // A byte 10xxxxxx continues a character begun before it: cut before that one.
+        while end > utf8.startIndex && utf8[end] & 0xC0 == 0x80 {
+            end = utf8.index(before: end)
+        }
+        return String(decoding: utf8[..<end], as: UTF8.self)
+    }
+}

@@ -1,0 +1,13 @@
+import Foundation
+
+/// The JSON the commands print (`--json`): snake_case keys as in the ledger, ISO 8601
+/// times in UTC, keys sorted so output diffs cleanly.
+public enum LedgerJSON {
+    public static func encode<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+}

@@ -1,0 +1,95 @@
+import GRDB
+
+/// The ledger's tables, as migrations. A migration once shipped is never edited: a
+/// change is a new migration appended below, so every ledger on disk can catch up.
+enum LedgerSchema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: v1)
+        }
+        return migrator
+    }
+
+    /// Times are unix seconds: `created` an integer as the API sends it, the daemon's
+    /// own times REAL with their fraction. Raw bodies are BLOBs, stored as received.
+    private static let v1 = """
+        -- One row per task: its last accepted state.
+        CREATE TABLE tasks (
+            id              TEXT PRIMARY KEY NOT NULL,
+            status          TEXT NOT NULL
+                CHECK (status IN ('pending', 'processing', 'completed', 'failed', 'cancelled')),
+            progress        INTEGER,
+            results         TEXT,               -- JSON array of URLs, the video first
+            error_code      TEXT,               -- string codes as sent, integer codes in decimal
+            error_message   TEXT,
+            created         INTEGER,            -- the API's `created`
+            model           TEXT,
+            first_seen      REAL NOT NULL,
+            last_seen       REAL NOT NULL,
+            last_body       BLOB,               -- raw body of the accepted state
+            submitted_by_us INTEGER NOT NULL DEFAULT 0 CHECK (submitted_by_us IN (0, 1)),
+            request_json    TEXT                -- the create request, when we sent it
+        ) STRICT;
+        CREATE INDEX tasks_by_status ON tasks (status, first_seen);
+
+        -- One row per distinct event: task id + status + result URLs. A repeat only
+        -- counts and moves last_seen. `applied` says whether it moved the task's state.
+        CREATE TABLE events (
+            id              INTEGER PRIMARY KEY,
+            task_id         TEXT NOT NULL REFERENCES tasks (id),
+            status          TEXT NOT NULL
+                CHECK (status IN ('pending', 'processing', 'completed', 'failed', 'cancelled')),
+            results_key     TEXT NOT NULL,      -- result URLs joined by newlines ('' for none)
+            progress        INTEGER,
+            first_seen      REAL NOT NULL,
+            last_seen       REAL NOT NULL,
+            duplicate_count INTEGER NOT NULL DEFAULT 0 CHECK (duplicate_count >= 0),
+            applied         INTEGER NOT NULL CHECK (applied IN (0, 1)),
+            raw_body        BLOB NOT NULL,
+            peer            TEXT NOT NULL,
+            UNIQUE (task_id, status, results_key)
+        ) STRICT;
+
+        -- One job per completed task, enforced here and not only by the code.
+        CREATE TABLE download_jobs (
+            id              INTEGER PRIMARY KEY,
+            task_id         TEXT NOT NULL UNIQUE REFERENCES tasks (id),
+            state           TEXT NOT NULL DEFAULT 'queued'
+                CHECK (state IN ('queued', 'running', 'done', 'failed')),
+            source_url      TEXT NOT NULL,
+            deadline        REAL NOT NULL,      -- when the link expires: created + 24 h
+            attempts        INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+            next_attempt_at REAL NOT NULL,
+            bytes_done      INTEGER NOT NULL DEFAULT 0 CHECK (bytes_done >= 0),
+            bytes_total     INTEGER,
+            last_error      TEXT,
+            archive_path    TEXT,
+            created_at      REAL NOT NULL,
+            updated_at      REAL NOT NULL
+        ) STRICT;
+        CREATE INDEX download_jobs_by_deadline ON download_jobs (state, deadline);
+
+        -- JSON bodies that are not a task the daemon understands: answered 2xx, kept.
+        CREATE TABLE unrecognized_callbacks (
+            id              INTEGER PRIMARY KEY,
+            received_at     REAL NOT NULL,
+            peer            TEXT NOT NULL,
+            reason          TEXT NOT NULL,
+            body            BLOB NOT NULL,      -- cut to LedgerLimits.maxUnrecognizedBodyBytes
+            body_length     INTEGER NOT NULL    -- length as received
+        ) STRICT;
+
+        -- Bodies answered 400 or 413: kept, cut, with the reason.
+        CREATE TABLE rejected_bodies (
+            id              INTEGER PRIMARY KEY,
+            received_at     REAL NOT NULL,
+            peer            TEXT NOT NULL,
+            status_code     INTEGER NOT NULL,
+            reason          TEXT NOT NULL,
+            path            TEXT NOT NULL,      -- the callback token replaced by <token>
+            body            BLOB NOT NULL,      -- cut to LedgerLimits.maxRejectedBodyBytes
+            body_length     INTEGER NOT NULL    -- length as received or declared
+        ) STRICT;
+        """
+}

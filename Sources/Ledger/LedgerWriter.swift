@@ -1,0 +1,66 @@
+import Foundation
+import Synchronization
+
+/// Group commit: one writer thread takes every write waiting, commits them in ONE
+/// transaction (one fsync), then answers each.
+///
+/// `submit` never blocks on the disk, so the server's event-loop threads call it
+/// directly; the completion runs later, on the writer thread, after the commit. Keep
+/// completions short (hand the answer back to the event loop) and never call ``close()``
+/// from one: the writer would wait for itself.
+///
+/// While a transaction commits, new writes queue; the next transaction takes them all
+/// (at most `maxBatchSize`). Under load the batches grow and the fsyncs per callback
+/// fall; alone, a callback waits for one commit and no more.
+public final class LedgerWriter: Sendable {
+    public typealias Completion = @Sendable (Result<LedgerOutcome, LedgerError>) -> Void
+
+    public let ledger: Ledger
+    private let queue: LedgerWriteQueue
+
+    /// Starts the writer thread.
+    /// - Parameters:
+    ///   - maxBatchSize: most writes in one transaction, which bounds how long one
+    ///     commit holds the writes behind it.
+    ///   - maxPendingWrites: most writes waiting; beyond, `submit` fails at once with
+    ///     ``LedgerError/unavailable(reason:)`` (503) instead of queueing without bound
+    ///     behind a stalled disk.
+    public init(ledger: Ledger, maxBatchSize: Int = 1024, maxPendingWrites: Int = 10_000) {
+        precondition(maxBatchSize > 0 && maxPendingWrites > 0, "LedgerWriter limits must be positive")
+        self.ledger = ledger
+        queue = LedgerWriteQueue(maxBatchSize: maxBatchSize, maxPendingWrites: maxPendingWrites)
+        let queue = self.queue
+        let thread = Thread {
+            queue.drain(into: ledger)
+        }
+        thread.name = "videohookd-ledger-writer"
+        thread.start()
+    }
+
+    deinit {
+        queue.close(waitForDrain: false)
+    }
+
+    /// Queues a write; `completion` runs once it is committed, or failed.
+    public func submit(_ write: LedgerWrite, completion: @escaping Completion) {
+        if let refusal = queue.enqueue(write, completion) {
+            completion(.failure(refusal))
+        }
+    }
+
+    /// Queues a write and waits for its commit.
+    public func submit(_ write: LedgerWrite) async -> Result<LedgerOutcome, LedgerError> {
+        await withCheckedContinuation { continuation in
+            submit(write) { continuation.resume(returning: $0) }
+        }
+    }
+
+    /// Writes waiting for the writer thread, for metrics.
+    public var pendingCount: Int { queue.pendingCount }
+
+    /// Commits what is queued, then stops the writer thread and returns. Writes
+    /// submitted afterwards fail with ``LedgerError/unavailable(reason:)``.
+    public func close() {
+        queue.close(waitForDrain: true)
+    }
+}

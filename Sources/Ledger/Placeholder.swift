@@ -1,1 +1,0 @@
-// The Ledger module. Its parts arrive with the issues that need them.

@@ -1,0 +1,8 @@
+/// Everything the ledger knows of one task.
+public struct TaskDetail: Sendable, Equatable, Encodable {
+    public var task: TaskRecord
+    /// Its distinct events, oldest first.
+    public var events: [EventRecord]
+    /// Nil until the task completes.
+    public var downloadJob: DownloadJobRecord?
+}

@@ -1,0 +1,65 @@
+import Foundation
+
+/// The `show` command's text: the task, its events, its download job. Every value from
+/// outside goes through ``TerminalText``.
+public enum TaskDetailReport {
+    public static func render(_ detail: TaskDetail) -> String {
+        let task = detail.task
+        var lines: [String] = []
+        func field(_ name: String, _ value: String) {
+            lines.append(name.padding(toLength: 12, withPad: " ", startingAt: 0) + value)
+        }
+        field("task", TerminalText.escape(task.id))
+        field("status", task.status.rawValue + (task.progress.map { " (\($0)%)" } ?? ""))
+        field("model", task.model.map(TerminalText.escape) ?? "-")
+        field("created", task.created.map { UTCTime.format(unixSeconds: $0) + " UTC" } ?? "-")
+        field("first seen", UTCTime.format(task.firstSeen) + " UTC")
+        field("last seen", UTCTime.format(task.lastSeen) + " UTC")
+        if task.results.isEmpty {
+            field("results", "-")
+        }
+        for (index, url) in task.results.enumerated() {
+            field(index == 0 ? "results" : "", "\(index + 1). " + TerminalText.escape(url))
+        }
+        if task.errorCode != nil || task.errorMessage != nil {
+            let code = task.errorCode.map(TerminalText.escape) ?? "-"
+            field("error", code + (task.errorMessage.map { ": " + TerminalText.escape($0) } ?? ""))
+        }
+        field("submitted", task.submittedByUs ? "by this daemon" : "elsewhere (known from callbacks)")
+
+        lines.append("")
+        lines.append("events (\(detail.events.count))")
+        var events = TextTable(header: ["STATUS", "EFFECT", "SEEN", "FIRST SEEN (UTC)", "LAST SEEN (UTC)", "PEER"])
+        for event in detail.events {
+            events.rows.append([
+                event.status.rawValue,
+                event.applied ? "applied" : "ignored",
+                event.duplicateCount == 0 ? "once" : "\(event.duplicateCount + 1) times",
+                UTCTime.format(event.firstSeen),
+                UTCTime.format(event.lastSeen),
+                TerminalText.escape(event.peer),
+            ])
+        }
+        if !detail.events.isEmpty {
+            lines.append(events.render(indent: "  "))
+        }
+
+        lines.append("")
+        guard let job = detail.downloadJob else {
+            lines.append("download job: none (created when the task completes)")
+            return lines.joined(separator: "\n")
+        }
+        lines.append("download job")
+        func jobField(_ name: String, _ value: String) {
+            lines.append("  " + name.padding(toLength: 12, withPad: " ", startingAt: 0) + value)
+        }
+        jobField("state", job.state.rawValue)
+        jobField("source", TerminalText.escape(job.sourceURL))
+        jobField("deadline", UTCTime.format(job.deadline) + " UTC")
+        jobField("attempts", "\(job.attempts), next at \(UTCTime.format(job.nextAttemptAt)) UTC")
+        jobField("bytes", "\(job.bytesDone) of " + (job.bytesTotal.map(String.init) ?? "unknown"))
+        jobField("last error", job.lastError.map(TerminalText.escape) ?? "-")
+        jobField("archive", job.archivePath.map(TerminalText.escape) ?? "-")
+        return lines.joined(separator: "\n")
+    }
+}

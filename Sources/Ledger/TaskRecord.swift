@@ -1,0 +1,61 @@
+import Foundation
+import GRDB
+import VideoAPI
+
+/// A task's row: its last accepted state.
+public struct TaskRecord: Sendable, Equatable {
+    public var id: String
+    public var status: TaskStatus
+    public var progress: Int?
+    /// Result URLs of the accepted state, the video first.
+    public var results: [String]
+    public var errorCode: String?
+    public var errorMessage: String?
+    /// The API's `created`, unix seconds.
+    public var created: Int64?
+    public var model: String?
+    public var firstSeen: Date
+    public var lastSeen: Date
+    /// The raw body of the accepted state.
+    public var lastBody: Data?
+    public var submittedByUs: Bool
+
+    init(row: Row) throws {
+        id = try row.text("id")
+        status = try row.taskStatus("status")
+        progress = row["progress"]
+        let resultsJSON: String? = row["results"]
+        results = try resultsJSON.map { try JSONDecoder().decode([String].self, from: Data($0.utf8)) } ?? []
+        errorCode = row["error_code"]
+        errorMessage = row["error_message"]
+        created = row["created"]
+        model = row["model"]
+        firstSeen = try row.date("first_seen")
+        lastSeen = try row.date("last_seen")
+        lastBody = row["last_body"]
+        submittedByUs = row["submitted_by_us"] ?? false
+    }
+}
+
+extension TaskRecord: Encodable {
+    enum CodingKeys: String, CodingKey {
+        case id, status, progress, results, errorCode, errorMessage, created, model
+        case firstSeen, lastSeen, lastBody, submittedByUs
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(status, forKey: .status)
+        try container.encode(progress, forKey: .progress)
+        try container.encode(results, forKey: .results)
+        try container.encode(errorCode, forKey: .errorCode)
+        try container.encode(errorMessage, forKey: .errorMessage)
+        try container.encode(created, forKey: .created)
+        try container.encode(model, forKey: .model)
+        try container.encode(firstSeen, forKey: .firstSeen)
+        try container.encode(lastSeen, forKey: .lastSeen)
+        try container.encode(lastBody.map(StoredBody.json), forKey: .lastBody)
+        try container.encode(submittedByUs, forKey: .submittedByUs)
+    }
+}

@@ -1,1 +1,0 @@
-// The VideoAPI module. Its parts arrive with the issues that need them.
