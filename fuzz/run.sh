@@ -12,7 +12,7 @@ cd "$root"
 
 mkdir -p .build-fuzz fuzz/corpus-work
 echo "building .build-fuzz/http-parser-fuzz"
-swiftc -O -sanitize=fuzzer,address -parse-as-library \
+swiftc -O -wmo -sanitize=fuzzer,address -parse-as-library \
     Sources/HTTP/*.swift fuzz/HTTPParserFuzz.swift \
     -o .build-fuzz/http-parser-fuzz
 
