@@ -44,7 +44,7 @@ let package = Package(
         // SQLite ledger: tasks, events, download jobs, rejected bodies.
         .target(name: "Ledger", dependencies: ["VideoAPI", .product(name: "GRDB", package: "GRDB.swift")]),
         // POST /callbacks/<token>: check, decode, record, answer.
-        .target(name: "Intake", dependencies: ["HTTP", "Ledger", "VideoAPI",
+        .target(name: "Intake", dependencies: ["HTTP", "Server", "Ledger", "VideoAPI",
                                               .product(name: "Logging", package: "swift-log")]),
         // The structured log file (logfmt), reopened on SIGHUP.
         .target(name: "EventLog", dependencies: [.product(name: "Logging", package: "swift-log")]),
@@ -63,19 +63,22 @@ let package = Package(
             ]
         ),
 
+        // What several test targets share: a raw HTTPS client, the daemon as a process.
+        .target(name: "TestSupport", dependencies: ["TLS", "Transport"], path: "Tests/TestSupport"),
         .testTarget(name: "TransportTests", dependencies: ["Transport"]),
         .testTarget(name: "TLSTests", dependencies: ["TLS"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
-        .testTarget(name: "ServerTests", dependencies: ["Server", "TLS", "HTTP", "Transport"]),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "TLS", "HTTP", "Transport", "TestSupport"]),
         .testTarget(name: "URLPolicyTests", dependencies: ["URLPolicy"]),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "VideoAPI"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "IntakeTests", dependencies: ["Intake", "Ledger", "HTTP", "VideoAPI"]),
+        .testTarget(name: "IntakeTests", dependencies: ["Intake", "Ledger", "HTTP", "Server", "VideoAPI",
+                                                       .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog"]),
         .testTarget(name: "SettingsTests", dependencies: ["Settings"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon"]),
         // Drives the built `videohookd` binary from outside, as curl and Python would.
-        .testTarget(name: "EndToEndTests", dependencies: ["videohookd"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["videohookd", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

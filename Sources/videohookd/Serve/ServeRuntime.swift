@@ -2,6 +2,7 @@ import EventLog
 import Foundation
 import HTTP
 import Intake
+import Ledger
 import Logging
 import Server
 import Settings
@@ -41,12 +42,22 @@ final class ServeRuntime {
                                            listenPort: Int(settings.listen.port))
         guard check.allowsStart else { throw ServeError(check.message) }
 
+        let ledger = try openLedger()
+        let writer = LedgerWriter(ledger: ledger)
+        let intake = CallbackIntake(writer: writer, logger: logger)
+
         let callbackFD = try ListenerBinder.bind(settings.listen, setting: "listen")
         let adminFD = try ListenerBinder.bind(settings.adminListen, setting: "admin_listen")
 
-        let server = HTTPServer(configuration: serverConfiguration(), logger: logger)
+        let observer = ServerObserver(requestRefused: { status, reason, head, body, context in
+            // Only refusals on the real callback path are kept: scanners' junk is not.
+            guard let head, token.matchesPath(head.path) else { return }
+            intake.recordRefused(status: status, reason: reason, head: head, bodyPrefix: body, context: context)
+        })
+        let server = HTTPServer(configuration: serverConfiguration(), logger: logger, observer: observer)
         try server.start(listeners: [
-            ServerListener(fd: callbackFD, tls: tlsStore, router: callbackRouter(token: token), name: "callbacks"),
+            ServerListener(fd: callbackFD, tls: tlsStore, router: callbackRouter(token: token, intake: intake),
+                           name: "callbacks"),
         ])
         let admin = HTTPServer(configuration: adminConfiguration(), logger: logger)
         try admin.start(listeners: [ServerListener(fd: adminFD, tls: nil, router: adminRouter(), name: "admin")])
@@ -64,6 +75,9 @@ final class ServeRuntime {
             admin.shutdown()
             server.wait()
             admin.wait()
+            // Every answered callback is committed already; this drains what is queued.
+            writer.close()
+            try? ledger.close()
             logger.info("serve.stopped")
             return 0
         }
@@ -127,11 +141,22 @@ final class ServeRuntime {
                             idleTimeout: 30, maxConnections: 64, loopCount: 1)
     }
 
-    private func callbackRouter(token: CallbackToken) -> Router {
+    private func openLedger() throws -> Ledger {
+        let path = settings.stateDirectory + "/ledger.sqlite"
+        do {
+            let ledger = try Ledger.open(path: path)
+            logger.info("ledger.opened", metadata: ["path": "\(path)"])
+            return ledger
+        } catch {
+            throw ServeError(error.description)
+        }
+    }
+
+    private func callbackRouter(token: CallbackToken, intake: CallbackIntake) -> Router {
         var router = Router()
         router.add("GET", "/healthz") { _, _, respond in respond(.json(status: 200, #"{"status":"ok"}"#)) }
-        router.add("POST", matching: { token.matchesPath($0) }) { _, _, respond in
-            respond(.json(status: 202, #"{"accepted":true}"#))
+        router.add("POST", matching: { token.matchesPath($0) }) { request, context, respond in
+            intake.handle(request, context: context, respond: respond)
         }
         return router
     }
