@@ -81,6 +81,11 @@ public final class SignalWatcher: Sendable {
         stop()
     }
 
+    /// The watcher's thread while it runs, for tests that signal it alone.
+    var thread: pthread_t? {
+        running.withLock { $0?.thread }
+    }
+
     /// Gives the signals back their previous dispositions and ends the thread. From any
     /// thread but the watcher's own, it returns once the thread has ended, so the handler
     /// is not called afterwards. Safe to call more than once.
