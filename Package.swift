@@ -50,8 +50,9 @@ let package = Package(
         .target(name: "EventLog", dependencies: [.product(name: "Logging", package: "swift-log")]),
         // The settings file, environment overrides and embedded defaults.
         .target(name: "Settings", dependencies: ["Yams"]),
-        // systemd notify protocol, socket activation, signals.
-        .target(name: "Daemon", dependencies: ["Transport"]),
+        // systemd notify protocol, socket activation, signals. Glibc only, on purpose:
+        // it must work before anything else in the process starts.
+        .target(name: "Daemon"),
         // The command line.
         .executableTarget(
             name: "videohookd",
