@@ -79,7 +79,8 @@ let package = Package(
         .testTarget(name: "SettingsTests", dependencies: ["Settings"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon"]),
         // Drives the built `videohookd` binary from outside, as curl and Python would.
-        .testTarget(name: "EndToEndTests", dependencies: ["videohookd", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["videohookd", "TestSupport", "Ledger", "VideoAPI",
+                                                         .product(name: "GRDB", package: "GRDB.swift")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -27,7 +27,6 @@ public final class DaemonProcess: @unchecked Sendable {
                 listen: 127.0.0.1:0
                 admin_listen: 127.0.0.1:0
                 state_dir: \(stateDirectory)
-                public_url: https://203.0.113.10:8443
                 \(config)
                 """
             try text.write(toFile: configFile, atomically: true, encoding: .utf8)
