@@ -92,7 +92,7 @@ public final class CallbackIntake: Sendable {
         }
         let elapsed = elapsedMilliseconds(context)
         observer.outcome(event.isDuplicate ? .duplicate : .accepted)
-        observer.committed(elapsed)
+        observer.committed(MonotonicClock.nanoseconds() &- context.receivedAt)
         var metadata: Logger.Metadata = [
             "task_id": "\(task.id)", "status": "\(task.status.rawValue)", "duplicate": "\(event.isDuplicate)",
             "state": "\(event.statusAfter.rawValue)", "peer": "\(context.peerDescription)", "ms": "\(elapsed)",

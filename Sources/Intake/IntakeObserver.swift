@@ -8,12 +8,12 @@ public struct IntakeObserver: Sendable {
     }
 
     public var outcome: @Sendable (Outcome) -> Void
-    /// Milliseconds from the end of the request to the commit.
-    public var committed: @Sendable (String) -> Void
+    /// Nanoseconds from the end of the request to the commit.
+    public var committed: @Sendable (UInt64) -> Void
     public var downloadJobCreated: @Sendable (TaskID) -> Void
 
     public init(outcome: @escaping @Sendable (Outcome) -> Void = { _ in },
-                committed: @escaping @Sendable (String) -> Void = { _ in },
+                committed: @escaping @Sendable (UInt64) -> Void = { _ in },
                 downloadJobCreated: @escaping @Sendable (TaskID) -> Void = { _ in }) {
         self.outcome = outcome
         self.committed = committed

@@ -26,6 +26,10 @@ final class EventLoop: @unchecked Sendable {
     private(set) var stopping = false
     private var stopDeadline: UInt64 = 0
     private let finished = Mutex<Bool>(false)
+    private let heartbeat = Atomic<UInt64>(MonotonicClock.nanoseconds())
+
+    /// When the loop last went round (monotonic nanoseconds), read by the watchdog.
+    var lastIteration: UInt64 { heartbeat.load(ordering: .relaxed) }
     private let finishedCondition = NSCondition()
 
     init(server: HTTPServer, index: Int, listeners: [ServerListener]) throws(SocketError) {
@@ -78,6 +82,7 @@ final class EventLoop: @unchecked Sendable {
             }
             runPending()
             let now = MonotonicClock.nanoseconds()
+            heartbeat.store(now, ordering: .relaxed)
             if now &- lastSweep >= 250_000_000 {
                 lastSweep = now
                 for connection in Array(connections.values) { connection.checkTimeouts(now: now) }
