@@ -52,6 +52,15 @@ final class EventLoop: @unchecked Sendable {
     var logger: Logger { server.logger }
     var configuration: ServerConfiguration { server.configuration }
 
+    /// The loop's thread, set when `run` starts.
+    private let thread = Mutex<pthread_t?>(nil)
+
+    /// True on the loop's own thread: an answer given there needs no hop.
+    var isCurrentThread: Bool {
+        guard let loopThread = thread.withLock({ $0 }) else { return false }
+        return pthread_equal(loopThread, pthread_self()) != 0
+    }
+
     /// Runs `work` on the loop's thread, soon.
     func execute(_ work: @escaping @Sendable () -> Void) {
         pending.withLock { $0.append(work) }
@@ -70,6 +79,7 @@ final class EventLoop: @unchecked Sendable {
     }
 
     func run() {
+        thread.withLock { $0 = pthread_self() }
         while true {
             epoll.wait(timeoutMilliseconds: 250) { event in
                 if event.token == Self.wakeupToken {
