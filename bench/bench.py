@@ -105,8 +105,12 @@ def to_ms(text):
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def wrk(url, seconds, connections, extra=()):
-    out = sh("wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", *extra, url)
+def wrk(url, seconds, connections, extra=(), script=None, env=None):
+    args = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", *extra]
+    if script:
+        args += ["-s", os.path.join(ROOT, script)]
+    out = subprocess.run(args + [url], check=True, capture_output=True, text=True,
+                         env={**os.environ, **(env or {})}).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p50 = to_ms(re.search(r"50%\s+([\d.]+\w+)", out).group(1))
     p99 = to_ms(re.search(r"99%\s+([\d.]+\w+)", out).group(1))
@@ -149,6 +153,21 @@ def close_all(held):
             pass
 
 
+def measure_callbacks(port, path, seconds):
+    """A real completed callback body per request, each with its own task id."""
+    url = f"https://127.0.0.1:{port}{path}"
+    row = {"keepalive": wrk(url, seconds, 32, script="callback.lua", env={"BENCH_PATH": path}),
+           "close": wrk(url, seconds, 16, script="callback.lua", env={"BENCH_PATH": path, "BENCH_CLOSE": "1"})}
+    # Half the new-connection rate: each of the 16 connections pauses as long as a request
+    # took at full load, which halves the rate; then the latency is what an answer costs
+    # when the daemon is not saturated.
+    full = row["close"]["rps"]
+    pause_ms = int(16_000 / full) if full > 0 else 10
+    row["half"] = wrk(url, seconds, 16, script="callback.lua",
+                      env={"BENCH_PATH": path, "BENCH_CLOSE": "1", "BENCH_DELAY_MS": str(pause_ms)})
+    return row
+
+
 def measure(name, pids_of, port, path, seconds):
     row = {}
     row["idle_rss_mb"] = rss_kib(pids_of()) / 1024
@@ -167,24 +186,36 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--binary", required=True)
     parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--suite", choices=["server", "callbacks", "all"], default="all")
     args = parser.parse_args()
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     os.makedirs(OUT, exist_ok=True)
     crt, key = make_certificate()
 
-    vh, _ = start_videohookd(args.binary, crt, key)
+    server_suite = args.suite in ("server", "all")
+    callback_suite = args.suite in ("callbacks", "all")
+    vh, state = start_videohookd(args.binary, crt, key)
     try:
         time.sleep(1)
-        vh_row = measure("videohookd", lambda: [vh.pid], VH_PORT, "/healthz", args.seconds)
+        if server_suite:
+            vh_row = measure("videohookd", lambda: [vh.pid], VH_PORT, "/healthz", args.seconds)
+        if callback_suite:
+            token = open(os.path.join(state, "callback-token")).read().strip()
+            vh_cb = measure_callbacks(VH_PORT, f"/callbacks/{token}", args.seconds)
+            vh_cb["peak_rss_mb"] = rss_kib([vh.pid], "VmHWM") / 1024
     finally:
         vh.send_signal(signal.SIGTERM)
-        vh.wait(timeout=30)
+        vh.wait(timeout=60)
 
     ng = start_nginx(crt, key)
     try:
         time.sleep(1)
-        ng_row = measure("nginx", lambda: family(ng.pid), NGINX_PORT, "/healthz", args.seconds)
+        if server_suite:
+            ng_row = measure("nginx", lambda: family(ng.pid), NGINX_PORT, "/healthz", args.seconds)
+        if callback_suite:
+            ng_cb = measure_callbacks(NGINX_PORT, "/callbacks/bench", args.seconds)
+            ng_cb["peak_rss_mb"] = rss_kib(family(ng.pid), "VmHWM") / 1024
     finally:
         ng.send_signal(signal.SIGQUIT)
         ng.wait(timeout=30)
@@ -196,6 +227,19 @@ def main():
     print(f"\nvideohookd vs nginx, same ECDSA P-256 certificate, loopback, wrk -t2, {args.seconds}s per run, {os.cpu_count()} cores shared\n")
     print("| measure | videohookd | nginx | ratio |")
     print("| --- | --- | --- | --- |")
+    if callback_suite:
+        for mode, label in (("keepalive", "callbacks, keep-alive (c=32)"), ("close", "callbacks, new TLS connection each (c=16)"),
+                            ("half", "callbacks at half the new-connection rate (c=16)")):
+            line(f"{label} requests/s", vh_cb[mode]["rps"], ng_cb[mode]["rps"], "req/s", "{:.0f}")
+            line(f"{label} p50", vh_cb[mode]["p50"], ng_cb[mode]["p50"], "ms", "{:.2f}")
+            line(f"{label} p99", vh_cb[mode]["p99"], ng_cb[mode]["p99"], "ms", "{:.2f}")
+        line("peak RSS after the callback runs", vh_cb["peak_rss_mb"], ng_cb["peak_rss_mb"], "MB")
+        for name, row in (("videohookd", vh_cb), ("nginx", ng_cb)):
+            for mode in ("keepalive", "close", "half"):
+                if row[mode]["non2xx"] or row[mode]["socket_errors"]:
+                    print(f"note: {name} callbacks {mode}: non-2xx {row[mode]['non2xx']}, socket errors: {row[mode]['socket_errors']}")
+    if not server_suite:
+        return
     for mode, label in (("keepalive", "keep-alive (c=32)"), ("close", "new TLS connection per request (c=16)")):
         line(f"{label} requests/s", vh_row[mode]["rps"], ng_row[mode]["rps"], "req/s", "{:.0f}")
         line(f"{label} p50", vh_row[mode]["p50"], ng_row[mode]["p50"], "ms", "{:.2f}")

@@ -22,6 +22,10 @@ public final class HTTPServer: Sendable {
 
     /// Starts the loops on `listeners` and returns; the loops run until `shutdown`.
     public func start(listeners: [ServerListener]) throws(SocketError) {
+        // OpenSSL writes to sockets with plain write(): a client that hangs up mid-answer
+        // would raise SIGPIPE, whose default kills the process. The server relies on
+        // getting EPIPE instead, so it makes sure, whoever embeds it.
+        signal(SIGPIPE, SIG_IGN)
         let count = configuration.loopCount > 0 ? configuration.loopCount : max(1, ProcessInfo.processInfo.activeProcessorCount)
         var started: [EventLoop] = []
         for index in 0..<count {

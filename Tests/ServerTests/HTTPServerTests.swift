@@ -6,6 +6,7 @@ import Testing
 import TLS
 import Transport
 import COpenSSL
+import Logging
 
 @Suite("The HTTPS server on loopback, with real TLS handshakes")
 struct HTTPServerTests {
@@ -288,6 +289,31 @@ struct HTTPServerTests {
             #expect(response.status == status, "\(request.prefix(40))")
             #expect(response.text.contains("\"code\":\(status)"))
         }
+    }
+
+    @Test("an IPv6 listener serves as the IPv4 one does")
+    func ipv6Listener() throws {
+        let directory = NSTemporaryDirectory() + "videohookd-v6-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let files = try SelfSignedCertificate.ensure(in: directory, hostNames: ["localhost"])
+        let store = TLSContextStore(try TLSServerContext(certificateFile: files.certificateFile, keyFile: files.keyFile))
+        var router = Router()
+        router.add("GET", "/healthz") { _, context, respond in
+            respond(.json(status: 200, #"{"peer":"\#(context.peerDescription)"}"#))
+        }
+        let fd = try SystemSocket.listen(on: SocketAddress(parsing: "[::1]:0"))
+        let port = try SystemSocket.localAddress(fd).port
+        let server = HTTPServer(logger: Logger(label: "test"))
+        try server.start(listeners: [ServerListener(fd: fd, tls: store, router: router, name: "v6")])
+        defer { server.shutdown(); server.wait(); SystemSocket.close(fd) }
+        let socket = try SystemSocket.connect(to: SocketAddress(parsing: "[::1]:\(port)"), timeoutMilliseconds: 2000,
+                                              ioTimeoutMilliseconds: 5000)
+        let context = try TLSClientContext(extraCAFile: files.certificateFile, useSystemTrust: false)
+        let client = TestClient(fd: socket, tls: try TLSClientConnection(context: context, fd: socket, serverName: "localhost"))
+        let response = try client.get("/healthz")
+        #expect(response.status == 200)
+        #expect(response.text.contains("[::1]:"))
     }
 
     @Test("the plain listener (admin) serves HTTP without TLS")
