@@ -88,52 +88,68 @@ struct ProductionTests {
         let folder = NSTemporaryDirectory() + "videohookd-activation-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let certificate = try TestCertificate.make(commonName: "activated", in: folder)
-        // `listen` names a port another socket holds: binding it would fail, so the daemon
-        // starting at all shows it took its listener from systemd's descriptor instead.
+        // `listen` and `admin_listen` name ports other sockets hold: binding either would
+        // fail, so the daemon starting at all shows it took systemd's descriptors instead.
         let taken = try Self.loopbackListener()
         defer { SystemSocket.close(taken.fd) }
-        let passed = try Self.loopbackListener(blocking: true) // systemd passes blocking sockets
-        defer { SystemSocket.close(passed.fd) }
+        let takenAdmin = try Self.loopbackListener()
+        defer { SystemSocket.close(takenAdmin.fd) }
+        // systemd passes blocking sockets; the daemon must make them non-blocking.
+        let callbacks = try Self.loopbackListener(blocking: true)
+        defer { SystemSocket.close(callbacks.fd) }
+        let admin = try Self.loopbackListener(blocking: true)
+        defer { SystemSocket.close(admin.fd) }
         let token = "activation-token-" + UUID().uuidString.replacingOccurrences(of: "-", with: "")
-        let daemon = try DaemonProcess(listen: "127.0.0.1:\(taken.port)", config: """
+        let settings = """
             token: \(token)
             tls:
               cert_file: \(certificate.certificateFile)
               key_file: \(certificate.keyFile)
-            """)
+            """
+        let daemon = try DaemonProcess(listen: "127.0.0.1:\(taken.port)", adminListen: "127.0.0.1:\(takenAdmin.port)",
+                                       config: settings)
         defer { daemon.stop(); daemon.removeFiles() }
 
         // Before the daemon exists: the kernel completes the TCP connection from the
         // listener's backlog, and the client sends its TLS ClientHello. A TLS client can
         // send its request only once the server has answered the handshake, so the
         // callback follows as soon as videohookd answers; none of it is lost meanwhile.
-        let first = EarlyCallback(port: passed.port, caFile: certificate.certificateFile,
+        let first = EarlyCallback(port: callbacks.port, caFile: certificate.certificateFile,
                                   path: "/callbacks/" + token, body: Self.completedBody("task-unified-1761313744-early001"))
         Thread.sleep(forTimeInterval: 0.3)
         #expect(first.result == nil, "answered before the daemon started")
 
-        try daemon.startActivated(listener: passed.fd)
-        #expect(daemon.port == passed.port)
+        // As the two socket units pass them: callbacks and admin, by name.
+        try daemon.startActivated(listeners: [(callbacks.fd, "callbacks"), (admin.fd, "admin")])
+        #expect(daemon.port == callbacks.port)
+        #expect(daemon.adminPort == admin.port)
         let answer = try first.wait()
         #expect(answer.status == 200, "\(answer.text)")
-        #expect(daemon.logLines().contains { $0.contains("event=listeners.activated") && $0.contains("fd 3") && $0.contains("callbacks") })
+        let metrics = try PrometheusText(try TestClient.connectPlain(port: admin.port).get("/metrics").text)
+        #expect(metrics.value("videohookd_callbacks_total", ["outcome": "accepted"]) == 1)
+        let activated = try #require(daemon.logLines().first { $0.contains("event=listeners.activated") })
+        #expect(activated.contains("fd 3") && activated.contains("callbacks") && activated.contains("fd 4") && activated.contains("admin"))
         let started = try #require(daemon.logLines().first { $0.contains("event=serve.started") })
         #expect(started.contains("socket_activation=true"))
         // With no public_url, the guessed callback URL carries the port of the socket
         // systemd passed, not the one `listen` names.
-        #expect(started.contains(":\(passed.port)/callbacks/<token>"), "\(started)")
+        #expect(started.contains(":\(callbacks.port)/callbacks/<token>"), "\(started)")
         #expect(daemon.stop() == 0)
 
         // A restart (`systemctl restart videohookd.service`): the socket stays open in its
         // owner (here the test, under systemd the socket unit), so a callback that arrives
-        // while no daemon runs waits in the kernel for the next one.
-        let second = EarlyCallback(port: passed.port, caFile: certificate.certificateFile,
+        // while no daemon runs waits in the kernel for the next one. This time only the
+        // callback socket is passed: the admin listener is bound from admin_listen.
+        let second = EarlyCallback(port: callbacks.port, caFile: certificate.certificateFile,
                                    path: "/callbacks/" + token, body: Self.completedBody("task-unified-1761313744-early002"))
         Thread.sleep(forTimeInterval: 0.3)
         let restarted = try DaemonProcess(reuse: daemon.directory)
         defer { restarted.stop() }
-        try restarted.startActivated(listener: passed.fd)
+        try restarted.writeConfig(listen: "127.0.0.1:\(taken.port)", adminListen: "127.0.0.1:0", settings)
+        try restarted.startActivated(listeners: [(callbacks.fd, "callbacks")])
         #expect(try second.wait().status == 200)
+        #expect(restarted.adminPort != admin.port)
+        #expect(try TestClient.connectPlain(port: restarted.adminPort).get("/healthz").status == 200)
 
         let ledger = try Ledger.openForReading(path: restarted.ledgerFile)
         #expect(try ledger.task(id: TaskID("task-unified-1761313744-early001")!)?.task.status == .completed)
@@ -456,6 +472,33 @@ struct ProductionTests {
         for text in bad {
             #expect(throws: PrometheusText.FormatError.self, "\(text)") { try PrometheusText(text) }
         }
+    }
+
+    // MARK: Backup
+
+    @Test("the README's ledger backup (sqlite3 .backup) copies every answered callback while serve runs")
+    func ledgerBackupWhileServing() throws {
+        let daemon = try DaemonProcess()
+        defer { daemon.stop(); daemon.removeFiles() }
+        try daemon.start()
+        let ids = (0..<20).map { String(format: "task-unified-1761313744-bkup%04d", $0) }
+        let client = try daemon.connect()
+        for id in ids { #expect(try client.post(daemon.callbackPath, body: Self.completedBody(id)).status == 200) }
+
+        let copy = daemon.directory + "/backup/ledger.sqlite"
+        try FileManager.default.createDirectory(atPath: daemon.directory + "/backup", withIntermediateDirectories: true)
+        let backup = Process()
+        backup.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        backup.arguments = [daemon.ledgerFile, ".backup '\(copy)'"]
+        try backup.run()
+        backup.waitUntilExit()
+        #expect(backup.terminationStatus == 0)
+        // Still serving, and the copy is a whole ledger on its own (no -wal beside it).
+        #expect(try client.post(daemon.callbackPath, body: Self.completedBody("task-unified-1761313744-bkupnext")).status == 200)
+        #expect(!FileManager.default.fileExists(atPath: copy + "-wal"))
+        let ledger = try Ledger.openForReading(path: copy)
+        #expect(try ledger.counts().tasks == ids.count)
+        #expect(try ledger.counts().downloadJobs == ids.count)
     }
 
     // MARK: Helpers

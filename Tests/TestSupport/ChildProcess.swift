@@ -16,6 +16,11 @@ public final class ChildProcess: @unchecked Sendable {
     /// - Parameter descriptors: child descriptor → the test's descriptor placed there.
     public init(executable: String, arguments: [String], environment: [String: String],
                 descriptors: [Int32: Int32] = [:]) throws {
+        // dup2 in order would overwrite a source that sits where an earlier one lands.
+        let lastTarget = descriptors.keys.max() ?? 2
+        if let clash = descriptors.values.first(where: { $0 <= lastTarget }) {
+            throw DaemonError("descriptor \(clash) is among the targets 0...\(lastTarget); pass one above them")
+        }
         let output = OutputCollector()
         self.output = output
         var actions = posix_spawn_file_actions_t()
@@ -26,8 +31,7 @@ public final class ChildProcess: @unchecked Sendable {
         for (target, source) in descriptors.sorted(by: { $0.key < $1.key }) {
             posix_spawn_file_actions_adddup2(&actions, source, target)
         }
-        let firstToClose = (descriptors.keys.max() ?? 2) + 1
-        guard try Self.addCloseFrom(&actions, firstToClose) == 0 else { throw DaemonError("posix_spawn_file_actions_addclosefrom_np failed") }
+        guard try Self.addCloseFrom(&actions, lastTarget + 1) == 0 else { throw DaemonError("posix_spawn_file_actions_addclosefrom_np failed") }
 
         // Default dispositions and an empty mask: the test runner's blocked or ignored
         // signals are not the daemon's business.

@@ -13,27 +13,27 @@ public final class DaemonProcess: @unchecked Sendable {
     public let environment: [String: String]
 
     /// - Parameters:
-    ///   - listen: the callback listener; port 0 lets the kernel pick.
+    ///   - listen, adminListen: the listeners; port 0 lets the kernel pick.
     ///   - config: extra YAML lines for the settings file.
     ///   - reuse: the folder of an earlier daemon, to restart on the same state.
-    public init(listen: String = "127.0.0.1:0", config: String = "", environment: [String: String] = [:],
-                reuse: String? = nil) throws {
+    public init(listen: String = "127.0.0.1:0", adminListen: String = "127.0.0.1:0", config: String = "",
+                environment: [String: String] = [:], reuse: String? = nil) throws {
         directory = reuse ?? NSTemporaryDirectory() + "videohookd-e2e-\(UUID().uuidString)"
         stateDirectory = directory + "/state"
         configFile = directory + "/videohookd.yaml"
         self.environment = environment
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         if reuse == nil || !FileManager.default.fileExists(atPath: configFile) {
-            try writeConfig(listen: listen, config)
+            try writeConfig(listen: listen, adminListen: adminListen, config)
         }
     }
 
     /// Writes the settings file: the listeners, this daemon's state folder, and `config`.
     /// Called again while the daemon runs, it stands for an operator's edit before SIGHUP.
-    public func writeConfig(listen: String = "127.0.0.1:0", _ config: String) throws {
+    public func writeConfig(listen: String = "127.0.0.1:0", adminListen: String = "127.0.0.1:0", _ config: String) throws {
         let text = """
             listen: \(listen)
-            admin_listen: 127.0.0.1:0
+            admin_listen: \(adminListen)
             state_dir: \(stateDirectory)
             \(config)
             """
@@ -53,19 +53,22 @@ public final class DaemonProcess: @unchecked Sendable {
                                  environment: childEnvironment())
     }
 
-    /// Starts `serve` socket-activated, as systemd would: `listener` becomes descriptor 3,
-    /// with `LISTEN_FDS=1`, `LISTEN_FDNAMES` and `LISTEN_PID` set to the daemon's own pid.
-    /// The pid is not known before the spawn, so a shell sets it to its own (`$$`) and
-    /// then `exec`s the daemon, which keeps the pid.
-    public func startActivated(listener: Int32, name: String = "callbacks", timeout: TimeInterval = 30) throws {
+    /// Starts `serve` socket-activated, as systemd would: the `listeners` become
+    /// descriptors 3, 4, ... in order, with `LISTEN_FDS`, `LISTEN_FDNAMES` (their names)
+    /// and `LISTEN_PID` set to the daemon's own pid. The pid is not known before the
+    /// spawn, so a shell sets it to its own (`$$`) and then `exec`s the daemon, which
+    /// keeps the pid.
+    public func startActivated(listeners: [(fd: Int32, name: String)], timeout: TimeInterval = 30) throws {
         let binary = try BuiltBinary.videohookd().path
         var environment = childEnvironment()
-        environment["LISTEN_FDS"] = "1"
-        environment["LISTEN_FDNAMES"] = name
+        environment["LISTEN_FDS"] = String(listeners.count)
+        environment["LISTEN_FDNAMES"] = listeners.map(\.name).joined(separator: ":")
+        var descriptors: [Int32: Int32] = [:]
+        for (offset, listener) in listeners.enumerated() { descriptors[3 + Int32(offset)] = listener.fd }
         child = try ChildProcess(executable: "/bin/sh",
                                  arguments: ["/bin/sh", "-c", #"LISTEN_PID=$$; export LISTEN_PID; exec "$0" serve --config "$1""#,
                                              binary, configFile],
-                                 environment: environment, descriptors: [3: listener])
+                                 environment: environment, descriptors: descriptors)
         try waitForPorts(timeout: timeout)
     }
 
