@@ -60,6 +60,15 @@ struct ProductionTests {
         #expect(status.text.hasSuffix(" open connections"))
         #expect(!window.contains { $0.text.contains("STOPPING") || $0.text.contains("READY") })
 
+        // SIGHUP: RELOADING=1 with the monotonic time systemd 253 asks for, then READY=1
+        // again, or systemd would leave the unit in "reloading".
+        daemon.signal(SIGHUP)
+        let reload = try #require(notify.receive(until: "READY=1", within: 10), "no READY=1 after SIGHUP")
+        let reloading = try #require(reload.first { $0.assignments.contains("RELOADING=1") }, "\(reload.map(\.text))")
+        #expect(reloading.assignments.count == 2)
+        #expect(reloading.assignments.last?.hasPrefix("MONOTONIC_USEC=") == true)
+        #expect(reloading.assignments.last.flatMap { UInt64($0.dropFirst("MONOTONIC_USEC=".count)) } != nil)
+
         daemon.signal(SIGTERM)
         let untilStopping = notify.receive(until: "STOPPING=1", within: 10)
         #expect(untilStopping != nil, "no STOPPING=1 after SIGTERM")
@@ -285,6 +294,35 @@ struct ProductionTests {
         #expect(lines.last?.contains("event=serve.stopped") == true, "\(lines.suffix(3))")
         let ledger = try Ledger.openForReading(path: daemon.ledgerFile)
         #expect(try ledger.task(id: TaskID("task-unified-1761313744-inflight")!)?.task.status == .completed)
+    }
+
+    @Test("SIGTERM with a client that stops mid-body: 408 at body_timeout, and exit 0 within the bound")
+    func sigtermWithAStalledClient() throws {
+        let daemon = try DaemonProcess(config: "limits:\n  body_timeout: 1s\n")
+        defer { daemon.stop(); daemon.removeFiles() }
+        try daemon.start()
+        let stalled = try daemon.connect()
+        try stalled.send("POST \(daemon.callbackPath) HTTP/1.1\r\nHost: localhost\r\nContent-Length: 500\r\n\r\n{\"id\":")
+        Thread.sleep(forTimeInterval: 0.2)
+        let signalled = Date()
+        daemon.signal(SIGTERM)
+        // The client never sends the rest, nor closes: the stop waits for the body
+        // timeout (1 s), answers 408, and gives the answer 2 s to be read before closing.
+        let answer = try stalled.readResponse()
+        #expect(answer.status == 408)
+        #expect(daemon.waitForExit(timeout: 15) == 0)
+        let elapsed = Date().timeIntervalSince(signalled)
+        #expect(elapsed < 6, "took \(elapsed) s to stop")
+    }
+
+    @Test("SIGINT stops the daemon as SIGTERM does")
+    func sigintStops() throws {
+        let daemon = try DaemonProcess()
+        defer { daemon.stop(); daemon.removeFiles() }
+        try daemon.start()
+        #expect(daemon.stop(signal: SIGINT) == 0)
+        #expect(daemon.logLines().contains { $0.contains("event=serve.stopping") && $0.contains("signal=SIGINT") })
+        #expect(daemon.logLines().last?.contains("event=serve.stopped") == true)
     }
 
     // MARK: check-config
