@@ -416,6 +416,13 @@ struct ProductionTests {
         let badValue = try BuiltBinary.run(["check-config", "--config", file], environment: ["VIDEOHOOKD_DOWNLOAD_CONCURRENCY": "0"])
         #expect(badValue.status == 1)
         #expect(badValue.error.hasPrefix("environment VIDEOHOOKD_DOWNLOAD_CONCURRENCY: download.concurrency: "), "\(badValue.error)")
+
+        // A token serve would refuse (under 128 bits) is refused here too, not passed as ok.
+        let shortToken = String(repeating: "t", count: 21)
+        let short = try BuiltBinary.run(["check-config", "--config", file], environment: ["VIDEOHOOKD_TOKEN": shortToken])
+        #expect(short.status == 1)
+        #expect(short.error.hasPrefix("environment VIDEOHOOKD_TOKEN: token: expected 22 to 256 "), "\(short.error)")
+        #expect(!short.error.contains(shortToken))
     }
 
     // MARK: The admin listener
