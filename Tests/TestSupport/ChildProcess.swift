@@ -78,17 +78,21 @@ public final class ChildProcess: @unchecked Sendable {
 
     private func reap() {
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        var result: pid_t
+        repeat { result = waitpid(pid, &status, 0) } while result < 0 && errno == EINTR
         let signal = status & 0x7f
         exit.lock()
-        exitStatus = signal == 0 ? (status >> 8) & 0xff : 128 + signal
+        // -1 when the status was lost (someone else reaped the child): never mistaken
+        // for a clean exit.
+        exitStatus = result != pid ? -1 : signal == 0 ? (status >> 8) & 0xff : 128 + signal
         exit.broadcast()
         exit.unlock()
     }
 
     public var isRunning: Bool { exitStatusNow == nil }
 
-    /// The exit code, or 128 + the signal that ended it, as a shell says; nil while it runs.
+    /// The exit code, or 128 + the signal that ended it, as a shell says; -1 when the
+    /// status could not be read; nil while it runs.
     public var exitStatusNow: Int32? {
         exit.lock()
         defer { exit.unlock() }
