@@ -7,8 +7,11 @@
 #       videohookd
 #
 # With no config file the daemon runs on its embedded defaults: a self-signed certificate
-# and a callback token made on first start in the state volume, and the full callback URL
-# printed to the log. Settings come from VIDEOHOOKD_* variables, or from a file:
+# and a callback token made on first start in the state volume. The callback URL is
+# printed at start (docker logs videohookd) with <token> in place of the secret, which is
+# read with: docker exec videohookd cat /var/lib/videohookd/callback-token
+# The log file is /var/lib/videohookd/videohookd.log; -e VIDEOHOOKD_LOG_FILE=/dev/stderr
+# sends it to docker logs instead. Settings come from VIDEOHOOKD_* variables, or a file:
 #   -v ./videohookd.yaml:/etc/videohookd/videohookd.yaml:ro ... videohookd serve --config /etc/videohookd/videohookd.yaml
 # The API key is best passed as a file (a Docker or Kubernetes secret):
 #   -e VIDEOHOOKD_API_KEY_FILE=/run/secrets/api_key

@@ -4,8 +4,9 @@
 set -euo pipefail
 packages=(libssl-dev libsqlite3-dev openssl ca-certificates)
 if [ "${1:-run}" = test ]; then
-  # curl and python3 are the outside clients; logrotate and systemd-analyze check config/.
-  packages+=(curl python3 logrotate systemd)
+  # curl and python3 are the outside clients; logrotate and systemd-analyze check config/;
+  # sqlite3 runs the README's ledger backup.
+  packages+=(curl python3 logrotate systemd sqlite3)
 fi
 missing=()
 for package in "${packages[@]}"; do

@@ -344,6 +344,15 @@ final class Connection: @unchecked Sendable {
         }
     }
 
+    /// Ends a connection with no answer owed (idle keep-alive, or the server stopping):
+    /// close_notify first, which TLS 1.3 requires before closing (RFC 8446 §6.1), so the
+    /// client reads a clean end instead of a truncation error; no lingering, since there
+    /// is no last answer for a reset to destroy.
+    private func closeIdle() {
+        tls?.shutdown()
+        close()
+    }
+
     func close() {
         guard state != .closed else { return }
         state = .closed
@@ -357,7 +366,7 @@ final class Connection: @unchecked Sendable {
     func shutdownRequested() {
         switch state {
         case .open where !inFlight && phase == .idle && output.isEmpty && !parserHasBytes:
-            close()
+            closeIdle()
         case .fresh where requestsServed == 0:
             // Bytes may be waiting (a request that raced the stop): let it be served.
             return
@@ -393,7 +402,7 @@ final class Connection: @unchecked Sendable {
                 // that handshakes and then says nothing is cut early.
                 let limit = requestsServed == 0 ? configuration.headerTimeout : configuration.idleTimeout
                 if over(limit, since: phaseSince) {
-                    if loop.stopping || requestsServed > 0 { close() } else { timeOut("no request arrived in time") }
+                    if loop.stopping || requestsServed > 0 { closeIdle() } else { timeOut("no request arrived in time") }
                 }
             case .head:
                 if over(configuration.headerTimeout, since: phaseSince) { timeOut("the request head took too long") }

@@ -6,7 +6,9 @@ import Foundation
 struct SettingsBuilder {
     static let sizeCeiling = 1 << 50
     static let timeoutRange: ClosedRange<Duration> = .milliseconds(1) ... .seconds(3_600)
-    static let tokenLength = 16...256
+    /// 22 characters of the URL-safe alphabet carry 128 bits: the floor `serve` holds a
+    /// configured token to (`CallbackToken(validating:)`), so check-config says the same.
+    static let tokenLength = 22...256
     static let apiKeyLength = 1...4096
     static let apiKeyFileMaxBytes = 64 << 10
 

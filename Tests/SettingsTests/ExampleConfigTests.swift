@@ -40,7 +40,7 @@ struct ExampleConfigTests {
             var value = String(match.3)
             if ["cert_file", "key_file", "ca_file"].contains(match.2) { value = pem }
             if match.2 == "key" { continue }  // key and key_file are exclusive: keep key_file.
-            if match.2 == "token" { value = "0123456789abcdef0123" }
+            if match.2 == "token" { value = "0123456789abcdef0123456789" }
             lines.append("\(match.1)\(match.2): \(value)")
         }
         text = lines.joined(separator: "\n")

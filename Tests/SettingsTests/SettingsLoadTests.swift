@@ -119,7 +119,7 @@ struct SettingsLoadTests {
             (.listen, "[::1]:8444", { $0.listen == ListenAddress(host: "::1", port: 8444) }),
             (.adminListen, "0.0.0.0:0", { $0.adminListen == ListenAddress(host: "0.0.0.0", port: 0) }),
             (.publicURL, "https://example.org", { $0.publicURL == "https://example.org" }),
-            (.token, "0123456789abcdef", { $0.token?.value == "0123456789abcdef" }),
+            (.token, "0123456789abcdef012345", { $0.token?.value == "0123456789abcdef012345" }),
             (.tlsCertFile, cert, { $0.tls.certFile == cert }),
             (.tlsKeyFile, keyPEM, { $0.tls.keyFile == keyPEM }),
             (.stateDir, "/var/lib/x", { $0.stateDirectory == "/var/lib/x" }),

@@ -9,76 +9,121 @@ public final class DaemonProcess: @unchecked Sendable {
     public let configFile: String
     public private(set) var port: UInt16 = 0
     public private(set) var adminPort: UInt16 = 0
-    public private(set) var process: Process?
-    private var output = OutputCollector()
+    public private(set) var child: ChildProcess?
     public let environment: [String: String]
 
     /// - Parameters:
+    ///   - listen, adminListen: the listeners; port 0 lets the kernel pick.
     ///   - config: extra YAML lines for the settings file.
     ///   - reuse: the folder of an earlier daemon, to restart on the same state.
-    public init(config: String = "", environment: [String: String] = [:], reuse: String? = nil) throws {
+    public init(listen: String = "127.0.0.1:0", adminListen: String = "127.0.0.1:0", config: String = "",
+                environment: [String: String] = [:], reuse: String? = nil) throws {
         directory = reuse ?? NSTemporaryDirectory() + "videohookd-e2e-\(UUID().uuidString)"
         stateDirectory = directory + "/state"
         configFile = directory + "/videohookd.yaml"
         self.environment = environment
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         if reuse == nil || !FileManager.default.fileExists(atPath: configFile) {
-            let text = """
-                listen: 127.0.0.1:0
-                admin_listen: 127.0.0.1:0
-                state_dir: \(stateDirectory)
-                \(config)
-                """
-            try text.write(toFile: configFile, atomically: true, encoding: .utf8)
+            try writeConfig(listen: listen, adminListen: adminListen, config)
         }
+    }
+
+    /// Writes the settings file: the listeners, this daemon's state folder, and `config`.
+    /// Called again while the daemon runs, it stands for an operator's edit before SIGHUP.
+    public func writeConfig(listen: String = "127.0.0.1:0", adminListen: String = "127.0.0.1:0", _ config: String) throws {
+        let text = """
+            listen: \(listen)
+            admin_listen: \(adminListen)
+            state_dir: \(stateDirectory)
+            \(config)
+            """
+        try text.write(toFile: configFile, atomically: true, encoding: .utf8)
     }
 
     /// Starts `serve` and waits until it says where it listens.
     public func start(extraArguments: [String] = [], timeout: TimeInterval = 30) throws {
-        let process = Process()
-        process.executableURL = try BuiltBinary.videohookd()
-        process.arguments = ["serve", "--config", configFile] + extraArguments
+        try launch(extraArguments: extraArguments)
+        try waitForPorts(timeout: timeout)
+    }
+
+    /// Starts `serve` and returns at once.
+    public func launch(extraArguments: [String] = []) throws {
+        let binary = try BuiltBinary.videohookd().path
+        child = try ChildProcess(executable: binary, arguments: [binary, "serve", "--config", configFile] + extraArguments,
+                                 environment: childEnvironment())
+    }
+
+    /// Starts `serve` socket-activated, as systemd would: the `listeners` become
+    /// descriptors 3, 4, ... in order, with `LISTEN_FDS`, `LISTEN_FDNAMES` (their names)
+    /// and `LISTEN_PID` set to the daemon's own pid. The pid is not known before the
+    /// spawn, so a shell sets it to its own (`$$`) and then `exec`s the daemon, which
+    /// keeps the pid.
+    public func startActivated(listeners: [(fd: Int32, name: String)], timeout: TimeInterval = 30) throws {
+        let binary = try BuiltBinary.videohookd().path
+        var environment = childEnvironment()
+        environment["LISTEN_FDS"] = String(listeners.count)
+        environment["LISTEN_FDNAMES"] = listeners.map(\.name).joined(separator: ":")
+        var descriptors: [Int32: Int32] = [:]
+        for (offset, listener) in listeners.enumerated() { descriptors[3 + Int32(offset)] = listener.fd }
+        child = try ChildProcess(executable: "/bin/sh",
+                                 arguments: ["/bin/sh", "-c", #"LISTEN_PID=$$; export LISTEN_PID; exec "$0" serve --config "$1""#,
+                                             binary, configFile],
+                                 environment: environment, descriptors: descriptors)
+        try waitForPorts(timeout: timeout)
+    }
+
+    /// The test runner's environment without anything that would change the daemon's
+    /// behaviour (systemd's variables, VIDEOHOOKD_*), plus this daemon's `environment`.
+    private func childEnvironment() -> [String: String] {
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("VIDEOHOOKD_") }
-        for key in ["JOURNAL_STREAM", "INVOCATION_ID", "NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID", "STATE_DIRECTORY", "LOGS_DIRECTORY"] {
+        for key in ["JOURNAL_STREAM", "INVOCATION_ID", "NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES",
+                    "WATCHDOG_USEC", "WATCHDOG_PID", "STATE_DIRECTORY", "LOGS_DIRECTORY"] {
             environment.removeValue(forKey: key)
         }
         environment.merge(self.environment) { $1 }
-        process.environment = environment
-        output = OutputCollector()
-        process.standardOutput = output.pipe
-        process.standardError = output.errorPipe
-        try process.run()
-        self.process = process
+        return environment
+    }
+
+    /// Waits for the first stdout line, which names the ports.
+    public func waitForPorts(timeout: TimeInterval = 30) throws {
+        guard let child else { throw DaemonError("videohookd serve was not started") }
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
-            if let ports = output.listeningPorts() {
+            if let ports = child.output.listeningPorts() {
                 (port, adminPort) = ports
                 return
             }
-            if !process.isRunning {
-                throw DaemonError("videohookd serve exited with \(process.terminationStatus): \(output.errorText)")
+            if let status = child.exitStatusNow {
+                Thread.sleep(forTimeInterval: 0.05) // let the readers take the last bytes
+                throw DaemonError("videohookd serve exited with \(status): \(child.standardError)")
             }
-            Thread.sleep(forTimeInterval: 0.05)
+            Thread.sleep(forTimeInterval: 0.02)
         }
-        throw DaemonError("videohookd serve did not report its ports in \(timeout)s: \(output.text) \(output.errorText)")
+        throw DaemonError("videohookd serve did not report its ports in \(timeout)s: \(child.standardOutput) \(child.standardError)")
     }
 
-    /// Sends `signal` and waits for the exit; returns the exit status.
+    /// The daemon's pid, once started.
+    public var pid: pid_t? { child?.pid }
+
+    /// Sends `signal` and waits for the exit; returns the exit status (128 + a signal's
+    /// number when one ended it). After `timeout`, SIGKILL.
     @discardableResult
     public func stop(signal: Int32 = SIGTERM, timeout: TimeInterval = 30) -> Int32 {
-        guard let process, process.isRunning else { return process?.terminationStatus ?? -1 }
-        kill(process.processIdentifier, signal)
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
-        return process.terminationStatus
+        guard let child else { return -1 }
+        if let status = child.exitStatusNow { return status }
+        child.signal(signal)
+        if let status = child.waitForExit(timeout: timeout) { return status }
+        child.signal(SIGKILL)
+        return child.waitForExit(timeout: 30) ?? -1
+    }
+
+    /// Waits for the daemon to exit on its own; nil when it still runs after `timeout`.
+    public func waitForExit(timeout: TimeInterval) -> Int32? {
+        child?.waitForExit(timeout: timeout)
     }
 
     public func signal(_ number: Int32) {
-        if let process { kill(process.processIdentifier, number) }
+        child?.signal(number)
     }
 
     public var token: String {
@@ -90,8 +135,8 @@ public final class DaemonProcess: @unchecked Sendable {
     public var logFile: String { stateDirectory + "/videohookd.log" }
     public var ledgerFile: String { stateDirectory + "/ledger.sqlite" }
     public var callbackPath: String { "/callbacks/" + token }
-    public var standardOutput: String { output.text }
-    public var standardError: String { output.errorText }
+    public var standardOutput: String { child?.standardOutput ?? "" }
+    public var standardError: String { child?.standardError ?? "" }
 
     public func logLines() -> [String] {
         ((try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)

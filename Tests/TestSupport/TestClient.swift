@@ -4,7 +4,7 @@ import TLS
 import Transport
 
 /// One answer as the client read it.
-public struct TestResponse {
+public struct TestResponse: Sendable {
     public var status: Int
     public var headers: [String: String] // lower-cased names
     public var body: [UInt8]

@@ -15,7 +15,8 @@ struct ServeCommand: ParsableCommand {
             and the admin listener (/healthz, /readyz, /metrics) 127.0.0.1:9090.
 
             Signals: SIGTERM or SIGINT stop accepting, answer what is in flight and exit 0; \
-            SIGHUP reopens the log file and reloads the TLS certificate.
+            SIGHUP reloads the settings that can change live and the TLS certificate, and \
+            reopens the log file.
             """
     )
 

@@ -58,8 +58,12 @@ final class ServeRuntime: @unchecked Sendable {
 
         let tlsStore = TLSContextStore(try loadCertificate(settings))
         self.tlsStore = tlsStore
-        let check = checkPublicCallbackURL(publicURL: settings.publicURL, token: token.value,
-                                           listenPort: Int(settings.listen.port))
+        // The listeners before the URL check: a guessed callback URL must carry the port
+        // actually listened on, which under socket activation is the socket unit's and
+        // not `listen`'s. Nothing is served before the check has passed.
+        let listeners = try ListenerSource.open(settings: settings, environment: environment, logger: logger)
+        let callbackPort = (try? SystemSocket.localAddress(listeners.callback).port).map(Int.init) ?? Int(settings.listen.port)
+        let check = checkPublicCallbackURL(publicURL: settings.publicURL, token: token.value, listenPort: callbackPort)
         guard check.allowsStart else { throw ServeError(check.message) }
 
         let ledger = try openLedger()
@@ -67,7 +71,6 @@ final class ServeRuntime: @unchecked Sendable {
         let writer = LedgerWriter(ledger: ledger)
         let intake = CallbackIntake(writer: writer, logger: logger, observer: intakeObserver())
 
-        let listeners = try ListenerSource.open(settings: settings, environment: environment, logger: logger)
         let server = HTTPServer(configuration: ServeRuntime.serverConfiguration(settings), logger: logger,
                                 observer: serverObserver(intake: intake))
         self.server = server
