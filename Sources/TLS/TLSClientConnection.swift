@@ -30,11 +30,25 @@ public final class TLSClientConnection {
         if let session { SSL_set_session(ssl, session.session) }
         let result = SSL_connect(ssl)
         guard result == 1 else {
+            let code = SSL_get_error(ssl, result)
+            let err = errno
             let verify = SSL_get_verify_result(ssl)
             if verify != X509_V_OK {
                 let reason = String(cString: X509_verify_cert_error_string(verify))
                 OpenSSLErrorQueue.clear()
-                throw TLSError("TLS handshake with \(serverName) failed: certificate not trusted: \(reason)")
+                if verify == X509_V_ERR_HOSTNAME_MISMATCH || verify == X509_V_ERR_IP_ADDRESS_MISMATCH {
+                    throw TLSError("TLS handshake with \(serverName) failed: the certificate is not for \(serverName) (\(reason))",
+                                   kind: .nameMismatch)
+                }
+                throw TLSError("TLS handshake with \(serverName) failed: certificate not trusted: \(reason)",
+                               kind: .untrustedCertificate)
+            }
+            if code == SSL_ERROR_SYSCALL, ERR_peek_error() == 0 {
+                if err == EAGAIN || err == EWOULDBLOCK {
+                    throw TLSError("TLS handshake with \(serverName) timed out", kind: .timeout)
+                }
+                let reason = err == 0 ? "the server closed the connection" : String(cString: strerror(err))
+                throw TLSError("TLS handshake with \(serverName) failed: \(reason)")
             }
             throw TLSError.openSSL("TLS handshake with \(serverName) failed")
         }
@@ -52,7 +66,7 @@ public final class TLSClientConnection {
         if code == SSL_ERROR_SYSCALL, ERR_peek_error() == 0 {
             let err = errno
             if err == 0 { return 0 } // the peer closed without close_notify
-            if err == EAGAIN || err == EWOULDBLOCK { throw TLSError("read timed out") }
+            if err == EAGAIN || err == EWOULDBLOCK { throw TLSError("read timed out", kind: .timeout) }
             throw TLSError("read failed: \(String(cString: strerror(err)))")
         }
         throw TLSError.openSSL("read failed")
@@ -66,6 +80,7 @@ public final class TLSClientConnection {
             guard result > 0 else {
                 let err = errno
                 if SSL_get_error(ssl, result) == SSL_ERROR_SYSCALL, ERR_peek_error() == 0 {
+                    if err == EAGAIN || err == EWOULDBLOCK { throw TLSError("write timed out", kind: .timeout) }
                     throw TLSError("write failed: \(String(cString: strerror(err)))")
                 }
                 throw TLSError.openSSL("write failed")
@@ -81,6 +96,9 @@ public final class TLSClientConnection {
         }
         if let failure { throw failure }
     }
+
+    /// Decrypted bytes OpenSSL holds that a read returns without touching the socket.
+    public var hasBufferedBytes: Bool { SSL_has_pending(ssl) == 1 }
 
     public func shutdown() {
         _ = SSL_shutdown(ssl)
