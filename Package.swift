@@ -50,6 +50,11 @@ let package = Package(
         .target(name: "EventLog", dependencies: [.product(name: "Logging", package: "swift-log")]),
         // The settings file, environment overrides and embedded defaults.
         .target(name: "Settings", dependencies: ["Yams"]),
+        // Archive files: partial files, fsync, atomic rename, the sidecar JSON. File system only.
+        .target(name: "Archive"),
+        // The HTTPS client on our own sockets and TLS, and the download workers.
+        .target(name: "Downloader", dependencies: ["Transport", "TLS", "HTTP", "URLPolicy", "Ledger", "VideoAPI",
+                                                  "Archive", .product(name: "Logging", package: "swift-log")]),
         // systemd notify protocol, socket activation, signals.
         .target(name: "Daemon", dependencies: ["Transport"]),
         // The command line.
@@ -57,7 +62,7 @@ let package = Package(
             name: "videohookd",
             dependencies: [
                 "Transport", "TLS", "HTTP", "Server", "URLPolicy", "VideoAPI", "Ledger",
-                "Intake", "EventLog", "Settings", "Daemon",
+                "Intake", "EventLog", "Settings", "Daemon", "Archive", "Downloader",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -74,6 +79,11 @@ let package = Package(
         .testTarget(name: "EventLogTests", dependencies: ["EventLog"]),
         .testTarget(name: "SettingsTests", dependencies: ["Settings"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon"]),
+        .testTarget(name: "ArchiveTests", dependencies: ["Archive"]),
+        .testTarget(name: "DownloaderTests", dependencies: ["Downloader", "Archive", "Ledger", "VideoAPI", "URLPolicy",
+                                                           "TLS", "HTTP", "Transport",
+                                                           .product(name: "Logging", package: "swift-log")],
+                    resources: [.copy("Support/fileserver.py")]),
         // Drives the built `videohookd` binary from outside, as curl and Python would.
         .testTarget(name: "EndToEndTests", dependencies: ["videohookd"]),
     ],
