@@ -3,7 +3,8 @@ import Foundation
 /// The tests' own certificate authorities, made with the openssl command line once per
 /// test run:
 /// - `caFile`: the CA the downloader is told to trust (`download.ca_file`);
-/// - `serverCertificate` / `serverKey`: signed by it, for `files.test` and `127.0.0.1`;
+/// - `serverCertificate` / `serverKey`: signed by it, for `files.test`, `files.example.com`
+///   (a public name the tests resolve to a public address, see `LoopbackConnector`) and `127.0.0.1`;
 /// - `untrustedCertificate` / `untrustedKey`: for `untrusted.test`, signed by a second CA
 ///   that nothing trusts.
 struct TestCertificates: Sendable {
@@ -50,7 +51,7 @@ struct TestCertificates: Sendable {
         }
         try ca("ca", "/CN=videohookd test CA")
         try ca("other-ca", "/CN=an authority nobody trusts")
-        try leaf("server", signedBy: "ca", names: "DNS:files.test,IP:127.0.0.1")
+        try leaf("server", signedBy: "ca", names: "DNS:files.test,DNS:files.example.com,IP:127.0.0.1")
         try leaf("untrusted", signedBy: "other-ca", names: "DNS:untrusted.test")
     }
 }

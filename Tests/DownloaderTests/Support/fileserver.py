@@ -25,6 +25,7 @@ Query parameters of /files (the plan; every request carries it):
   length_delta=D    fault: declare Content-Length as the real length + D (D < 0: send the real body anyway)
   redirect=URL      fault: answer 302 with Location URL
   then=NAME         once the faults are used up, serve ROOT/NAME instead (the file changed)
+  after_status=S    once the faults are used up, answer status S (a link that expired meanwhile)
   norange=1         ignore Range: always 200 with the whole file
   type=T            Content-Type (default video/mp4)
   chunked=1         chunked transfer coding instead of Content-Length
@@ -130,8 +131,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
-        if faulty and "status" in query:
-            status = int(query["status"])
+        if (faulty and "status" in query) or (not faulty and "after_status" in query):
+            status = int(query["status"] if faulty else query["after_status"])
             entry["status"] = status
             note(key, entry)
             extra = {"Retry-After": query["retry_after"]} if "retry_after" in query else {}
