@@ -20,11 +20,15 @@ struct DownloadFailure: Error, Sendable, CustomStringConvertible {
     var reason: String
     /// A server's `Retry-After`, the least delay before the next try.
     var retryAfter: Double?
+    /// For `diskFull`: the bytes the job still has to write, so the pool waits until
+    /// they fit above the reserve instead of trying again at every poll.
+    var bytesNeeded: Int64?
 
-    init(_ kind: Kind, _ reason: String, retryAfter: Double? = nil) {
+    init(_ kind: Kind, _ reason: String, retryAfter: Double? = nil, bytesNeeded: Int64? = nil) {
         self.kind = kind
         self.reason = reason
         self.retryAfter = retryAfter
+        self.bytesNeeded = bytesNeeded
     }
 
     static func temporary(_ reason: String, retryAfter: Double? = nil) -> DownloadFailure {

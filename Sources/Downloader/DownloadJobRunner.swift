@@ -16,7 +16,7 @@ final class DownloadJobRunner {
         case retrying(at: Date)
         case failed(reason: String)
         case stopped
-        case pausedForDiskSpace(reason: String)
+        case pausedForDiskSpace(reason: String, bytesNeeded: Int64)
     }
 
     private let ledger: Ledger
@@ -295,7 +295,7 @@ final class DownloadJobRunner {
             return .stopped
         case .diskFull:
             record { try ledger.requeueDownload(taskID: job.taskID, notBefore: now + configuration.pollInterval.seconds) }
-            return .pausedForDiskSpace(reason: failure.reason)
+            return .pausedForDiskSpace(reason: failure.reason, bytesNeeded: failure.bytesNeeded ?? 0)
         case .permanent, .linkRefused:
             return fail(job, failure.reason, logger: logger, results: claim.results.count)
         case .temporary:

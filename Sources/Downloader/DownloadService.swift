@@ -1,5 +1,6 @@
 import Archive
 import Foundation
+import Glibc
 import Ledger
 import Logging
 import Synchronization
@@ -28,6 +29,9 @@ public final class DownloadService: Sendable {
         var stopping = false
         var runningWorkers = 0
         var cancellers: [ConnectionCanceller] = []
+        /// While paused: the free bytes that lift the pause (the reserve, plus what the
+        /// job that did not fit still has to write).
+        var pausedUntilFree: Int64?
     }
 
     private let ledger: Ledger
@@ -37,10 +41,9 @@ public final class DownloadService: Sendable {
     private let refreshURL: RefreshURL?
     private let tls: TLSClientContext
     private let connector: any SocketConnector
-    private let signal = WakeSignal()
+    private let wakeSignal = WakeSignal()
     private let state = Mutex(State())
     private let exited = WakeSignal()
-    private let paused = Atomic<Bool>(false)
     private let active = Atomic<Int>(0)
 
     public convenience init(ledger: Ledger, configuration: DownloaderConfiguration, policy: URLPolicy, logger: Logger,
@@ -66,12 +69,16 @@ public final class DownloadService: Sendable {
     }
 
     /// True while downloads wait for free space on the archive's disk.
-    public var isPausedForDiskSpace: Bool { paused.load(ordering: .relaxed) }
+    public var isPausedForDiskSpace: Bool { state.withLock { $0.pausedUntilFree != nil } }
 
     /// Jobs being downloaded now.
     public var activeDownloads: Int { active.load(ordering: .relaxed) }
 
     public func start() throws(DownloaderError) {
+        // OpenSSL's socket BIO writes with plain write(): an alert sent to a server that
+        // already closed would raise SIGPIPE and kill the process instead of failing
+        // the attempt. `serve` ignores it too; this covers every other caller.
+        Glibc.signal(SIGPIPE, SIG_IGN)
         let layout = ArchiveLayout(root: configuration.archiveDirectory)
         do {
             try ArchiveFileSystem.makeDirectories(layout.partialDirectory)
@@ -113,7 +120,7 @@ public final class DownloadService: Sendable {
 
     /// Looks for due jobs now.
     public func wake() {
-        signal.wakeAll()
+        wakeSignal.wakeAll()
     }
 
     /// Stops the workers at a resumable point. Returns true when every worker has
@@ -125,7 +132,7 @@ public final class DownloadService: Sendable {
             return state.cancellers
         }
         for canceller in cancellers { canceller.cancel() }
-        signal.wakeAll()
+        wakeSignal.wakeAll()
         let until = Date(timeIntervalSinceNow: configuration.stopTimeout.seconds)
         while true {
             let seen = exited.current
@@ -165,9 +172,9 @@ public final class DownloadService: Sendable {
                                        logger: logger, refreshURL: refreshURL)
         let poll = configuration.pollInterval.seconds
         while !isStopping {
-            let seen = signal.current
+            let seen = wakeSignal.current
             guard hasRoomOnDisk() else {
-                signal.wait(after: seen, seconds: poll)
+                wakeSignal.wait(after: seen, seconds: poll)
                 continue
             }
             let claim: DownloadClaim?
@@ -175,38 +182,53 @@ public final class DownloadService: Sendable {
                 claim = try ledger.claimNextDownload()
             } catch {
                 logger.error("download.ledger_error", metadata: ["step": "claim", "reason": "\(error)"])
-                signal.wait(after: seen, seconds: poll)
+                wakeSignal.wait(after: seen, seconds: poll)
                 continue
             }
             guard let claim else {
                 let due = (try? ledger.nextDownloadDue())?.map { $0.timeIntervalSinceNow } ?? poll
-                signal.wait(after: seen, seconds: min(poll, max(due, 0.01)))
+                wakeSignal.wait(after: seen, seconds: min(poll, max(due, 0.01)))
                 continue
             }
             active.add(1, ordering: .relaxed)
             let outcome = runner.run(claim)
             active.subtract(1, ordering: .relaxed)
-            if case .pausedForDiskSpace(let reason) = outcome { pause(reason) }
+            if case .pausedForDiskSpace(let reason, let needed) = outcome {
+                pause(reason, untilFree: configuration.diskReserveBytes + needed)
+            }
         }
     }
 
     /// Checks the reserve before a job is taken; pauses or resumes the pool on a change.
     private func hasRoomOnDisk() -> Bool {
         guard let free = try? DiskSpace.availableBytes(at: configuration.archiveDirectory) else { return true }
-        if free < configuration.diskReserveBytes {
-            pause("\(free) bytes free on the archive's disk, under disk_reserve_bytes (\(configuration.diskReserveBytes))")
+        let reserve = configuration.diskReserveBytes
+        let resumed = state.withLock { state -> Bool? in
+            let needed = max(state.pausedUntilFree ?? reserve, reserve)
+            if free < needed { return nil }
+            guard state.pausedUntilFree != nil else { return false }
+            state.pausedUntilFree = nil
+            return true
+        }
+        guard let resumed else {
+            pause("\(free) bytes free on the archive's disk, under disk_reserve_bytes (\(reserve))", untilFree: reserve)
             return false
         }
-        if paused.compareExchange(expected: true, desired: false, ordering: .relaxed).exchanged {
+        if resumed {
             logger.notice("download.resumed", metadata: ["free_bytes": "\(free)"])
-            signal.wakeAll()
+            wakeSignal.wakeAll()
         }
         return true
     }
 
-    private func pause(_ reason: String) {
-        if paused.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged {
-            logger.warning("download.paused", metadata: ["reason": "\(reason)",
+    /// Pauses the pool (logged once per pause) until `untilFree` bytes are free.
+    private func pause(_ reason: String, untilFree: Int64) {
+        let started = state.withLock { state -> Bool in
+            defer { state.pausedUntilFree = max(state.pausedUntilFree ?? 0, untilFree) }
+            return state.pausedUntilFree == nil
+        }
+        if started {
+            logger.warning("download.paused", metadata: ["reason": "\(reason)", "resumes_at_free_bytes": "\(untilFree)",
                                                          "archive_dir": "\(configuration.archiveDirectory)"])
         }
     }

@@ -143,7 +143,8 @@ final class FileFetcher {
         let offset = writer.length
         if let total = facts.bytesTotal, let free = hooks.availableSpace(),
            free - (total - offset) < configuration.diskReserveBytes {
-            throw DownloadFailure(.diskFull, "the \(plan.label) needs \(total - offset) more bytes; \(free) are free and disk_reserve_bytes is \(configuration.diskReserveBytes)")
+            throw DownloadFailure(.diskFull, "the \(plan.label) needs \(total - offset) more bytes; \(free) are free and disk_reserve_bytes is \(configuration.diskReserveBytes)",
+                                  bytesNeeded: total - offset)
         }
         hooks.responseStarted(facts, offset)
         let progress = ProgressReporter(logger: logger, label: plan.label, total: facts.bytesTotal, start: offset,
