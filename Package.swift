@@ -14,7 +14,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
-        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
@@ -44,40 +43,47 @@ let package = Package(
         // SQLite ledger: tasks, events, download jobs, rejected bodies.
         .target(name: "Ledger", dependencies: ["VideoAPI", .product(name: "GRDB", package: "GRDB.swift")]),
         // POST /callbacks/<token>: check, decode, record, answer.
-        .target(name: "Intake", dependencies: ["HTTP", "Ledger", "VideoAPI",
+        .target(name: "Intake", dependencies: ["HTTP", "Server", "Ledger", "VideoAPI",
                                               .product(name: "Logging", package: "swift-log")]),
         // The structured log file (logfmt), reopened on SIGHUP.
         .target(name: "EventLog", dependencies: [.product(name: "Logging", package: "swift-log")]),
         // The settings file, environment overrides and embedded defaults.
         .target(name: "Settings", dependencies: ["Yams"]),
+        // The daemon's Prometheus metrics (swift-prometheus's registry and text format).
+        .target(name: "Telemetry", dependencies: [.product(name: "Prometheus", package: "swift-prometheus")]),
         // Archive files: partial files, fsync, atomic rename, the sidecar JSON. File system only.
         .target(name: "Archive"),
         // The HTTPS client on our own sockets and TLS, and the download workers.
         .target(name: "Downloader", dependencies: ["Transport", "TLS", "HTTP", "URLPolicy", "Ledger", "VideoAPI",
                                                   "Archive", .product(name: "Logging", package: "swift-log")]),
-        // systemd notify protocol, socket activation, signals.
-        .target(name: "Daemon", dependencies: ["Transport"]),
+        // systemd notify protocol, socket activation, signals. Glibc only, on purpose:
+        // it must work before anything else in the process starts.
+        .target(name: "Daemon"),
         // The command line.
         .executableTarget(
             name: "videohookd",
             dependencies: [
                 "Transport", "TLS", "HTTP", "Server", "URLPolicy", "VideoAPI", "Ledger",
-                "Intake", "EventLog", "Settings", "Daemon", "Archive", "Downloader",
+                "Intake", "EventLog", "Settings", "Daemon", "Telemetry", "Archive", "Downloader",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
+        // What several test targets share: a raw HTTPS client, the daemon as a process.
+        .target(name: "TestSupport", dependencies: ["TLS", "Transport"], path: "Tests/TestSupport"),
         .testTarget(name: "TransportTests", dependencies: ["Transport"]),
         .testTarget(name: "TLSTests", dependencies: ["TLS"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
-        .testTarget(name: "ServerTests", dependencies: ["Server", "TLS", "HTTP", "Transport"]),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "TLS", "HTTP", "Transport", "TestSupport"]),
         .testTarget(name: "URLPolicyTests", dependencies: ["URLPolicy"]),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "VideoAPI"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "IntakeTests", dependencies: ["Intake", "Ledger", "HTTP", "VideoAPI"]),
+        .testTarget(name: "IntakeTests", dependencies: ["Intake", "Ledger", "HTTP", "Server", "VideoAPI",
+                                                       .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog"]),
         .testTarget(name: "SettingsTests", dependencies: ["Settings"]),
+        .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive"]),
         .testTarget(name: "DownloaderTests", dependencies: ["Downloader", "Archive", "Ledger", "VideoAPI", "URLPolicy",
@@ -85,7 +91,8 @@ let package = Package(
                                                            .product(name: "Logging", package: "swift-log")],
                     resources: [.copy("Support/fileserver.py")]),
         // Drives the built `videohookd` binary from outside, as curl and Python would.
-        .testTarget(name: "EndToEndTests", dependencies: ["videohookd"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["videohookd", "TestSupport", "Ledger", "VideoAPI",
+                                                         .product(name: "GRDB", package: "GRDB.swift")]),
     ],
     swiftLanguageModes: [.v6]
 )

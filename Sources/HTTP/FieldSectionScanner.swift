@@ -92,7 +92,7 @@ struct FieldSectionScanner: Sendable {
                 }
 
             case .value:
-                while i < end, HTTPGrammar.isFieldValue(bytes[i]) { i += 1 }
+                i = HTTPGrammar.skipFieldValue(bytes, from: i, to: end)
                 guard i < end else { return .needMore }
                 let byte = bytes[i]
                 if byte == HTTPGrammar.cr {

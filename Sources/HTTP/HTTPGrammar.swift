@@ -34,6 +34,61 @@ enum HTTPGrammar {
         byte > 0x20 && byte < 0x7F
     }
 
+    /// The index of the first byte in `start..<end` that is not a field-value byte, or
+    /// `end`. Eight bytes at a time while none of them is a control byte or DEL: header
+    /// values are most of a request head.
+    @inline(__always)
+    static func skipFieldValue(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) -> Int {
+        var i = start
+        if let base = bytes.baseAddress {
+            while end - i >= 8 {
+                let word = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+                if hasByteBelow0x20(word) || hasByte0x7F(word) { break }
+                i += 8
+            }
+        }
+        while i < end, isFieldValue(bytes[i]) { i += 1 }
+        return i
+    }
+
+    /// The index of the first byte in `start..<end` that is not a request-target byte,
+    /// or `end`; eight bytes at a time while all are visible ASCII.
+    @inline(__always)
+    static func skipTarget(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) -> Int {
+        var i = start
+        if let base = bytes.baseAddress {
+            while end - i >= 8 {
+                let word = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+                if hasByteBelow0x21(word) || hasByte0x7F(word) || word & highBits != 0 { break }
+                i += 8
+            }
+        }
+        while i < end, isTarget(bytes[i]) { i += 1 }
+        return i
+    }
+
+    // Classic SWAR tests ("Bit Twiddling Hacks": hasless, haszero), exact for bytes
+    // below 0x80; words with a high bit set are sent to the byte loop by the callers
+    // or, for field values, cannot produce a false "no" (obs-text is allowed there).
+    private static let lowBits: UInt64 = 0x0101_0101_0101_0101
+    private static let highBits: UInt64 = 0x8080_8080_8080_8080
+
+    @inline(__always)
+    private static func hasByteBelow0x20(_ word: UInt64) -> Bool {
+        (word &- lowBits &* 0x20) & ~word & highBits != 0
+    }
+
+    @inline(__always)
+    private static func hasByteBelow0x21(_ word: UInt64) -> Bool {
+        (word &- lowBits &* 0x21) & ~word & highBits != 0
+    }
+
+    @inline(__always)
+    private static func hasByte0x7F(_ word: UInt64) -> Bool {
+        let x = word ^ (lowBits &* 0x7F)
+        return (x &- lowBits) & ~x & highBits != 0
+    }
+
     @inline(__always)
     static func isWhitespace(_ byte: UInt8) -> Bool {
         byte == space || byte == tab

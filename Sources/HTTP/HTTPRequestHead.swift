@@ -53,17 +53,19 @@ public struct HTTPRequestHead: Sendable, Equatable {
     }
 
     static func path(of target: String) -> String {
-        var path = Substring(target)
-        if !path.hasPrefix("/"), let schemeEnd = path.firstRange(of: "://") {
+        // On UTF-8 bytes, not Characters: this runs for every request.
+        let utf8 = target.utf8
+        var start = utf8.startIndex
+        if utf8.first != UInt8(ascii: "/"), let schemeEnd = target.firstRange(of: "://") {
             // absolute-form: the path starts after the authority.
-            let authorityAndRest = path[schemeEnd.upperBound...]
-            guard let pathStart = authorityAndRest.firstIndex(where: { $0 == "/" || $0 == "?" }),
-                  authorityAndRest[pathStart] == "/"
-            else { return "/" }
-            path = authorityAndRest[pathStart...]
+            guard let pathStart = utf8[schemeEnd.upperBound...].firstIndex(where: {
+                $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?")
+            }), utf8[pathStart] == UInt8(ascii: "/") else { return "/" }
+            start = pathStart
         }
-        if let query = path.firstIndex(of: "?") { path = path[..<query] }
-        return String(path)
+        let end = utf8[start...].firstIndex(of: UInt8(ascii: "?")) ?? utf8.endIndex
+        if start == utf8.startIndex && end == utf8.endIndex { return target }
+        return String(target[start..<end])
     }
 }
 

@@ -45,7 +45,8 @@ public struct HTTPRequestParser: Sendable {
 
     public mutating func append(_ bytes: UnsafeRawBufferPointer) {
         guard reserveRoom() else { return }
-        buffer.append(contentsOf: bytes.bindMemory(to: UInt8.self).prefix(admittedCount(bytes.count)))
+        let admitted = UnsafeRawBufferPointer(rebasing: bytes[..<admittedCount(bytes.count)])
+        admitted.withMemoryRebound(to: UInt8.self) { buffer.append(contentsOf: $0) }
     }
 
     public mutating func append(contentsOf bytes: some Collection<UInt8>) {

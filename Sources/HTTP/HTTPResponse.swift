@@ -24,11 +24,22 @@ public struct HTTPResponse: Sendable, Equatable {
     /// as the API does.
     public static func apiError(status: Int, message: String, type: String? = nil, param: String? = nil,
                                 headers: HTTPHeaders = HTTPHeaders()) -> HTTPResponse {
-        var json = "{\"error\":{\"code\":\(status),\"message\":\(JSONString.quoted(message))"
-        json += ",\"type\":\(JSONString.quoted(type ?? HTTPStatus.errorType(status)))"
-        if let param { json += ",\"param\":\(JSONString.quoted(param))" }
-        json += "}}"
-        return .json(status: status, json, headers: headers)
+        var json: [UInt8] = []
+        json.reserveCapacity(96 + message.utf8.count)
+        json.append(contentsOf: #"{"error":{"code":"#.utf8)
+        json.append(contentsOf: String(status).utf8)
+        json.append(contentsOf: #","message":"#.utf8)
+        JSONString.append(message, to: &json)
+        json.append(contentsOf: #","type":"#.utf8)
+        JSONString.append(type ?? HTTPStatus.errorType(status), to: &json)
+        if let param {
+            json.append(contentsOf: #","param":"#.utf8)
+            JSONString.append(param, to: &json)
+        }
+        json.append(contentsOf: "}}".utf8)
+        var headers = headers
+        if !headers.contains("Content-Type") { headers.add("Content-Type", "application/json") }
+        return HTTPResponse(status: status, headers: headers, body: json)
     }
 
     /// The answer to a request the parser refused.
@@ -55,7 +66,11 @@ public struct HTTPResponse: Sendable, Equatable {
         let sendsBody = bodyAllowed && !headRequest
         var out: [UInt8] = []
         out.reserveCapacity(160 + (sendsBody ? body.count : 0))
-        out.append(contentsOf: "HTTP/1.1 \(status) \(HTTPStatus.reasonPhrase(status))\r\n".utf8)
+        out.append(contentsOf: "HTTP/1.1 ".utf8)
+        out.append(contentsOf: String(status).utf8)
+        out.append(HTTPGrammar.space)
+        out.append(contentsOf: HTTPStatus.reasonPhrase(status).utf8)
+        out.append(contentsOf: "\r\n".utf8)
         for (name, value) in headers {
             if ASCIICaseInsensitive.equals(name, "Content-Length") || ASCIICaseInsensitive.equals(name, "Connection") {
                 continue
@@ -69,7 +84,9 @@ public struct HTTPResponse: Sendable, Equatable {
             out.append(contentsOf: "\r\n".utf8)
         }
         if bodyAllowed {
-            out.append(contentsOf: "Content-Length: \(body.count)\r\n".utf8)
+            out.append(contentsOf: "Content-Length: ".utf8)
+            out.append(contentsOf: String(body.count).utf8)
+            out.append(contentsOf: "\r\n".utf8)
         }
         if !keepAlive {
             out.append(contentsOf: "Connection: close\r\n".utf8)

@@ -70,19 +70,16 @@ struct HeadScanner: Sendable {
 
             case .target:
                 let longest = target.lowerBound + limits.maxURIBytes
-                while i < end {
-                    let byte = bytes[i]
-                    if !HTTPGrammar.isTarget(byte) { break }
-                    if i >= longest {
+                i = HTTPGrammar.skipTarget(bytes, from: i, to: min(end, longest))
+                guard i < end else { break scanning }
+                let byte = bytes[i]
+                guard byte == HTTPGrammar.space else {
+                    if HTTPGrammar.isTarget(byte) {
+                        // Only stopped by the limit: the target goes on past it.
                         throw HTTPRequestError(
                             status: 414,
                             message: "the request target is longer than \(limits.maxURIBytes) bytes")
                     }
-                    i += 1
-                }
-                guard i < end else { break scanning }
-                let byte = bytes[i]
-                guard byte == HTTPGrammar.space else {
                     if byte == HTTPGrammar.cr || byte == HTTPGrammar.lf {
                         throw .badRequest("the request line has no HTTP version; expected \"METHOD target HTTP/1.1\"")
                     }
@@ -121,6 +118,7 @@ struct HeadScanner: Sendable {
                 case .needMore:
                     break scanning
                 case .field(let field):
+                    if fields.isEmpty { fields.reserveCapacity(16) }
                     fields.append(field)
                     if fields.count > limits.maxHeaderCount {
                         throw HTTPRequestError(

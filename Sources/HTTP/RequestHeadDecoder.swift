@@ -28,7 +28,8 @@ enum RequestHeadDecoder {
             fields.append((name: string(name), value: string(value)))
         }
         let version = scanner.version
-        let target = string(UnsafeBufferPointer(rebasing: bytes[scanner.target]))
+        let targetBytes = UnsafeBufferPointer(rebasing: bytes[scanner.target])
+        let target = string(targetBytes)
         let head = HTTPRequestHead(
             method: string(UnsafeBufferPointer(rebasing: bytes[scanner.method])),
             target: target,
@@ -36,7 +37,7 @@ enum RequestHeadDecoder {
             headers: HTTPHeaders(fields: fields),
             keepAlive: HTTPRequestHead.keepAlive(version: version, close: facts.close, keepAlive: facts.keepAlive),
             expectsContinue: version == .http1_1 && facts.expectsContinue,
-            path: HTTPRequestHead.path(of: target))
+            path: path(of: targetBytes, target: target))
         do throws(HTTPRequestError) {
             return (head, try framing(of: head, facts: facts, limits: limits))
         } catch {
@@ -121,6 +122,14 @@ enum RequestHeadDecoder {
         default:
             return .none
         }
+    }
+
+    /// The origin-form path straight from the bytes: the common case, without a second
+    /// pass over a String.
+    private static func path(of bytes: UnsafeBufferPointer<UInt8>, target: String) -> String {
+        guard bytes.first == UInt8(ascii: "/") else { return HTTPRequestHead.path(of: target) }
+        guard let query = bytes.firstIndex(of: UInt8(ascii: "?")) else { return target }
+        return string(UnsafeBufferPointer(rebasing: bytes[..<query]))
     }
 
     /// 1*DIGIT that fits an Int; nil for anything else (empty, sign, list, overflow).

@@ -1,6 +1,7 @@
 import Foundation
 import HTTP
 import Server
+import TestSupport
 import Testing
 import TLS
 import Transport

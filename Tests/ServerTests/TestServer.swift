@@ -3,6 +3,7 @@ import HTTP
 import Logging
 @testable import Server
 import TLS
+import TestSupport
 import Transport
 
 /// A real server on 127.0.0.1, port 0, with a real self-signed certificate: what the
@@ -83,111 +84,3 @@ final class RefusalLog: @unchecked Sendable {
     var statuses: [Int] { lock.lock(); defer { lock.unlock() }; return entries.map(\.0) }
 }
 
-/// One answer as the client read it.
-struct TestResponse {
-    var status: Int
-    var headers: [String: String] // lower-cased names
-    var body: [UInt8]
-    var text: String { String(decoding: body, as: UTF8.self) }
-}
-
-/// A blocking client that writes raw bytes and reads answers: exactly what is on the wire.
-final class TestClient {
-    let fd: Int32
-    let tls: TLSClientConnection?
-    private var buffered: [UInt8] = []
-
-    init(fd: Int32, tls: TLSClientConnection?) {
-        self.fd = fd
-        self.tls = tls
-    }
-
-    deinit { SystemSocket.close(fd) }
-
-    func send(_ text: String) throws { try send(Array(text.utf8)) }
-
-    func send(_ bytes: [UInt8]) throws {
-        if let tls {
-            try tls.write(bytes)
-        } else {
-            var offset = 0
-            while offset < bytes.count {
-                let written = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-                guard written > 0 else { throw SocketError("send") }
-                offset += written
-            }
-        }
-    }
-
-    /// Reads more bytes; false at the end of the stream.
-    private func fill() throws -> Bool {
-        var chunk = [UInt8](repeating: 0, count: 16 * 1024)
-        let count: Int = try chunk.withUnsafeMutableBytes { raw in
-            if let tls { return try tls.read(into: raw) }
-            let n = Glibc.read(fd, raw.baseAddress, raw.count)
-            if n < 0 { throw SocketError("read") }
-            return n
-        }
-        if count == 0 { return false }
-        buffered.append(contentsOf: chunk[0..<count])
-        return true
-    }
-
-    /// Reads one response (Content-Length framed, as our server always answers).
-    func readResponse() throws -> TestResponse {
-        let separator: [UInt8] = [13, 10, 13, 10]
-        var headEnd: Int?
-        while true {
-            if let range = firstRange(of: separator) { headEnd = range; break }
-            guard try fill() else { throw SocketError("end of stream before a response", errno: ECONNRESET) }
-        }
-        let head = String(decoding: buffered[0..<headEnd!], as: UTF8.self)
-        var lines = head.components(separatedBy: "\r\n")
-        let statusLine = lines.removeFirst().split(separator: " ")
-        let status = Int(statusLine[1]) ?? 0
-        var headers: [String: String] = [:]
-        for line in lines {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-        }
-        let length = Int(headers["content-length"] ?? "0") ?? 0
-        let bodyStart = headEnd! + 4
-        while buffered.count < bodyStart + length {
-            guard try fill() else { throw SocketError("end of stream inside a body", errno: ECONNRESET) }
-        }
-        let body = Array(buffered[bodyStart..<(bodyStart + length)])
-        buffered.removeFirst(bodyStart + length)
-        return TestResponse(status: status, headers: headers, body: body)
-    }
-
-    /// True when the server closed the connection (reads end of stream) within the socket timeout.
-    func readsEndOfStream() -> Bool {
-        do {
-            while try fill() {}
-            return true
-        } catch {
-            return false
-        }
-    }
-
-    /// True when the server ended the connection, cleanly or with a reset; false when
-    /// it was still open at the socket's read timeout.
-    func isEndedByServer() -> Bool {
-        do {
-            while try fill() {}
-            return true
-        } catch let error as SocketError {
-            return error.errno != EAGAIN && error.errno != EWOULDBLOCK
-        } catch {
-            return false
-        }
-    }
-
-    private func firstRange(of pattern: [UInt8]) -> Int? {
-        guard buffered.count >= pattern.count else { return nil }
-        for start in 0...(buffered.count - pattern.count) where buffered[start] == pattern[0] {
-            if Array(buffered[start..<(start + pattern.count)]) == pattern { return start }
-        }
-        return nil
-    }
-}

@@ -1,21 +1,32 @@
 import ArgumentParser
 import Foundation
 import Ledger
+import Settings
 
-/// Where the commands that read the ledger find it: `<state_dir>/ledger.sqlite`.
-/// The state folder comes from `--state-dir`, else `$STATE_DIRECTORY` (systemd's
-/// `StateDirectory=`; the first when it names several), else `./videohookd-state`.
+/// Where the commands that read the ledger find it: `<state_dir>/ledger.sqlite`, with
+/// the state folder from `--state-dir`, else the settings (`--config`, else
+/// `$VIDEOHOOKD_CONFIG`, with the environment's overrides and `$STATE_DIRECTORY`), else
+/// `./videohookd-state`: the same folder `serve` uses with the same settings.
 struct LedgerLocation: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The settings file (YAML) that names state_dir.", valueName: "file"))
+    var config: String?
+
     @Option(name: .customLong("state-dir"),
-            help: ArgumentHelp("The state folder holding ledger.sqlite (default: $STATE_DIRECTORY, else ./videohookd-state).",
-                               valueName: "dir"))
+            help: ArgumentHelp("The state folder holding ledger.sqlite (overrides the settings).", valueName: "dir"))
     var stateDirectory: String?
 
-    var ledgerPath: String {
-        let directory = stateDirectory
-            ?? ProcessInfo.processInfo.environment["STATE_DIRECTORY"]?
-                .split(separator: ":").first.map(String.init)
-            ?? "./videohookd-state"
+    func settings() throws -> Settings {
+        let environment = ProcessInfo.processInfo.environment
+        do {
+            return try Settings.load(file: Settings.configFile(option: config, environment: environment),
+                                     environment: environment)
+        } catch {
+            throw CommandFailure(error.description)
+        }
+    }
+
+    func ledgerPath() throws -> String {
+        let directory = try stateDirectory ?? settings().stateDirectory
         return (directory as NSString).appendingPathComponent("ledger.sqlite")
     }
 
@@ -23,8 +34,10 @@ struct LedgerLocation: ParsableArguments {
     /// command's message and exit code 1.
     func openForReading() throws -> Ledger {
         do {
-            return try Ledger.openForReading(path: ledgerPath)
-        } catch {
+            return try Ledger.openForReading(path: try ledgerPath())
+        } catch let failure as CommandFailure {
+            throw failure
+        } catch let error as LedgerError {
             throw CommandFailure(error.description)
         }
     }

@@ -1,1 +1,0 @@
-// The Daemon module. Its parts arrive with the issues that need them.

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: unit, loopback integration (real TLS, real SQLite) and
+# end-to-end tests against the real binary. Exits non-zero when any test fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh test
+# The end-to-end tests open thousands of connections and run the daemon as a child.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+swift build --build-tests
+swift test --skip-build
