@@ -71,7 +71,8 @@ let package = Package(
         ),
 
         // What several test targets share: a raw HTTPS client, the daemon as a process.
-        .target(name: "TestSupport", dependencies: ["TLS", "Transport"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["TLS", "Transport"], path: "Tests/TestSupport",
+                exclude: ["fileserver.py"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport"]),
         .testTarget(name: "TLSTests", dependencies: ["TLS"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
@@ -87,9 +88,8 @@ let package = Package(
         .testTarget(name: "DaemonTests", dependencies: ["Daemon"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive"]),
         .testTarget(name: "DownloaderTests", dependencies: ["Downloader", "Archive", "Ledger", "VideoAPI", "URLPolicy",
-                                                           "TLS", "HTTP", "Transport",
-                                                           .product(name: "Logging", package: "swift-log")],
-                    resources: [.copy("Support/fileserver.py")]),
+                                                           "TLS", "HTTP", "Transport", "TestSupport",
+                                                           .product(name: "Logging", package: "swift-log")]),
         // Drives the built `videohookd` binary from outside, as curl and Python would.
         .testTarget(name: "EndToEndTests", dependencies: ["videohookd", "TestSupport", "Ledger", "VideoAPI",
                                                          .product(name: "GRDB", package: "GRDB.swift")]),

@@ -39,6 +39,7 @@ public final class DownloadService: Sendable {
     private let policy: URLPolicy
     private let logger: Logger
     private let refreshURL: RefreshURL?
+    private let observer: DownloadObserver
     private let tls: TLSClientContext
     private let connector: any SocketConnector
     private let wakeSignal = WakeSignal()
@@ -46,20 +47,27 @@ public final class DownloadService: Sendable {
     private let exited = WakeSignal()
     private let active = Atomic<Int>(0)
 
+    /// - Parameters:
+    ///   - policy: judges every video URL and redirect; its resolver's answers are the
+    ///     only addresses connected to.
+    ///   - refreshURL: asks the video API for a fresh link on 403/410; nil makes those final.
+    ///   - observer: told about archived bytes (metrics).
     public convenience init(ledger: Ledger, configuration: DownloaderConfiguration, policy: URLPolicy, logger: Logger,
-                            refreshURL: RefreshURL? = nil) throws(DownloaderError) {
+                            refreshURL: RefreshURL? = nil, observer: DownloadObserver = DownloadObserver()) throws(DownloaderError) {
         try self.init(ledger: ledger, configuration: configuration, policy: policy, logger: logger,
-                      refreshURL: refreshURL, connector: SystemSocketConnector())
+                      refreshURL: refreshURL, observer: observer, connector: SystemSocketConnector())
     }
 
     init(ledger: Ledger, configuration: DownloaderConfiguration, policy: URLPolicy, logger: Logger,
-         refreshURL: RefreshURL?, connector: any SocketConnector) throws(DownloaderError) {
+         refreshURL: RefreshURL?, observer: DownloadObserver = DownloadObserver(),
+         connector: any SocketConnector) throws(DownloaderError) {
         precondition(configuration.concurrency > 0, "download.concurrency must be positive")
         self.ledger = ledger
         self.configuration = configuration
         self.policy = policy
         self.logger = logger
         self.refreshURL = refreshURL
+        self.observer = observer
         self.connector = connector
         do {
             tls = try TLSClientContext(extraCAFile: configuration.caFile)
@@ -193,6 +201,7 @@ public final class DownloadService: Sendable {
             active.add(1, ordering: .relaxed)
             let outcome = runner.run(claim)
             active.subtract(1, ordering: .relaxed)
+            if case .done(_, let bytes) = outcome { observer.archived(bytes) }
             if case .pausedForDiskSpace(let reason, let needed) = outcome {
                 pause(reason, untilFree: configuration.diskReserveBytes + needed)
             }

@@ -50,7 +50,9 @@ final class HTTPSClient {
             case .failure(let refusal):
                 let what = hops == 0 ? "the URL" : "redirect \(hops) to \(LoggableURL.withoutQuery(current))"
                 let reason = "\(what) is refused by the URL policy: \(refusal)"
-                throw refusal.isTemporary ? .temporary(reason) : .permanent(reason)
+                // A CDN name that does not resolve now may resolve in a minute; the
+                // link's expiry bounds the retries. Every other rule is final.
+                throw refusal.isTemporary || refusal.rule == .unresolvable ? .temporary(reason) : .permanent(reason)
             }
             let response = try exchange(checked, headers: headers, canceller: canceller, deadline: deadline)
             guard [301, 302, 303, 307, 308].contains(response.head.status) else { return response }

@@ -1,6 +1,7 @@
 import Archive
 import Foundation
 import Ledger
+import TestSupport
 import Testing
 @testable import Downloader
 
