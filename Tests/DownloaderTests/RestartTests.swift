@@ -199,3 +199,27 @@ struct RestartTests {
         #expect(Date().timeIntervalSince(started) < 0.95, "the two 0.5 s waits overlapped")
     }
 }
+
+@Suite("Worker count")
+struct WorkerCountTests {
+    @Test("setConcurrency starts workers at once and lets surplus ones leave")
+    func concurrencyChanges() throws {
+        let harness = try DownloadHarness { $0.concurrency = 1 }
+        let service = try harness.start()
+        #expect(service.workerCount == 1)
+        service.setConcurrency(3)
+        #expect(service.workerCount == 3)
+        let key = uniqueKey("widened")
+        try harness.server.makeFile("widened.bin", size: 100_000)
+        for id in ["task-w1", "task-w2", "task-w3"] {
+            try harness.addCompletedTask(id, results: [harness.server.url("widened.bin", query: "key=\(key)-\(id)&delay=0.6")])
+        }
+        let started = Date()
+        service.wake()
+        for id in ["task-w1", "task-w2", "task-w3"] { #expect(try harness.waitForJob(id)?.state == .done) }
+        #expect(Date().timeIntervalSince(started) < 1.7, "three workers overlapped the 0.6 s waits")
+        service.setConcurrency(1)
+        #expect(service.workerCount == 1)
+        #expect(harness.stop(), "every worker, surplus ones included, has left")
+    }
+}
