@@ -105,6 +105,8 @@ def main():
     parser.add_argument("--binary", required=True)
     parser.add_argument("--mib", type=int, default=1024)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--write-dir", default=OUT,
+                        help="where the clients write (default bench/out/download; /dev/shm takes the disk out)")
     args = parser.parse_args()
     os.makedirs(OUT, exist_ok=True)
     root = os.path.join(OUT, "www")
@@ -120,6 +122,9 @@ def main():
                                          "--output", out, "--ca-file", ca, "--allow-internal"],
         "curl": lambda name, out: ["curl", "-sS", "--fail", "--cacert", ca, "-o", out,
                                    f"https://127.0.0.1:{PORT}/{name}"],
+        # The same durability as the archive: the file's data on the disk before the end.
+        "curl+fsync": lambda name, out: ["sh", "-c", f'curl -sS --fail --cacert "{ca}" -o "{out}" '
+                                         f'"https://127.0.0.1:{PORT}/{name}" && sync --data "{out}"'],
     }
     nginx = start_nginx(crt, key, root)
     results = {name: {"wall": [], "rss": [], "small_rss": []} for name in clients}
@@ -130,7 +135,7 @@ def main():
                 results[client]["small_rss"].append(rss)
         for _ in range(args.runs):
             for client, command in clients.items():
-                out = os.path.join(OUT, f"{client}.out")
+                out = os.path.join(args.write_dir, f"{client}.out")
                 if os.path.exists(out):
                     os.remove(out)
                 sh("sync")
@@ -141,14 +146,14 @@ def main():
                     raise SystemExit(f"videohookd reported another SHA-256: {stdout}")
                 if os.path.getsize(out) != size:
                     raise SystemExit(f"{client} wrote {os.path.getsize(out)} bytes, not {size}")
-        if sha256(os.path.join(OUT, "curl.out")) != expected or sha256(os.path.join(OUT, "videohookd.out")) != expected:
-            raise SystemExit("a downloaded file differs from the served one")
+        for client in clients:
+            if sha256(os.path.join(args.write_dir, f"{client}.out")) != expected:
+                raise SystemExit(f"the file {client} downloaded differs from the served one")
     finally:
         nginx.send_signal(signal.SIGQUIT)
         nginx.wait(timeout=30)
         for client in clients:
-            for suffix in (".out", "-small.out"):
-                path = os.path.join(OUT, client + suffix)
+            for path in (os.path.join(args.write_dir, client + ".out"), os.path.join(OUT, client + "-small.out")):
                 if os.path.exists(path):
                     os.remove(path)
 
@@ -158,19 +163,23 @@ def main():
         return {"mbps": size / best / 1e6, "walls": r["wall"], "peak": max(r["rss"]) / 1024,
                 "growth": (max(r["rss"]) - min(r["small_rss"])) / 1024, "base": min(r["small_rss"]) / 1024}
 
-    vh, cu = row("videohookd"), row("curl")
-    print(f"\n{args.mib} MiB from nginx over TLS on loopback, best of {args.runs} runs each, "
-          f"{os.cpu_count()} cores shared; SHA-256 of both copies checked\n")
-    print("| measure | videohookd | curl | ratio |")
-    print("| --- | --- | --- | --- |")
-    print(f"| throughput (best run) | {vh['mbps']:.0f} MB/s | {cu['mbps']:.0f} MB/s | {vh['mbps'] / cu['mbps']:.2f} |")
-    print(f"| wall time of each run | {', '.join(f'{w:.2f}' for w in vh['walls'])} s | "
-          f"{', '.join(f'{w:.2f}' for w in cu['walls'])} s | |")
-    print(f"| peak RSS, 1 KiB file | {vh['base']:.1f} MB | {cu['base']:.1f} MB | {vh['base'] / cu['base']:.2f} |")
-    print(f"| peak RSS, {args.mib} MiB file | {vh['peak']:.1f} MB | {cu['peak']:.1f} MB | {vh['peak'] / cu['peak']:.2f} |")
-    print(f"| peak RSS growth for the download | {vh['growth']:.1f} MB | {cu['growth']:.1f} MB | |")
-    print("\ntargets: throughput >= 0.90x curl; peak RSS growth < 10 MB "
-          f"-> {'met' if vh['mbps'] >= 0.9 * cu['mbps'] else 'MISSED'}, {'met' if vh['growth'] < 10 else 'MISSED'}")
+    vh, cu, cs = row("videohookd"), row("curl"), row("curl+fsync")
+    print(f"\n{args.mib} MiB from nginx over TLS on loopback, written to {args.write_dir}, best of {args.runs} runs each, "
+          f"{os.cpu_count()} cores shared; SHA-256 of every copy checked\n")
+    print("| measure | videohookd | curl | ratio | curl, then fsync | ratio |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    print(f"| throughput (best run) | {vh['mbps']:.0f} MB/s | {cu['mbps']:.0f} MB/s | {vh['mbps'] / cu['mbps']:.2f} "
+          f"| {cs['mbps']:.0f} MB/s | {vh['mbps'] / cs['mbps']:.2f} |")
+    print(f"| wall time of each run | {', '.join(f'{w:.2f}' for w in vh['walls'])} s "
+          f"| {', '.join(f'{w:.2f}' for w in cu['walls'])} s | | {', '.join(f'{w:.2f}' for w in cs['walls'])} s | |")
+    print(f"| peak RSS, 1 KiB file | {vh['base']:.1f} MB | {cu['base']:.1f} MB | | {cs['base']:.1f} MB | |")
+    print(f"| peak RSS, {args.mib} MiB file | {vh['peak']:.1f} MB | {cu['peak']:.1f} MB | | {cs['peak']:.1f} MB | |")
+    print(f"| peak RSS growth for the download | {vh['growth']:.1f} MB | {cu['growth']:.1f} MB | | {cs['growth']:.1f} MB | |")
+    print("\nvideohookd fsyncs the file (and checkpoints on the way) before it ends; curl leaves it in the page cache.")
+    print("targets: throughput >= 0.90x curl -> "
+          f"{'met' if vh['mbps'] >= 0.9 * cu['mbps'] else 'missed'} against curl, "
+          f"{'met' if vh['mbps'] >= 0.9 * cs['mbps'] else 'missed'} against curl then fsync; "
+          f"peak RSS growth < 10 MB -> {'met' if vh['growth'] < 10 else 'missed'}")
 
 
 if __name__ == "__main__":

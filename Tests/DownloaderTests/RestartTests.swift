@@ -44,6 +44,29 @@ struct RestartTests {
         #expect(requests.last?.status == 206)
     }
 
+    @Test("a server that pauses gets the bytes it sent saved within a second, whatever the checkpoint interval")
+    func pauseSavesProgress() throws {
+        let harness = try DownloadHarness {
+            $0.readTimeout = .seconds(20)
+            $0.checkpointBytes = 1 << 40
+            $0.checkpointInterval = .seconds(3600)
+        }
+        try harness.server.makeFile("pause.bin", size: 4 << 20)
+        try harness.addCompletedTask("task-pause", results: [
+            harness.server.url("pause.bin", query: "key=\(uniqueKey("pause"))&stall=0.5&stall_seconds=30&times=1"),
+        ])
+        let started = Date()
+        try harness.start()
+        #expect(try harness.waitUntil(timeout: 5) {
+            (try harness.ledger.downloadJob(taskID: "task-pause")?.bytesDone ?? 0) >= 2 << 20
+        })
+        #expect(Date().timeIntervalSince(started) < 4)
+        let job = try #require(try harness.ledger.downloadJob(taskID: "task-pause"))
+        #expect(job.state == .running, "still waiting on the server, not failed")
+        #expect(ArchiveFileSystem.fileSize(try #require(job.partialPath)) == job.bytesDone)
+        #expect(harness.stop())
+    }
+
     @Test("a job left running by a crash is queued again at start and completes")
     func runningJobRequeued() throws {
         let harness = try DownloadHarness()
