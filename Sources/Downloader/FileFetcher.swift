@@ -130,6 +130,11 @@ final class FileFetcher {
         guard plan.rule.accepts(contentType) else {
             throw .permanent("the \(plan.label) is served as \"\((contentType ?? "").prefix(80))\", not \(plan.rule.expectation)")
         }
+        // We asked for identity; a compressed body saved as is would not be the video.
+        if let encoding = headers["Content-Encoding"], !encoding.isEmpty,
+           ContentTypeRule.essence(encoding) != "identity" {
+            throw .permanent("the \(plan.label) is sent with Content-Encoding \"\(encoding.prefix(40))\", which was not asked for")
+        }
         if let total, total > configuration.maxBytes {
             throw .permanent("the \(plan.label) is \(total) bytes, over download.max_bytes (\(configuration.maxBytes))")
         }
