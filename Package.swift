@@ -51,6 +51,11 @@ let package = Package(
         .target(name: "Settings", dependencies: ["Yams"]),
         // The daemon's Prometheus metrics (swift-prometheus's registry and text format).
         .target(name: "Telemetry", dependencies: [.product(name: "Prometheus", package: "swift-prometheus")]),
+        // Archive files: partial files, fsync, atomic rename, the sidecar JSON. File system only.
+        .target(name: "Archive"),
+        // The HTTPS client on our own sockets and TLS, and the download workers.
+        .target(name: "Downloader", dependencies: ["Transport", "TLS", "HTTP", "URLPolicy", "Ledger", "VideoAPI",
+                                                  "Archive", .product(name: "Logging", package: "swift-log")]),
         // systemd notify protocol, socket activation, signals. Glibc only, on purpose:
         // it must work before anything else in the process starts.
         .target(name: "Daemon"),
@@ -59,14 +64,15 @@ let package = Package(
             name: "videohookd",
             dependencies: [
                 "Transport", "TLS", "HTTP", "Server", "URLPolicy", "VideoAPI", "Ledger",
-                "Intake", "EventLog", "Settings", "Daemon", "Telemetry",
+                "Intake", "EventLog", "Settings", "Daemon", "Telemetry", "Archive", "Downloader",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
         // What several test targets share: a raw HTTPS client, the daemon as a process.
-        .target(name: "TestSupport", dependencies: ["TLS", "Transport"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["TLS", "Transport"], path: "Tests/TestSupport",
+                exclude: ["fileserver.py"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport"]),
         .testTarget(name: "TLSTests", dependencies: ["TLS"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
@@ -80,6 +86,10 @@ let package = Package(
         .testTarget(name: "SettingsTests", dependencies: ["Settings"]),
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon"]),
+        .testTarget(name: "ArchiveTests", dependencies: ["Archive"]),
+        .testTarget(name: "DownloaderTests", dependencies: ["Downloader", "Archive", "Ledger", "VideoAPI", "URLPolicy",
+                                                           "TLS", "HTTP", "Transport", "TestSupport",
+                                                           .product(name: "Logging", package: "swift-log")]),
         // Drives the built `videohookd` binary from outside, as curl and Python would.
         .testTarget(name: "EndToEndTests", dependencies: ["videohookd", "TestSupport", "Ledger", "VideoAPI",
                                                          .product(name: "GRDB", package: "GRDB.swift")]),

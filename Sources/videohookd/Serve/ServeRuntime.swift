@@ -1,4 +1,5 @@
 import Daemon
+import Downloader
 import EventLog
 import Foundation
 import HTTP
@@ -36,6 +37,7 @@ final class ServeRuntime: @unchecked Sendable {
     var token = CallbackToken("")
     var tlsStore: TLSContextStore?
     var ledger: Ledger?
+    var downloads: DownloadService?
     var server: HTTPServer?
     var admin: HTTPServer?
 
@@ -68,8 +70,10 @@ final class ServeRuntime: @unchecked Sendable {
 
         let ledger = try openLedger()
         self.ledger = ledger
+        let downloads = try startDownloads(ledger: ledger)
+        self.downloads = downloads
         let writer = LedgerWriter(ledger: ledger)
-        let intake = CallbackIntake(writer: writer, logger: logger, observer: intakeObserver())
+        let intake = CallbackIntake(writer: writer, logger: logger, observer: intakeObserver(downloads: downloads))
 
         let server = HTTPServer(configuration: ServeRuntime.serverConfiguration(settings), logger: logger,
                                 observer: serverObserver(intake: intake))
@@ -94,6 +98,9 @@ final class ServeRuntime: @unchecked Sendable {
         watchdog?.stop()
         server.shutdown()
         admin.shutdown()
+        // Downloads stop at a resumable point (partial file fsynced, offset recorded)
+        // while the server finishes what is in flight.
+        downloads.stop()
         server.wait()
         admin.wait()
         // Every answered callback is committed already; this drains what is still queued.
@@ -189,7 +196,7 @@ final class ServeRuntime: @unchecked Sendable {
         return router
     }
 
-    private func intakeObserver() -> IntakeObserver {
+    private func intakeObserver(downloads: DownloadService) -> IntakeObserver {
         let metrics = self.metrics
         let counters = self.counters
         return IntakeObserver(
@@ -197,7 +204,9 @@ final class ServeRuntime: @unchecked Sendable {
                 metrics.callback(DaemonMetrics.CallbackOutcome(rawValue: outcome.rawValue) ?? .accepted)
                 counters.count(outcome)
             },
-            committed: { nanoseconds in metrics.committed(after: nanoseconds) })
+            committed: { nanoseconds in metrics.committed(after: nanoseconds) },
+            // The job is committed: a worker takes it now rather than at its next poll.
+            downloadJobCreated: { _ in downloads.wake() })
     }
 
     private func serverObserver(intake: CallbackIntake) -> ServerObserver {

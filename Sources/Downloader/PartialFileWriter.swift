@@ -1,0 +1,136 @@
+import Archive
+import TLS
+
+/// Writes a download into its partial file, hashing on the way, with constant memory:
+/// network reads are small (a TLS record is at most 16 KiB) and go into a buffer; full
+/// buffers are hashed and written by a ``DiskWriterThread`` while the next one fills.
+///
+/// `length` counts every byte accepted; `checkpoint()` waits for them to be written and
+/// flushes them to the disk, after which `durableLength` may be recorded in the ledger
+/// as a resume offset. Used by one thread (the worker's); the disk thread is its own.
+final class PartialFileWriter {
+    let file: PartialFile
+    let digest: SHA256Digest
+    private let disk: DiskWriterThread
+    private var current: UnsafeMutableRawBufferPointer?
+    private var filled = 0
+    private let bufferBytes: Int
+    /// Bytes accepted: on disk, queued, or in `current`.
+    private(set) var length: Int64
+    private(set) var durableLength: Int64
+    /// Writeback state, touched on the disk thread only (through `written`).
+    private let writeback: WritebackHint
+
+    init(file: PartialFile, digest: SHA256Digest, bufferBytes: Int, buffers: Int = 3) {
+        self.file = file
+        self.digest = digest
+        self.bufferBytes = bufferBytes
+        length = file.length
+        durableLength = file.length
+        let writeback = WritebackHint(file: file, from: file.length)
+        self.writeback = writeback
+        disk = DiskWriterThread(file: file, digest: digest, buffers: buffers, bytes: bufferBytes) { offset, count in
+            writeback.written(offset: offset, count: count)
+        }
+    }
+
+    deinit {
+        if let current { disk.giveBack(current) }
+        disk.close()
+    }
+
+    func write(_ bytes: UnsafeRawBufferPointer) throws(ArchiveError) {
+        var rest = bytes
+        while !rest.isEmpty {
+            let buffer: UnsafeMutableRawBufferPointer
+            if let current {
+                buffer = current
+            } else {
+                buffer = try disk.take()
+                current = buffer
+                filled = 0
+            }
+            let count = min(rest.count, bufferBytes - filled)
+            (buffer.baseAddress! + filled).copyMemory(from: rest.baseAddress!, byteCount: count)
+            filled += count
+            length += Int64(count)
+            rest = UnsafeRawBufferPointer(rebasing: rest[count...])
+            if filled == bufferBytes { submitCurrent() }
+        }
+    }
+
+    private func submitCurrent() {
+        guard let buffer = current else { return }
+        current = nil
+        if filled > 0 {
+            disk.submit(buffer, count: filled)
+        } else {
+            disk.giveBack(buffer)
+        }
+        filled = 0
+    }
+
+    /// Everything accepted is in the file (not yet on the disk).
+    func flush() throws(ArchiveError) {
+        submitCurrent()
+        try disk.drain()
+    }
+
+    /// Writes what is pending and flushes it to the disk: the length is now safe to
+    /// resume from.
+    func checkpoint() throws(ArchiveError) {
+        try flush()
+        try file.syncData()
+        // Clean now: the cache may drop what the last writeback call still held.
+        file.startWriteback(offset: durableLength, count: file.length - durableLength)
+        durableLength = file.length
+    }
+
+    /// After a failed write: flushes what did reach the file and returns its length,
+    /// which is then the resume offset; nil when even that cannot be flushed.
+    func saveWhatWasWritten() -> Int64? {
+        submitCurrent()
+        try? disk.drain()
+        guard (try? file.syncData()) != nil else { return nil }
+        durableLength = file.length
+        return durableLength
+    }
+
+    /// The last checkpoint: everything on the disk, times included, before the rename.
+    func finish() throws(ArchiveError) {
+        try flush()
+        try file.sync()
+        durableLength = file.length
+    }
+
+    /// Throws away everything (pending and on disk): the next bytes start the file.
+    func startOver() throws(ArchiveError) {
+        submitCurrent()
+        try? disk.drain()
+        disk.clearFailure()
+        try file.truncate(to: 0)
+        digest.reset()
+        writeback.reset(from: 0)
+        length = 0
+        durableLength = 0
+    }
+
+    /// Hashes what the file already holds, before a resume appends.
+    func hashExistingBytes() throws(ArchiveError) {
+        try flush()
+        let buffer = try disk.take()
+        defer { disk.giveBack(buffer) }
+        file.adviseSequentialRead()
+        var offset: Int64 = 0
+        while offset < file.length {
+            let wanted = Int(min(Int64(buffer.count), file.length - offset))
+            let count = try file.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<wanted]), at: offset)
+            guard count > 0 else { throw ArchiveError("read", path: file.path, errno: 5 /* EIO: shorter than its size */) }
+            digest.update(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+            offset += Int64(count)
+        }
+    }
+
+    /// The hex SHA-256 of everything written; call after `finish()`.
+    func sha256() -> String { digest.finishHex() }
+}
