@@ -464,7 +464,10 @@ struct ProductionTests {
         #expect(after.value("videohookd_callbacks_total", ["outcome": "duplicate"]) == 1)
         // Both went through the ledger: the duplicate is a commit that changed nothing.
         #expect(after.value("videohookd_callback_commit_seconds_count") == 2)
-        #expect(after.value("videohookd_download_jobs", ["state": "queued"]) == 1)
+        // One job for the completed task; the downloader may already have taken it up
+        // (the example host does not resolve here), so its state is not fixed.
+        let jobs = ["queued", "running", "done", "failed"].compactMap { after.value("videohookd_download_jobs", ["state": $0]) }
+        #expect(jobs.reduce(0, +) == 1)
         #expect(after.value("videohookd_tls_handshake_failures_total") == 1)
         #expect((after.value("videohookd_open_connections") ?? 0) >= 1)
     }
