@@ -36,7 +36,9 @@ struct ServeCommand: ParsableCommand {
             fail(error.description)
         }
         do {
-            let status = try ServeRuntime(settings: settings, configFile: file, environment: environment).run()
+            let activated = try ListenerSource.takeActivatedSockets(environment: environment)
+            let status = try ServeRuntime(settings: settings, configFile: file, environment: environment,
+                                          activatedSockets: activated).run()
             throw ExitCode(status)
         } catch let exit as ExitCode {
             throw exit

@@ -13,13 +13,17 @@ enum ListenerSource {
         var activated: Bool
     }
 
-    static func open(settings: Settings, environment: [String: String], logger: Logger) throws -> Opened {
-        let activated: [ActivatedSocket]
+    /// The sockets systemd passed, read (and the LISTEN_* variables unset, so children do
+    /// not inherit them) before any thread starts: `unsetenv` is not thread-safe.
+    static func takeActivatedSockets(environment: [String: String]) throws -> [ActivatedSocket] {
         do {
-            activated = try SocketActivation.listeningSockets(environment: environment, unsetEnvironment: true)
+            return try SocketActivation.listeningSockets(environment: environment, unsetEnvironment: true)
         } catch {
             throw ServeError("socket activation: \(error)")
         }
+    }
+
+    static func open(settings: Settings, activated: [ActivatedSocket], logger: Logger) throws -> Opened {
         guard !activated.isEmpty else {
             return Opened(callback: try ListenerBinder.bind(settings.listen, setting: "listen"),
                           admin: try ListenerBinder.bind(settings.adminListen, setting: "admin_listen"),

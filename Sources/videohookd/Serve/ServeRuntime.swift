@@ -41,7 +41,11 @@ final class ServeRuntime: @unchecked Sendable {
     var server: HTTPServer?
     var admin: HTTPServer?
 
-    init(settings: Settings, configFile: String?, environment: [String: String]) {
+    /// The listening sockets systemd passed, taken before any thread started.
+    let activatedSockets: [ActivatedSocket]
+
+    init(settings: Settings, configFile: String?, environment: [String: String], activatedSockets: [ActivatedSocket]) {
+        self.activatedSockets = activatedSockets
         state = Mutex(settings)
         self.configFile = configFile
         self.environment = environment
@@ -63,7 +67,7 @@ final class ServeRuntime: @unchecked Sendable {
         // The listeners before the URL check: a guessed callback URL must carry the port
         // actually listened on, which under socket activation is the socket unit's and
         // not `listen`'s. Nothing is served before the check has passed.
-        let listeners = try ListenerSource.open(settings: settings, environment: environment, logger: logger)
+        let listeners = try ListenerSource.open(settings: settings, activated: activatedSockets, logger: logger)
         let callbackPort = (try? SystemSocket.localAddress(listeners.callback).port).map(Int.init) ?? Int(settings.listen.port)
         let check = checkPublicCallbackURL(publicURL: settings.publicURL, token: token.value, listenPort: callbackPort)
         guard check.allowsStart else { throw ServeError(check.message) }
