@@ -50,6 +50,10 @@ let package = Package(
         .target(name: "EventLog", dependencies: [.product(name: "Logging", package: "swift-log")]),
         // The settings file, environment overrides and embedded defaults.
         .target(name: "Settings", dependencies: ["Yams"]),
+        // The video API's client (create, query) and the reconciler that asks it about
+        // quiet tasks and unconfirmed callbacks.
+        .target(name: "APIClient", dependencies: ["VideoAPI", "URLPolicy", "TLS", "Transport", "HTTP", "Ledger",
+                                                 .product(name: "Logging", package: "swift-log")]),
         // systemd notify protocol, socket activation, signals. Glibc only, on purpose:
         // it must work before anything else in the process starts.
         .target(name: "Daemon"),
@@ -58,14 +62,15 @@ let package = Package(
             name: "videohookd",
             dependencies: [
                 "Transport", "TLS", "HTTP", "Server", "URLPolicy", "VideoAPI", "Ledger",
-                "Intake", "EventLog", "Settings", "Daemon",
+                "Intake", "EventLog", "Settings", "Daemon", "APIClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
         // What several test targets share: a raw HTTPS client, the daemon as a process.
-        .target(name: "TestSupport", dependencies: ["TLS", "Transport"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["TLS", "Transport"], path: "Tests/TestSupport",
+                exclude: ["fake_video_api.py"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport"]),
         .testTarget(name: "TLSTests", dependencies: ["TLS"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
@@ -78,6 +83,8 @@ let package = Package(
         .testTarget(name: "EventLogTests", dependencies: ["EventLog"]),
         .testTarget(name: "SettingsTests", dependencies: ["Settings"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon"]),
+        .testTarget(name: "APIClientTests", dependencies: ["APIClient", "Ledger", "VideoAPI", "HTTP", "TestSupport",
+                                                          .product(name: "Logging", package: "swift-log")]),
         // Drives the built `videohookd` binary from outside, as curl and Python would.
         .testTarget(name: "EndToEndTests", dependencies: ["videohookd", "TestSupport", "Ledger", "VideoAPI",
                                                          .product(name: "GRDB", package: "GRDB.swift")]),

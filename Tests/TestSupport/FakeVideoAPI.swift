@@ -1,0 +1,149 @@
+import Foundation
+import Glibc
+
+/// The fake video API (`fake_video_api.py`) as a child process: HTTPS on 127.0.0.1 with a
+/// certificate from its own ``TestCertificateAuthority``, scripted per test, recording
+/// every request it gets.
+public final class FakeVideoAPI: @unchecked Sendable {
+    // @unchecked: `process`, `port` and `version` are set by `init` and `script`, which a
+    // test calls from one thread; the server itself runs in another process.
+    public let directory: String
+    public let authority: TestCertificateAuthority
+    public private(set) var port: UInt16 = 0
+    private var process: Process?
+    private var version = 0
+    private let requireKey: String?
+
+    /// `https://localhost:<port>`: what `api.base_url` is set to.
+    public var baseURL: String { "https://localhost:\(port)" }
+
+    /// Starts the server. With `requireKey`, any other bearer key gets the API's 401.
+    public init(requireKey: String? = nil) throws {
+        directory = NSTemporaryDirectory() + "videohookd-fakeapi-\(UUID().uuidString)"
+        self.requireKey = requireKey
+        authority = try TestCertificateAuthority(directory: directory + "/ca")
+        script([:])
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", Self.scriptPath, "--cert", authority.serverCertificate,
+                             "--key", authority.serverKey, "--dir", directory]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.standardError
+        try process.run()
+        self.process = process
+        // The first line is "listening <port>".
+        var line = Data()
+        while true {
+            let byte = output.fileHandleForReading.readData(ofLength: 1)
+            if byte.isEmpty || byte == Data("\n".utf8) { break }
+            line.append(byte)
+        }
+        let words = String(decoding: line, as: UTF8.self).split(separator: " ")
+        guard words.count == 2, words[0] == "listening", let port = UInt16(words[1]) else {
+            process.terminate()
+            throw DaemonError("the fake video API did not start: \(String(decoding: line, as: UTF8.self))")
+        }
+        self.port = port
+    }
+
+    deinit { stop() }
+
+    /// Replaces the script: for each `"METHOD /path"`, the answers in order, the last repeating.
+    public func script(_ routes: [String: [FakeResponse]]) {
+        version += 1
+        var script: [String: Any] = ["version": version,
+                                     "routes": routes.mapValues { $0.map(\.object) }]
+        if let requireKey { script["require_key"] = requireKey }
+        let data = try! JSONSerialization.data(withJSONObject: script, options: [.sortedKeys])
+        let path = directory + "/script.json"
+        FileManager.default.createFile(atPath: path + ".tmp", contents: data)
+        _ = rename(path + ".tmp", path)
+    }
+
+    /// Every request received so far, oldest first.
+    public func requests() -> [RecordedRequest] {
+        guard let text = try? String(contentsOfFile: directory + "/requests.jsonl", encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").compactMap { line in
+            try? JSONDecoder().decode(RecordedRequest.self, from: Data(line.utf8))
+        }
+    }
+
+    /// The requests to one `"METHOD /path"`.
+    public func requests(_ route: String) -> [RecordedRequest] {
+        requests().filter { "\($0.method) \($0.path.split(separator: "?").first ?? "")" == route }
+    }
+
+    public func stop() {
+        guard let process, process.isRunning else { return }
+        process.terminate()
+        process.waitUntilExit()
+    }
+
+    public func removeFiles() {
+        stop()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    static var scriptPath: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("fake_video_api.py").path
+    }
+}
+
+/// One scripted answer of the fake video API.
+public struct FakeResponse: Sendable {
+    public var status: Int
+    public var headers: [String: String]
+    public var json: String?
+    public var text: String?
+    public var file: String?
+    public var contentType: String?
+
+    public init(status: Int, headers: [String: String] = [:], json: String? = nil, text: String? = nil,
+                file: String? = nil, contentType: String? = nil) {
+        self.status = status
+        self.headers = headers
+        self.json = json
+        self.text = text
+        self.file = file
+        self.contentType = contentType
+    }
+
+    /// A JSON body, given as text.
+    public static func json(_ status: Int, _ json: String, headers: [String: String] = [:]) -> FakeResponse {
+        FakeResponse(status: status, headers: headers, json: json)
+    }
+
+    /// The API's error shape.
+    public static func apiError(_ status: Int, type: String, message: String, param: String? = nil,
+                                fallbackSuggestion: String? = nil, headers: [String: String] = [:]) -> FakeResponse {
+        var error: [String: Any] = ["code": status, "message": message, "type": type]
+        if let param { error["param"] = param }
+        if let fallbackSuggestion { error["fallback_suggestion"] = fallbackSuggestion }
+        let data = try! JSONSerialization.data(withJSONObject: ["error": error], options: [.sortedKeys])
+        return FakeResponse(status: status, headers: headers, json: String(decoding: data, as: UTF8.self))
+    }
+
+    /// A file's bytes, as a CDN serves a video.
+    public static func file(_ path: String, contentType: String = "video/mp4", status: Int = 200) -> FakeResponse {
+        FakeResponse(status: status, file: path, contentType: contentType)
+    }
+
+    var object: [String: Any] {
+        var object: [String: Any] = ["status": status, "headers": headers]
+        if let json { object["json"] = try! JSONSerialization.jsonObject(with: Data(json.utf8), options: [.fragmentsAllowed]) }
+        if let text { object["text"] = text }
+        if let file { object["file"] = file }
+        if let contentType { object["content_type"] = contentType }
+        return object
+    }
+}
+
+/// A request the fake video API received.
+public struct RecordedRequest: Sendable, Decodable {
+    public var method: String
+    public var path: String
+    /// Lower-cased names.
+    public var headers: [String: String]
+    public var body: String
+}
