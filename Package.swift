@@ -14,7 +14,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
-        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
@@ -50,10 +49,17 @@ let package = Package(
         .target(name: "EventLog", dependencies: [.product(name: "Logging", package: "swift-log")]),
         // The settings file, environment overrides and embedded defaults.
         .target(name: "Settings", dependencies: ["Yams"]),
+        // The daemon's Prometheus metrics (swift-prometheus's registry and text format).
+        .target(name: "Telemetry", dependencies: [.product(name: "Prometheus", package: "swift-prometheus")]),
+        // Archive files: partial files, fsync, atomic rename, the sidecar JSON. File system only.
+        .target(name: "Archive"),
+        // The HTTPS client on our own sockets and TLS, and the download workers.
+        .target(name: "Downloader", dependencies: ["Transport", "TLS", "HTTP", "URLPolicy", "Ledger", "VideoAPI",
+                                                  "Archive", .product(name: "Logging", package: "swift-log")]),
         // The video API's client (create, query) and the reconciler that asks it about
         // quiet tasks and unconfirmed callbacks.
         .target(name: "APIClient", dependencies: ["VideoAPI", "URLPolicy", "TLS", "Transport", "HTTP", "Ledger",
-                                                 .product(name: "Logging", package: "swift-log")]),
+                                                 "Downloader", .product(name: "Logging", package: "swift-log")]),
         // systemd notify protocol, socket activation, signals. Glibc only, on purpose:
         // it must work before anything else in the process starts.
         .target(name: "Daemon"),
@@ -62,7 +68,7 @@ let package = Package(
             name: "videohookd",
             dependencies: [
                 "Transport", "TLS", "HTTP", "Server", "URLPolicy", "VideoAPI", "Ledger",
-                "Intake", "EventLog", "Settings", "Daemon", "APIClient",
+                "Intake", "EventLog", "Settings", "Daemon", "Telemetry", "Archive", "Downloader", "APIClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -82,7 +88,13 @@ let package = Package(
                                                        .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog"]),
         .testTarget(name: "SettingsTests", dependencies: ["Settings"]),
+        .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon"]),
+        .testTarget(name: "ArchiveTests", dependencies: ["Archive"]),
+        .testTarget(name: "DownloaderTests", dependencies: ["Downloader", "Archive", "Ledger", "VideoAPI", "URLPolicy",
+                                                           "TLS", "HTTP", "Transport",
+                                                           .product(name: "Logging", package: "swift-log")],
+                    resources: [.copy("Support/fileserver.py")]),
         .testTarget(name: "APIClientTests", dependencies: ["APIClient", "Ledger", "VideoAPI", "HTTP", "TestSupport",
                                                           .product(name: "Logging", package: "swift-log")]),
         // Drives the built `videohookd` binary from outside, as curl and Python would.

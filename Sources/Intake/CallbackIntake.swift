@@ -106,7 +106,7 @@ public final class CallbackIntake: Sendable {
             outcome = value
         }
         if case .unknownTaskRefused = outcome {
-            observer.outcome(.unknownTaskRefused)
+            observer.outcome(.rejected)
             logger.warning("callback.unknown_task_refused", metadata: [
                 "task_id": "\(task.id)", "status": "\(task.status.rawValue)", "peer": "\(context.peerDescription)",
                 "reason": "not submitted by this daemon and api.accept_unknown_tasks is false",
@@ -122,7 +122,7 @@ public final class CallbackIntake: Sendable {
         }
         let elapsed = elapsedMilliseconds(context)
         observer.outcome(event.isDuplicate ? .duplicate : .accepted)
-        observer.committed(elapsed)
+        observer.committed(MonotonicClock.nanoseconds() &- context.receivedAt)
         var metadata: Logger.Metadata = [
             "task_id": "\(task.id)", "status": "\(task.status.rawValue)", "duplicate": "\(event.isDuplicate)",
             "state": "\(event.statusAfter.rawValue)", "peer": "\(context.peerDescription)", "ms": "\(elapsed)",

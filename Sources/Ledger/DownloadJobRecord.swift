@@ -16,10 +16,22 @@ public struct DownloadJobRecord: Sendable, Equatable, Encodable {
     public var archivePath: String?
     public var createdAt: Date
     public var updatedAt: Date
+    /// The strong ETag of the response being resumed, sent back in `If-Range`.
+    public var etag: String?
+    /// Its Last-Modified, the validator used when there is no strong ETag.
+    public var lastModified: String?
+    public var contentType: String?
+    /// Hex SHA-256 of the archived video, once done.
+    public var sha256: String?
+    /// The partial file while the download is under way.
+    public var partialPath: String?
+    public var startedAt: Date?
+    public var finishedAt: Date?
 
     enum CodingKeys: String, CodingKey {
         case taskID = "task_id", state, sourceURL = "source_url", deadline, attempts, nextAttemptAt
         case bytesDone, bytesTotal, lastError, archivePath, createdAt, updatedAt
+        case etag, lastModified, contentType, sha256, partialPath, startedAt, finishedAt
     }
 
     init(row: Row) throws {
@@ -35,5 +47,12 @@ public struct DownloadJobRecord: Sendable, Equatable, Encodable {
         archivePath = row["archive_path"]
         createdAt = try row.date("created_at")
         updatedAt = try row.date("updated_at")
+        etag = row["etag"]
+        lastModified = row["last_modified"]
+        contentType = row["content_type"]
+        sha256 = row["sha256"]
+        partialPath = row["partial_path"]
+        startedAt = row.optionalDate("started_at")
+        finishedAt = row.optionalDate("finished_at")
     }
 }

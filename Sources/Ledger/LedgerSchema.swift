@@ -8,6 +8,9 @@ enum LedgerSchema {
         migrator.registerMigration("v1") { db in
             try db.execute(sql: v1)
         }
+        migrator.registerMigration("v2-download-resume") { db in
+            try db.execute(sql: v2DownloadResume)
+        }
         migrator.registerMigration("v3-api-tasks") { db in
             try db.execute(sql: v3APITasks)
         }
@@ -94,6 +97,20 @@ enum LedgerSchema {
             body            BLOB NOT NULL,      -- cut to LedgerLimits.maxRejectedBodyBytes
             body_length     INTEGER NOT NULL    -- length as received or declared
         ) STRICT;
+        """
+
+    /// What the downloader needs to resume a file safely and to describe it after: the
+    /// validators of the response it is resuming (`If-Range`), the content type, the
+    /// SHA-256 of the archived file, where the partial file is, and when it ran.
+    private static let v2DownloadResume = """
+        ALTER TABLE download_jobs ADD COLUMN etag TEXT;            -- strong ETag of the response being resumed
+        ALTER TABLE download_jobs ADD COLUMN last_modified TEXT;   -- its Last-Modified, the fallback validator
+        ALTER TABLE download_jobs ADD COLUMN content_type TEXT;
+        ALTER TABLE download_jobs ADD COLUMN sha256 TEXT;          -- hex, of the archived video
+        ALTER TABLE download_jobs ADD COLUMN partial_path TEXT;    -- <archive>/.partial/<task-id>.0.part
+        ALTER TABLE download_jobs ADD COLUMN started_at REAL;      -- first attempt
+        ALTER TABLE download_jobs ADD COLUMN finished_at REAL;     -- done or failed
+        CREATE INDEX download_jobs_by_due ON download_jobs (state, next_attempt_at);
         """
 
     /// What talking to the video API needs on a task: its estimated time (when the

@@ -234,6 +234,12 @@ final class Connection: @unchecked Sendable {
         let id = self.id
         weak let connection = self
         let responder = Responder { response in
+            // Answered on the loop's own thread (a quick handler): write it now, without
+            // the hop through the loop's queue and its wake-up.
+            if loop.isCurrentThread {
+                connection?.deliver(response, sequence: sequence)
+                return
+            }
             loop.execute {
                 // The connection may be gone; `weak` makes the late answer a no-op.
                 guard let connection, connection.id == id else { return }

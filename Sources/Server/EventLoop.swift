@@ -26,6 +26,10 @@ final class EventLoop: @unchecked Sendable {
     private(set) var stopping = false
     private var stopDeadline: UInt64 = 0
     private let finished = Mutex<Bool>(false)
+    private let heartbeat = Atomic<UInt64>(MonotonicClock.nanoseconds())
+
+    /// When the loop last went round (monotonic nanoseconds), read by the watchdog.
+    var lastIteration: UInt64 { heartbeat.load(ordering: .relaxed) }
     private let finishedCondition = NSCondition()
 
     init(server: HTTPServer, index: Int, listeners: [ServerListener]) throws(SocketError) {
@@ -48,6 +52,15 @@ final class EventLoop: @unchecked Sendable {
     var logger: Logger { server.logger }
     var configuration: ServerConfiguration { server.configuration }
 
+    /// The loop's thread, set when `run` starts.
+    private let thread = Mutex<pthread_t?>(nil)
+
+    /// True on the loop's own thread: an answer given there needs no hop.
+    var isCurrentThread: Bool {
+        guard let loopThread = thread.withLock({ $0 }) else { return false }
+        return pthread_equal(loopThread, pthread_self()) != 0
+    }
+
     /// Runs `work` on the loop's thread, soon.
     func execute(_ work: @escaping @Sendable () -> Void) {
         pending.withLock { $0.append(work) }
@@ -66,6 +79,7 @@ final class EventLoop: @unchecked Sendable {
     }
 
     func run() {
+        thread.withLock { $0 = pthread_self() }
         while true {
             epoll.wait(timeoutMilliseconds: 250) { event in
                 if event.token == Self.wakeupToken {
@@ -78,6 +92,7 @@ final class EventLoop: @unchecked Sendable {
             }
             runPending()
             let now = MonotonicClock.nanoseconds()
+            heartbeat.store(now, ordering: .relaxed)
             if now &- lastSweep >= 250_000_000 {
                 lastSweep = now
                 for connection in Array(connections.values) { connection.checkTimeouts(now: now) }

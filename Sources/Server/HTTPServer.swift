@@ -7,7 +7,7 @@ import Transport
 /// accepting from every listener and serving its own connections. No thread per
 /// connection: an idle connection costs a descriptor and a small object.
 public final class HTTPServer: Sendable {
-    public let configuration: ServerConfiguration
+    private let currentConfiguration: Mutex<ServerConfiguration>
     public let logger: Logger
     public let observer: ServerObserver
     private let openCount = Atomic<Int>(0)
@@ -15,7 +15,7 @@ public final class HTTPServer: Sendable {
 
     public init(configuration: ServerConfiguration = ServerConfiguration(), logger: Logger,
                 observer: ServerObserver = ServerObserver()) {
-        self.configuration = configuration
+        currentConfiguration = Mutex(configuration)
         self.logger = logger
         self.observer = observer
     }
@@ -33,6 +33,26 @@ public final class HTTPServer: Sendable {
             thread.name = "videohookd-loop-\(loop.index)"
             thread.start()
         }
+    }
+
+    /// The limits and timeouts in force. Loops read it as they go, so an update (SIGHUP)
+    /// applies to new requests and to the next timeout check; the loop count and the
+    /// connection cap stay as they were at start.
+    public var configuration: ServerConfiguration { currentConfiguration.withLock { $0 } }
+
+    public func update(_ configuration: ServerConfiguration) {
+        currentConfiguration.withLock { current in
+            var updated = configuration
+            updated.loopCount = current.loopCount
+            current = updated
+        }
+    }
+
+    /// True when every loop has gone round within `seconds`: the watchdog's health check.
+    /// A loop wakes at least four times a second, so a loop that has not is stuck.
+    public func loopsAreResponsive(within seconds: Double = 5) -> Bool {
+        let now = MonotonicClock.nanoseconds()
+        return loops.withLock { $0 }.allSatisfy { now &- $0.lastIteration < UInt64(seconds * 1e9) }
     }
 
     /// Open connections across all loops.

@@ -29,12 +29,30 @@ public final class TLSClientConnection {
         }
         if let session { SSL_set_session(ssl, session.session) }
         let result = SSL_connect(ssl)
+        let err = errno
         guard result == 1 else {
+            let code = SSL_get_error(ssl, result)
             let verify = SSL_get_verify_result(ssl)
             if verify != X509_V_OK {
                 let reason = String(cString: X509_verify_cert_error_string(verify))
                 OpenSSLErrorQueue.clear()
-                throw TLSError("TLS handshake with \(serverName) failed: certificate not trusted: \(reason)")
+                if verify == X509_V_ERR_HOSTNAME_MISMATCH || verify == X509_V_ERR_IP_ADDRESS_MISMATCH {
+                    throw TLSError("TLS handshake with \(serverName) failed: the certificate is not for \(serverName) (\(reason))",
+                                   kind: .nameMismatch)
+                }
+                throw TLSError("TLS handshake with \(serverName) failed: certificate not trusted: \(reason)",
+                               kind: .untrustedCertificate)
+            }
+            if code == SSL_ERROR_WANT_READ || code == SSL_ERROR_WANT_WRITE {
+                OpenSSLErrorQueue.clear()
+                throw TLSError("TLS handshake with \(serverName) timed out", kind: .timeout)
+            }
+            if code == SSL_ERROR_SYSCALL, ERR_peek_error() == 0 {
+                if err == EAGAIN || err == EWOULDBLOCK {
+                    throw TLSError("TLS handshake with \(serverName) timed out", kind: .timeout)
+                }
+                let reason = err == 0 ? "the server closed the connection" : String(cString: strerror(err))
+                throw TLSError("TLS handshake with \(serverName) failed: \(reason)")
             }
             throw TLSError.openSSL("TLS handshake with \(serverName) failed")
         }
@@ -45,30 +63,42 @@ public final class TLSClientConnection {
     /// Reads up to `buffer.count` bytes; 0 at a clean end of stream.
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws(TLSError) -> Int {
         OpenSSLErrorQueue.clear()
-        let result = SSL_read(ssl, buffer.baseAddress, Int32(buffer.count))
+        let result = SSL_read(ssl, buffer.baseAddress, Int32(clamping: buffer.count))
+        let err = errno
         if result > 0 { return Int(result) }
-        let code = SSL_get_error(ssl, result)
-        if code == SSL_ERROR_ZERO_RETURN { return 0 }
-        if code == SSL_ERROR_SYSCALL, ERR_peek_error() == 0 {
-            let err = errno
+        switch SSL_get_error(ssl, result) {
+        case SSL_ERROR_ZERO_RETURN:
+            return 0
+        case SSL_ERROR_WANT_READ, SSL_ERROR_WANT_WRITE:
+            // A blocking socket only "wants" more when its SO_RCVTIMEO ran out.
+            OpenSSLErrorQueue.clear()
+            throw TLSError("read timed out", kind: .timeout)
+        case SSL_ERROR_SYSCALL where ERR_peek_error() == 0:
             if err == 0 { return 0 } // the peer closed without close_notify
-            if err == EAGAIN || err == EWOULDBLOCK { throw TLSError("read timed out") }
+            if err == EAGAIN || err == EWOULDBLOCK { throw TLSError("read timed out", kind: .timeout) }
             throw TLSError("read failed: \(String(cString: strerror(err)))")
+        default:
+            throw TLSError.openSSL("read failed")
         }
-        throw TLSError.openSSL("read failed")
     }
 
     public func write(_ bytes: UnsafeRawBufferPointer) throws(TLSError) {
         var offset = 0
         while offset < bytes.count {
             OpenSSLErrorQueue.clear()
-            let result = SSL_write(ssl, bytes.baseAddress! + offset, Int32(bytes.count - offset))
+            let result = SSL_write(ssl, bytes.baseAddress! + offset, Int32(clamping: bytes.count - offset))
+            let err = errno
             guard result > 0 else {
-                let err = errno
-                if SSL_get_error(ssl, result) == SSL_ERROR_SYSCALL, ERR_peek_error() == 0 {
-                    throw TLSError("write failed: \(String(cString: strerror(err)))")
+                switch SSL_get_error(ssl, result) {
+                case SSL_ERROR_WANT_READ, SSL_ERROR_WANT_WRITE:
+                    OpenSSLErrorQueue.clear()
+                    throw TLSError("write timed out", kind: .timeout)
+                case SSL_ERROR_SYSCALL where ERR_peek_error() == 0:
+                    if err == EAGAIN || err == EWOULDBLOCK { throw TLSError("write timed out", kind: .timeout) }
+                    throw TLSError("write failed: \(err == 0 ? "the peer closed the connection" : String(cString: strerror(err)))")
+                default:
+                    throw TLSError.openSSL("write failed")
                 }
-                throw TLSError.openSSL("write failed")
             }
             offset += Int(result)
         }
@@ -81,6 +111,9 @@ public final class TLSClientConnection {
         }
         if let failure { throw failure }
     }
+
+    /// Decrypted bytes OpenSSL holds that a read returns without touching the socket.
+    public var hasBufferedBytes: Bool { SSL_has_pending(ssl) == 1 }
 
     public func shutdown() {
         _ = SSL_shutdown(ssl)

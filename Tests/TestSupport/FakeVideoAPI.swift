@@ -57,7 +57,7 @@ public final class FakeVideoAPI: @unchecked Sendable {
         if let requireKey { script["require_key"] = requireKey }
         let data = try! JSONSerialization.data(withJSONObject: script, options: [.sortedKeys])
         let path = directory + "/script.json"
-        FileManager.default.createFile(atPath: path + ".tmp", contents: data)
+        _ = FileManager.default.createFile(atPath: path + ".tmp", contents: data)
         _ = rename(path + ".tmp", path)
     }
 

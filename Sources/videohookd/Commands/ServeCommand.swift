@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Daemon
 import Settings
 
 /// `videohookd serve`: the daemon, in the foreground.
@@ -24,7 +25,7 @@ struct ServeCommand: ParsableCommand {
 
     func run() throws {
         // Before any thread exists, so every thread inherits the blocked signals.
-        SignalWaiter.blockInThisProcess()
+        SignalWatcher.prepareProcess()
         let environment = ProcessInfo.processInfo.environment
         let file = Settings.configFile(option: config, environment: environment)
         let settings: Settings

@@ -1,3 +1,4 @@
+import Daemon
 import EventLog
 import Foundation
 import HTTP
@@ -6,86 +7,114 @@ import Ledger
 import Logging
 import Server
 import Settings
+import Synchronization
+import Telemetry
 import TLS
 import Transport
 import URLPolicy
 
 /// `videohookd serve`, put together: settings → folders → log → token → certificate →
-/// listeners → server; then signals until SIGTERM. Each step that can fail says what to
-/// fix, and nothing starts listening before every check has passed.
-final class ServeRuntime {
-    private var settings: Settings
-    private let environment: [String: String]
-    private let configFile: String?
-    private var logger = Logger(label: "videohookd")
-    private var logFile: LogFile?
-    private let redactor = SecretRedactor()
-    private let logLevel = LogLevelSwitch()
+/// ledger → listeners → server; READY=1; then signals until SIGTERM. Each step that can
+/// fail says what to fix, and nothing is accepted before every check has passed.
+final class ServeRuntime: @unchecked Sendable {
+    // @unchecked: `settings` changes only on the signal thread (SIGHUP) and is read
+    // under `state`; everything else is set once during `run` before threads use it.
+    let environment: [String: String]
+    let configFile: String?
+    let state: Mutex<Settings>
+    var settings: Settings { state.withLock { $0 } }
+    var logger = Logger(label: "videohookd")
+    var logFile: LogFile?
+    let redactor = SecretRedactor()
+    let logLevel = LogLevelSwitch()
+    let metrics = DaemonMetrics()
+    let notifier: SystemdNotifier
+    let counters = StatusCounters()
+    let stopRequested = DispatchSemaphore(value: 0)
+
+    // Made during `run`.
+    var token = CallbackToken("")
+    var tlsStore: TLSContextStore?
+    var ledger: Ledger?
+    var server: HTTPServer?
+    var admin: HTTPServer?
 
     init(settings: Settings, configFile: String?, environment: [String: String]) {
-        self.settings = settings
+        state = Mutex(settings)
         self.configFile = configFile
         self.environment = environment
+        notifier = SystemdNotifier(environment: environment)
     }
 
     /// Runs until SIGTERM or SIGINT; returns the exit status.
     func run() throws -> Int32 {
+        let settings = self.settings
         try StateFolder.prepare([settings.stateDirectory, settings.archiveDirectory,
                                  (settings.logFile as NSString).deletingLastPathComponent])
         try startLogging()
-        let token = try loadToken()
+        token = try loadToken()
         redactor.registerSecret(token.value)
         if let key = settings.api.key?.value { redactor.registerSecret(key) }
 
-        let tlsStore = TLSContextStore(try loadCertificate())
+        let tlsStore = TLSContextStore(try loadCertificate(settings))
+        self.tlsStore = tlsStore
         let check = checkPublicCallbackURL(publicURL: settings.publicURL, token: token.value,
                                            listenPort: Int(settings.listen.port))
         guard check.allowsStart else { throw ServeError(check.message) }
 
         let ledger = try openLedger()
+        self.ledger = ledger
         let writer = LedgerWriter(ledger: ledger)
-        let intake = CallbackIntake(writer: writer, logger: logger)
+        let intake = CallbackIntake(writer: writer, logger: logger, observer: intakeObserver())
 
-        let callbackFD = try ListenerBinder.bind(settings.listen, setting: "listen")
-        let adminFD = try ListenerBinder.bind(settings.adminListen, setting: "admin_listen")
-
-        let observer = ServerObserver(requestRefused: { status, reason, head, body, context in
-            // Only refusals on the real callback path are kept: scanners' junk is not.
-            guard let head, token.matchesPath(head.path) else { return }
-            intake.recordRefused(status: status, reason: reason, head: head, bodyPrefix: body, context: context)
-        })
-        let server = HTTPServer(configuration: serverConfiguration(), logger: logger, observer: observer)
+        let listeners = try ListenerSource.open(settings: settings, environment: environment, logger: logger)
+        let server = HTTPServer(configuration: ServeRuntime.serverConfiguration(settings), logger: logger,
+                                observer: serverObserver(intake: intake))
+        self.server = server
         try server.start(listeners: [
-            ServerListener(fd: callbackFD, tls: tlsStore, router: callbackRouter(token: token, intake: intake),
-                           name: "callbacks"),
+            ServerListener(fd: listeners.callback, tls: tlsStore, router: callbackRouter(intake: intake), name: "callbacks"),
         ])
-        let admin = HTTPServer(configuration: adminConfiguration(), logger: logger)
-        try admin.start(listeners: [ServerListener(fd: adminFD, tls: nil, router: adminRouter(), name: "admin")])
+        let admin = HTTPServer(configuration: ServeRuntime.adminConfiguration, logger: logger)
+        self.admin = admin
+        try admin.start(listeners: [ServerListener(fd: listeners.admin, tls: nil, router: adminRouter(), name: "admin")])
 
-        announce(check: check, token: token, callbackFD: callbackFD, adminFD: adminFD)
+        let signals = try SignalWatcher { [self] signal in handle(signal) }
+        announce(check: check, listeners: listeners)
+        let watchdog = try startWatchdog()
+        notify { try $0.ready() }
+        let statusTimer = startStatusUpdates()
 
-        while true {
-            let signal = SignalWaiter.next()
-            if signal == SIGHUP {
-                reload(tlsStore: tlsStore)
-                continue
-            }
-            logger.info("serve.stopping", metadata: ["signal": "\(signal == SIGTERM ? "SIGTERM" : "SIGINT")"])
-            server.shutdown()
-            admin.shutdown()
-            server.wait()
-            admin.wait()
-            // Every answered callback is committed already; this drains what is queued.
-            writer.close()
-            try? ledger.close()
-            logger.info("serve.stopped")
-            return 0
+        stopRequested.wait()
+
+        notify { try $0.stopping() }
+        statusTimer.cancel()
+        watchdog?.stop()
+        server.shutdown()
+        admin.shutdown()
+        server.wait()
+        admin.wait()
+        // Every answered callback is committed already; this drains what is still queued.
+        writer.close()
+        try? ledger.close()
+        signals.stop()
+        logger.info("serve.stopped")
+        return 0
+    }
+
+    private func handle(_ signal: ReceivedSignal) {
+        switch signal.number {
+        case SIGHUP:
+            reload()
+        default:
+            logger.info("serve.stopping", metadata: ["signal": "\(signal.name)", "sender_pid": "\(signal.senderPID)"])
+            stopRequested.signal()
         }
     }
 
     // MARK: Steps
 
     private func startLogging() throws {
+        let settings = self.settings
         let mirror = StderrMirrorPolicy.shouldMirrorThisProcess(environment: environment)
         do {
             let file = try LogFile(path: settings.logFile, mirrorToStderr: mirror)
@@ -99,6 +128,7 @@ final class ServeRuntime {
     }
 
     private func loadToken() throws -> CallbackToken {
+        let settings = self.settings
         if let configured = settings.token?.value {
             return try CallbackToken(validating: configured)
         }
@@ -109,36 +139,17 @@ final class ServeRuntime {
         return token
     }
 
-    private func loadCertificate() throws -> TLSServerContext {
+    func loadCertificate(_ settings: Settings) throws -> TLSServerContext {
         if let certificate = settings.tls.certFile, let key = settings.tls.keyFile {
             return try TLSServerContext(certificateFile: certificate, keyFile: key)
         }
-        let names = [publicHostName() ?? ProcessInfo.processInfo.hostName, "localhost"]
+        let publicHost = settings.publicURL.flatMap { URL(string: $0)?.host }
+        let names = [publicHost ?? ProcessInfo.processInfo.hostName, "localhost"]
         let files = try SelfSignedCertificate.ensure(in: settings.stateDirectory, hostNames: Array(Set(names)).sorted())
         if files.created {
             logger.notice("tls.selfsigned_created", metadata: ["cert_file": "\(files.certificateFile)"])
         }
         return try TLSServerContext(certificateFile: files.certificateFile, keyFile: files.keyFile)
-    }
-
-    private func publicHostName() -> String? {
-        guard let publicURL = settings.publicURL, let url = URL(string: publicURL) else { return nil }
-        return url.host
-    }
-
-    private func serverConfiguration() -> ServerConfiguration {
-        let limits = settings.limits
-        return ServerConfiguration(
-            limits: HTTPLimits(maxURIBytes: limits.maxURIBytes, maxHeaderBytes: limits.maxHeaderBytes,
-                               maxHeaderCount: limits.maxHeaderCount, maxBodyBytes: limits.maxBodyBytes),
-            headerTimeout: limits.headerTimeout.seconds, bodyTimeout: limits.bodyTimeout.seconds,
-            idleTimeout: limits.idleTimeout.seconds, maxConnections: limits.maxConnections)
-    }
-
-    /// The admin listener is for local probes: one loop, small limits.
-    private func adminConfiguration() -> ServerConfiguration {
-        ServerConfiguration(limits: HTTPLimits(maxBodyBytes: 1024), headerTimeout: 5, bodyTimeout: 5,
-                            idleTimeout: 30, maxConnections: 64, loopCount: 1)
     }
 
     private func openLedger() throws -> Ledger {
@@ -152,8 +163,22 @@ final class ServeRuntime {
         }
     }
 
-    private func callbackRouter(token: CallbackToken, intake: CallbackIntake) -> Router {
+    static func serverConfiguration(_ settings: Settings) -> ServerConfiguration {
+        let limits = settings.limits
+        return ServerConfiguration(
+            limits: HTTPLimits(maxURIBytes: limits.maxURIBytes, maxHeaderBytes: limits.maxHeaderBytes,
+                               maxHeaderCount: limits.maxHeaderCount, maxBodyBytes: limits.maxBodyBytes),
+            headerTimeout: limits.headerTimeout.seconds, bodyTimeout: limits.bodyTimeout.seconds,
+            idleTimeout: limits.idleTimeout.seconds, maxConnections: limits.maxConnections)
+    }
+
+    /// The admin listener is for local probes: one loop, small limits.
+    static let adminConfiguration = ServerConfiguration(limits: HTTPLimits(maxBodyBytes: 1024), headerTimeout: 5,
+                                                        bodyTimeout: 5, idleTimeout: 30, maxConnections: 64, loopCount: 1)
+
+    private func callbackRouter(intake: CallbackIntake) -> Router {
         var router = Router()
+        let token = self.token
         router.add("GET", "/healthz") { _, _, respond in respond(.json(status: 200, #"{"status":"ok"}"#)) }
         router.add("POST", matching: { token.matchesPath($0) }) { request, context, respond in
             intake.handle(request, context: context, respond: respond)
@@ -161,50 +186,104 @@ final class ServeRuntime {
         return router
     }
 
-    private func adminRouter() -> Router {
-        var router = Router()
-        router.add("GET", "/healthz") { _, _, respond in respond(.json(status: 200, #"{"status":"ok"}"#)) }
-        let stateDirectory = settings.stateDirectory
-        router.add("GET", "/readyz") { _, _, respond in
-            let writable = access(stateDirectory, W_OK) == 0
-            respond(.json(status: writable ? 200 : 503, writable ? #"{"status":"ready"}"# : #"{"status":"not ready","state_dir":"not writable"}"#))
+    private func intakeObserver() -> IntakeObserver {
+        let metrics = self.metrics
+        let counters = self.counters
+        return IntakeObserver(
+            outcome: { outcome in
+                metrics.callback(DaemonMetrics.CallbackOutcome(rawValue: outcome.rawValue) ?? .accepted)
+                counters.count(outcome)
+            },
+            committed: { nanoseconds in metrics.committed(after: nanoseconds) })
+    }
+
+    private func serverObserver(intake: CallbackIntake) -> ServerObserver {
+        let metrics = self.metrics
+        let token = self.token
+        return ServerObserver(
+            handshakeFailed: { _ in metrics.handshakeFailed() },
+            requestRefused: { status, reason, head, body, context in
+                metrics.refused(status: status)
+                // Only refusals on the real callback path are kept: scanners' junk is not.
+                guard let head, token.matchesPath(head.path) else { return }
+                intake.recordRefused(status: status, reason: reason, head: head, bodyPrefix: body, context: context)
+            })
+    }
+
+    /// WATCHDOG=1 at half of WATCHDOG_USEC, only while every event loop goes round.
+    private func startWatchdog() throws -> WatchdogPinger? {
+        let server = self.server
+        let logger = self.logger
+        do {
+            let pinger = try WatchdogPinger(environment: environment, notifier: notifier,
+                                            healthCheck: { server?.loopsAreResponsive() ?? false },
+                                            onMiss: { miss in logger.warning("watchdog.missed", metadata: ["why": "\(miss)"]) })
+            guard pinger.isEnabled else { return nil }
+            pinger.start()
+            return pinger
+        } catch {
+            logger.warning("watchdog.disabled", metadata: ["reason": "\(error)"])
+            return nil
         }
-        return router
+    }
+
+    /// STATUS= lines for `systemctl status`, every 10 s.
+    private func startStatusUpdates() -> DispatchSourceTimer {
+        let timer = DispatchSource.makeTimerSource(queue: DispatchQueue.global(qos: .utility))
+        timer.schedule(deadline: .now() + 1, repeating: 10)
+        timer.setEventHandler { [self] in
+            let open = server?.openConnections ?? 0
+            notify { try $0.status("\(counters.summary), \(open) open connections") }
+        }
+        timer.resume()
+        return timer
+    }
+
+    func notify(_ send: (SystemdNotifier) throws -> Void) {
+        guard notifier.isEnabled else { return }
+        do {
+            try send(notifier)
+        } catch {
+            logger.warning("systemd.notify_failed", metadata: ["reason": "\(error)"])
+        }
     }
 
     /// Tells the operator where to point the video API. The full URL carries the token,
     /// so it goes to a terminal only; logs and the journal get it with `<token>`.
-    private func announce(check: PublicCallbackCheck, token: CallbackToken, callbackFD: Int32, adminFD: Int32) {
-        let callbackAddress = (try? SystemSocket.localAddress(callbackFD))?.description ?? "\(settings.listen)"
-        let adminAddress = (try? SystemSocket.localAddress(adminFD))?.description ?? "\(settings.adminListen)"
+    private func announce(check: PublicCallbackCheck, listeners: ListenerSource.Opened) {
+        let settings = self.settings
+        let callbackAddress = (try? SystemSocket.localAddress(listeners.callback))?.description ?? "\(settings.listen)"
+        let adminAddress = (try? SystemSocket.localAddress(listeners.admin))?.description ?? "\(settings.adminListen)"
         let shown = check.callbackURL.replacingOccurrences(of: token.value, with: "<token>")
         logger.info("serve.started", metadata: ["listen": "\(callbackAddress)", "admin_listen": "\(adminAddress)",
                                                 "callback_url": "\(shown)", "state_dir": "\(settings.stateDirectory)",
-                                                "config": "\(configFile ?? "-")"])
+                                                "config": "\(configFile ?? "-")",
+                                                "socket_activation": "\(listeners.activated)"])
         var lines = ["videohookd listening on \(callbackAddress) (HTTPS), admin on http://\(adminAddress)"]
         lines.append(check.message)
         if isatty(STDOUT_FILENO) == 1 {
             lines.append("callback URL: \(check.callbackURL)")
         } else {
-            lines.append("callback URL: \(shown) (the token is in \(settings.token == nil ? settings.stateDirectory + "/callback-token" : "the token setting"))")
+            let where_ = settings.token == nil ? settings.stateDirectory + "/callback-token" : "the token setting"
+            lines.append("callback URL: \(shown) (the token is in \(where_))")
         }
         // Written straight to descriptor 1: not buffered, so a supervisor sees it at once.
         FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
     }
+}
 
-    private func reload(tlsStore: TLSContextStore) {
-        logger.info("serve.reloading")
-        do {
-            try logFile?.reopen(at: nil)
-        } catch {
-            logger.error("log.reopen_failed", metadata: ["reason": "\(error)"])
-        }
-        do {
-            tlsStore.replace(with: try loadCertificate())
-            logger.info("tls.reloaded")
-        } catch {
-            logger.error("tls.reload_failed", metadata: ["reason": "\(error)", "kept": "the previous certificate"])
-        }
+/// Totals for the STATUS= line.
+final class StatusCounters: Sendable {
+    private let values = Mutex<[IntakeObserver.Outcome: Int]>([:])
+
+    func count(_ outcome: IntakeObserver.Outcome) {
+        values.withLock { $0[outcome, default: 0] += 1 }
+    }
+
+    var summary: String {
+        let snapshot = values.withLock { $0 }
+        return "callbacks: \(snapshot[.accepted] ?? 0) accepted, \(snapshot[.duplicate] ?? 0) duplicate, "
+            + "\(snapshot[.unrecognized] ?? 0) unrecognized, \(snapshot[.rejected] ?? 0) rejected"
     }
 }
 

@@ -1,0 +1,337 @@
+import Archive
+import Foundation
+import Ledger
+import Logging
+import TLS
+import Transport
+import VideoAPI
+
+/// Runs one claimed job to its next state: the video (resumed from its partial file),
+/// the further results, the renames into the archive, the sidecar, and only then `done`
+/// in the ledger. A failure ends as a retry, a final failure, a saved stop, or a pause
+/// for disk space, each recorded in the ledger and logged with the task id.
+final class DownloadJobRunner {
+    enum Outcome: Equatable {
+        case done(path: String)
+        case retrying(at: Date)
+        case failed(reason: String)
+        case stopped
+        case pausedForDiskSpace(reason: String, bytesNeeded: Int64)
+    }
+
+    private let ledger: Ledger
+    private let configuration: DownloaderConfiguration
+    private let layout: ArchiveLayout
+    private let fetcherFactory: (Logger) -> FileFetcher
+    private let refreshURL: DownloadService.RefreshURL?
+    private let backoff: RetryBackoff
+    private let baseLogger: Logger
+
+    init(ledger: Ledger, configuration: DownloaderConfiguration, client: HTTPSClient, canceller: ConnectionCanceller,
+         logger: Logger, refreshURL: DownloadService.RefreshURL?) {
+        self.ledger = ledger
+        self.configuration = configuration
+        layout = ArchiveLayout(root: configuration.archiveDirectory)
+        fetcherFactory = { FileFetcher(client: client, configuration: configuration, canceller: canceller, logger: $0) }
+        self.refreshURL = refreshURL
+        backoff = RetryBackoff(base: configuration.retryBaseDelay.seconds, maximum: configuration.retryMaxDelay.seconds)
+        baseLogger = logger
+    }
+
+    func run(_ claim: DownloadClaim) -> Outcome {
+        let job = claim.job
+        var logger = baseLogger
+        logger[metadataKey: "task_id"] = "\(job.taskID)"
+        let started = Date()
+        guard let taskID = TaskID(job.taskID), ArchiveName.isSafe(job.taskID) else {
+            return fail(job, "the task id is not safe as a file name", logger: logger)
+        }
+        if job.deadline < started && job.attempts > 0 {
+            return fail(job, "the link expired at \(UTCTime.format(job.deadline)) UTC (created + 24 h) after \(job.attempts) attempts; last error: \(job.lastError ?? "none")",
+                        logger: logger)
+        }
+        if job.deadline < started {
+            // The deadline counts from `created` and errs early: one try costs little and
+            // may still save the video (or get a fresh link through the API).
+            logger.notice("download.deadline_passed", metadata: ["deadline": "\(UTCTime.format(job.deadline))",
+                                                                 "action": "one attempt anyway"])
+        }
+        let created = claim.taskCreated ?? Int64(job.createdAt.timeIntervalSince1970)
+        let fetcher = fetcherFactory(logger)
+        do throws(DownloadFailure) {
+            let video = try fetchVideo(claim, taskID: taskID, created: created, fetcher: fetcher, logger: logger)
+            let extras = try fetchExtras(claim, fetcher: fetcher, logger: logger)
+            let path = try commit(claim, created: created, video: video, extras: extras, started: started)
+            do {
+                try ledger.markDownloadDone(taskID: job.taskID, archivePath: path, sha256: video.file.sha256,
+                                            bytes: video.file.bytes)
+            } catch {
+                // The files are in place; a restart finds the video there and finishes.
+                logger.error("download.ledger_error", metadata: ["step": "mark done", "reason": "\(error)"])
+            }
+            let seconds = Date().timeIntervalSince(started)
+            logger.info("download.done", metadata: [
+                "path": "\(path)", "bytes": "\(video.file.bytes)", "sha256": "\(video.file.sha256)",
+                "seconds": "\(String(format: "%.3f", seconds))", "extra_files": "\(extras.count)",
+            ])
+            return .done(path: path)
+        } catch {
+            return handle(error, job: job, claim: claim, logger: logger)
+        }
+    }
+
+    // MARK: The video
+
+    private struct Video {
+        var file: FetchedFile
+        var partialPath: String
+        var finalPath: String
+        var sourceURL: String
+        /// Renamed into the archive before a crash; only the ledger was behind.
+        var alreadyInPlace: Bool
+    }
+
+    private func fetchVideo(_ claim: DownloadClaim, taskID: TaskID, created: Int64, fetcher: FileFetcher,
+                            logger: Logger) throws(DownloadFailure) -> Video {
+        let job = claim.job
+        let partialPath: String, finalPath: String
+        do {
+            partialPath = try layout.partialPath(taskID: job.taskID, index: 0)
+            finalPath = try layout.videoPath(taskID: job.taskID, createdUnixSeconds: created)
+        } catch {
+            throw .permanent(error.description)
+        }
+        if !ArchiveFileSystem.fileExists(partialPath), ArchiveFileSystem.fileExists(finalPath) {
+            logger.notice("download.found_archived", metadata: ["path": "\(finalPath)",
+                                                                "action": "re-hashing the archived file"])
+            let file = try rehash(finalPath, job: job)
+            return Video(file: file, partialPath: partialPath, finalPath: finalPath, sourceURL: job.sourceURL,
+                         alreadyInPlace: true)
+        }
+        let writer = try openPartial(partialPath, recordedBytes: job.bytesDone, logger: logger)
+        try? ledger.setDownloadPartialPath(taskID: job.taskID, path: partialPath)
+        var resume: DownloadResponseFacts? = writer.length > 0
+            ? DownloadResponseFacts(bytesTotal: job.bytesTotal, etag: job.etag, lastModified: job.lastModified,
+                                    contentType: job.contentType)
+            : nil
+        logger.info("download.started", metadata: [
+            "url": "\(LoggableURL.withoutQuery(job.sourceURL))", "attempt": "\(job.attempts + 1)",
+            "offset": "\(writer.length)", "deadline": "\(UTCTime.format(job.deadline))",
+            "results": "\(claim.results.count)",
+        ])
+        var url = job.sourceURL
+        var refreshed = false
+        while true {
+            do throws(DownloadFailure) {
+                let file = try fetcher.fetch(FetchPlan(url: url, rule: .video, resume: resume, label: "video"),
+                                             into: writer, hooks: hooks(for: job.taskID))
+                return Video(file: file, partialPath: partialPath, finalPath: finalPath, sourceURL: url,
+                             alreadyInPlace: false)
+            } catch where error.kind == .linkRefused {
+                guard let refreshURL, !refreshed else { throw .permanent(error.reason) }
+                refreshed = true
+                let fresh: String?
+                do {
+                    fresh = try refreshURL(taskID)
+                } catch let refreshError {
+                    throw .temporary("\(error.reason); asking the video API for a fresh link failed: \(refreshError)")
+                }
+                guard let fresh, fresh != url else {
+                    throw .permanent("\(error.reason); the video API has no other link for it")
+                }
+                logger.notice("download.link_refreshed", metadata: ["url": "\(LoggableURL.withoutQuery(fresh))"])
+                try? ledger.updateDownloadSource(taskID: job.taskID, url: fresh)
+                url = fresh
+                // What is on disk still resumes: If-Range decides whether it is the same file.
+                if writer.length > 0, resume == nil {
+                    resume = DownloadResponseFacts(bytesTotal: nil, etag: nil, lastModified: nil, contentType: nil)
+                }
+            }
+        }
+    }
+
+    /// Opens the partial file and makes its length agree with the ledger: bytes past the
+    /// recorded offset were never fsynced and recorded, so they go; a file shorter than
+    /// the record lost bytes it had, so it starts over. Then the bytes kept are hashed.
+    private func openPartial(_ path: String, recordedBytes: Int64, logger: Logger) throws(DownloadFailure) -> PartialFileWriter {
+        do {
+            try ArchiveFileSystem.makeDirectories(layout.partialDirectory)
+            let file = try PartialFile(path: path)
+            if file.length < recordedBytes {
+                logger.warning("download.restarted", metadata: [
+                    "file": "video", "reason": "the partial file has \(file.length) bytes, fewer than the \(recordedBytes) recorded",
+                ])
+                try file.truncate(to: 0)
+            } else if file.length > recordedBytes {
+                try file.truncate(to: recordedBytes)
+            }
+            let writer = PartialFileWriter(file: file, digest: SHA256Digest(), bufferBytes: configuration.writeBufferBytes)
+            if writer.length > 0 { try writer.hashExistingBytes() }
+            return writer
+        } catch {
+            throw FileFetcher.failure(error)
+        }
+    }
+
+    private func rehash(_ path: String, job: DownloadJobRecord) throws(DownloadFailure) -> FetchedFile {
+        do {
+            let file = try PartialFile(path: path)
+            defer { file.close() }
+            let writer = PartialFileWriter(file: file, digest: SHA256Digest(), bufferBytes: configuration.writeBufferBytes)
+            try writer.hashExistingBytes()
+            return FetchedFile(bytes: file.length, sha256: writer.digest.finishHex(),
+                               facts: DownloadResponseFacts(bytesTotal: file.length, etag: job.etag,
+                                                            lastModified: job.lastModified, contentType: job.contentType))
+        } catch {
+            throw FileFetcher.failure(error)
+        }
+    }
+
+    private func hooks(for taskID: String) -> FileFetcher.Hooks {
+        let ledger = self.ledger
+        let archive = configuration.archiveDirectory
+        return FileFetcher.Hooks(
+            responseStarted: { facts, offset in
+                try? ledger.recordDownloadResponse(taskID: taskID, facts: facts, bytesDone: offset)
+            },
+            checkpointed: { bytes in try? ledger.recordDownloadProgress(taskID: taskID, bytesDone: bytes) },
+            availableSpace: { try? DiskSpace.availableBytes(at: archive) })
+    }
+
+    // MARK: Further results
+
+    private struct Extra {
+        var index: Int
+        var url: String
+        var partialPath: String
+        var file: FetchedFile
+    }
+
+    /// Each further result whole, from the start (they are small). One that fails for
+    /// good is skipped with a warning: the video matters more than its last frame.
+    private func fetchExtras(_ claim: DownloadClaim, fetcher: FileFetcher, logger: Logger) throws(DownloadFailure) -> [Extra] {
+        var extras: [Extra] = []
+        for (position, url) in claim.results.dropFirst().enumerated() {
+            let index = position + 1
+            let label = "result \(index)"
+            let path: String
+            let writer: PartialFileWriter
+            do {
+                path = try layout.partialPath(taskID: claim.job.taskID, index: index)
+                let file = try PartialFile(path: path)
+                try file.truncate(to: 0)
+                writer = PartialFileWriter(file: file, digest: SHA256Digest(), bufferBytes: 64 << 10)
+            } catch let error as ArchiveError {
+                throw FileFetcher.failure(error)
+            } catch {
+                throw .permanent("\(error)")
+            }
+            do throws(DownloadFailure) {
+                let hooks = FileFetcher.Hooks(availableSpace: { [archive = configuration.archiveDirectory] in
+                    try? DiskSpace.availableBytes(at: archive)
+                })
+                let file = try fetcher.fetch(FetchPlan(url: url, rule: .media, resume: nil, label: label),
+                                             into: writer, hooks: hooks)
+                extras.append(Extra(index: index, url: url, partialPath: path, file: file))
+            } catch where error.kind == .permanent || error.kind == .linkRefused {
+                logger.warning("download.extra_skipped", metadata: ["file": "\(label)",
+                                                                    "url": "\(LoggableURL.withoutQuery(url))",
+                                                                    "reason": "\(error.reason)"])
+                try? ArchiveFileSystem.remove(path)
+            }
+        }
+        return extras
+    }
+
+    // MARK: Into the archive
+
+    /// Renames every file into place (further results first, the video last), then
+    /// writes the sidecar the same way. Returns the video's path.
+    private func commit(_ claim: DownloadClaim, created: Int64, video: Video, extras: [Extra],
+                        started: Date) throws(DownloadFailure) -> String {
+        let job = claim.job
+        do {
+            var extraFiles: [ArchiveSidecar.ExtraFile] = []
+            for extra in extras {
+                let fileExtension = MediaExtension.forResult(contentType: extra.file.facts.contentType, url: extra.url)
+                let path = try layout.extraPath(taskID: job.taskID, createdUnixSeconds: created, index: extra.index,
+                                                fileExtension: fileExtension)
+                try ArchiveFileSystem.moveIntoPlace(extra.partialPath, to: path)
+                extraFiles.append(ArchiveSidecar.ExtraFile(
+                    index: extra.index, file: (path as NSString).lastPathComponent, sourceURL: extra.url,
+                    bytes: extra.file.bytes, sha256: extra.file.sha256, contentType: extra.file.facts.contentType))
+            }
+            if !video.alreadyInPlace {
+                try ArchiveFileSystem.moveIntoPlace(video.partialPath, to: video.finalPath)
+            }
+            let sidecar = ArchiveSidecar(
+                taskID: job.taskID, file: (video.finalPath as NSString).lastPathComponent, sourceURL: video.sourceURL,
+                bytes: video.file.bytes, sha256: video.file.sha256, contentType: video.file.facts.contentType,
+                etag: video.file.facts.etag, lastModified: video.file.facts.lastModified,
+                startedAt: job.startedAt ?? started, finishedAt: Date(), attempts: job.attempts + 1,
+                extraFiles: extraFiles, taskBody: claim.taskBody.map { [UInt8]($0) } ?? [])
+            try ArchiveFileSystem.writeAtomically(
+                sidecar.encoded(),
+                to: try layout.sidecarPath(taskID: job.taskID, createdUnixSeconds: created),
+                through: try layout.sidecarTemporaryPath(taskID: job.taskID))
+            return video.finalPath
+        } catch let error as ArchiveError {
+            throw FileFetcher.failure(error)
+        } catch {
+            throw .permanent("\(error)")
+        }
+    }
+
+    // MARK: Endings
+
+    private func handle(_ failure: DownloadFailure, job: DownloadJobRecord, claim: DownloadClaim,
+                        logger: Logger) -> Outcome {
+        let now = Date()
+        switch failure.kind {
+        case .stopped:
+            let saved = (try? ledger.downloadJob(taskID: job.taskID))?.bytesDone ?? 0
+            record { try ledger.requeueDownload(taskID: job.taskID, notBefore: now) }
+            logger.info("download.stopped", metadata: ["bytes_saved": "\(saved)", "reason": "\(failure.reason)"])
+            return .stopped
+        case .diskFull:
+            record { try ledger.requeueDownload(taskID: job.taskID, notBefore: now + configuration.pollInterval.seconds) }
+            return .pausedForDiskSpace(reason: failure.reason, bytesNeeded: failure.bytesNeeded ?? 0)
+        case .permanent, .linkRefused:
+            return fail(job, failure.reason, logger: logger, results: claim.results.count)
+        case .temporary:
+            let attempt = job.attempts + 1
+            let delay = backoff.delay(afterAttempt: attempt, retryAfter: failure.retryAfter)
+            let next = now + delay
+            if next > job.deadline {
+                return fail(job, "gave up after \(attempt) attempt\(attempt == 1 ? "" : "s"): the link expires at \(UTCTime.format(job.deadline)) UTC, before the next attempt; last error: \(failure.reason)",
+                            logger: logger, results: claim.results.count)
+            }
+            record { try ledger.scheduleDownloadRetry(taskID: job.taskID, reason: failure.reason, nextAttemptAt: next) }
+            logger.warning("download.retry", metadata: [
+                "reason": "\(failure.reason)", "attempt": "\(attempt)",
+                "next_attempt": "\(UTCTime.format(next))", "delay_seconds": "\(String(format: "%.1f", delay))",
+            ])
+            return .retrying(at: next)
+        }
+    }
+
+    /// Fails the job for good and removes its partial files: a failed job keeps no bytes
+    /// (`retry` starts it over).
+    private func fail(_ job: DownloadJobRecord, _ reason: String, logger: Logger, results: Int = 1) -> Outcome {
+        for index in 0..<max(results, 1) {
+            if let path = try? layout.partialPath(taskID: job.taskID, index: index) { try? ArchiveFileSystem.remove(path) }
+        }
+        if let path = try? layout.sidecarTemporaryPath(taskID: job.taskID) { try? ArchiveFileSystem.remove(path) }
+        record { try ledger.markDownloadFailed(taskID: job.taskID, reason: reason) }
+        logger.error("download.failed", metadata: ["reason": "\(reason)", "attempts": "\(job.attempts + 1)"])
+        return .failed(reason: reason)
+    }
+
+    private func record(_ write: () throws -> Void) {
+        do {
+            try write()
+        } catch {
+            baseLogger.error("download.ledger_error", metadata: ["reason": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,235 @@
+import Archive
+import Foundation
+import Glibc
+import Ledger
+import Logging
+import Synchronization
+import TLS
+import URLPolicy
+import VideoAPI
+
+/// The downloader as the daemon runs it: `concurrency` worker threads that take jobs
+/// from the ledger (soonest-expiring link first) and turn them into archived files.
+///
+/// - `start()` puts back jobs a crash left `running`, removes partial files no job owns,
+///   and starts the workers.
+/// - `wake()` starts a job at once (the intake calls it after committing one); idle
+///   workers also look every `pollInterval`.
+/// - `stop()` (SIGTERM) makes each worker stop at a resumable point (partial file
+///   fsynced, offset recorded) and returns within `stopTimeout`.
+/// - While the archive's disk has less than `diskReserveBytes` free, no job starts and
+///   running ones pause; `isPausedForDiskSpace` says so for `/readyz`.
+public final class DownloadService: Sendable {
+    /// Asks the video API for the task again and returns its current video link (nil:
+    /// none). Called on a 403 or 410 when an API key is set.
+    public typealias RefreshURL = @Sendable (TaskID) throws -> String?
+
+    private struct State {
+        var started = false
+        var stopping = false
+        var runningWorkers = 0
+        var cancellers: [ConnectionCanceller] = []
+        /// While paused: the free bytes that lift the pause (the reserve, plus what the
+        /// job that did not fit still has to write).
+        var pausedUntilFree: Int64?
+    }
+
+    private let ledger: Ledger
+    private let configuration: DownloaderConfiguration
+    private let policy: URLPolicy
+    private let logger: Logger
+    private let refreshURL: RefreshURL?
+    private let tls: TLSClientContext
+    private let connector: any SocketConnector
+    private let wakeSignal = WakeSignal()
+    private let state = Mutex(State())
+    private let exited = WakeSignal()
+    private let active = Atomic<Int>(0)
+
+    public convenience init(ledger: Ledger, configuration: DownloaderConfiguration, policy: URLPolicy, logger: Logger,
+                            refreshURL: RefreshURL? = nil) throws(DownloaderError) {
+        try self.init(ledger: ledger, configuration: configuration, policy: policy, logger: logger,
+                      refreshURL: refreshURL, connector: SystemSocketConnector())
+    }
+
+    init(ledger: Ledger, configuration: DownloaderConfiguration, policy: URLPolicy, logger: Logger,
+         refreshURL: RefreshURL?, connector: any SocketConnector) throws(DownloaderError) {
+        precondition(configuration.concurrency > 0, "download.concurrency must be positive")
+        self.ledger = ledger
+        self.configuration = configuration
+        self.policy = policy
+        self.logger = logger
+        self.refreshURL = refreshURL
+        self.connector = connector
+        do {
+            tls = try TLSClientContext(extraCAFile: configuration.caFile)
+        } catch {
+            throw DownloaderError(error.message)
+        }
+    }
+
+    /// True while downloads wait for free space on the archive's disk.
+    public var isPausedForDiskSpace: Bool { state.withLock { $0.pausedUntilFree != nil } }
+
+    /// Jobs being downloaded now.
+    public var activeDownloads: Int { active.load(ordering: .relaxed) }
+
+    public func start() throws(DownloaderError) {
+        // OpenSSL's socket BIO writes with plain write(): an alert sent to a server that
+        // already closed would raise SIGPIPE and kill the process instead of failing
+        // the attempt. `serve` ignores it too; this covers every other caller.
+        Glibc.signal(SIGPIPE, SIG_IGN)
+        let layout = ArchiveLayout(root: configuration.archiveDirectory)
+        do {
+            try ArchiveFileSystem.makeDirectories(layout.partialDirectory)
+        } catch {
+            throw DownloaderError("archive_dir \(configuration.archiveDirectory): \(error)")
+        }
+        do {
+            let requeued = try ledger.requeueRunningDownloads()
+            if requeued > 0 {
+                logger.notice("download.requeued", metadata: ["jobs": "\(requeued)", "reason": "running when the daemon last stopped"])
+            }
+            let owners = try ledger.unfinishedDownloadTaskIDs()
+            for name in try PartialFileSweeper.removeOrphans(in: layout, owners: owners) {
+                logger.notice("download.partial_removed", metadata: ["file": "\(name)", "reason": "no queued job owns it"])
+            }
+        } catch let error as LedgerError {
+            throw DownloaderError(error.description)
+        } catch {
+            throw DownloaderError("archive_dir \(configuration.archiveDirectory): \(error)")
+        }
+        let count = state.withLock { state -> Int in
+            guard !state.started else { return 0 }
+            state.started = true
+            state.runningWorkers = configuration.concurrency
+            return configuration.concurrency
+        }
+        for index in 0..<count {
+            let thread = Thread { [self] in
+                work()
+                state.withLock { $0.runningWorkers -= 1 }
+                exited.wakeAll()
+            }
+            thread.name = "videohookd-download-\(index)"
+            thread.start()
+        }
+        logger.info("download.service_started", metadata: ["workers": "\(count)",
+                                                           "archive_dir": "\(configuration.archiveDirectory)"])
+    }
+
+    /// Looks for due jobs now.
+    public func wake() {
+        wakeSignal.wakeAll()
+    }
+
+    /// Stops the workers at a resumable point. Returns true when every worker has
+    /// stopped within `stopTimeout`.
+    @discardableResult
+    public func stop() -> Bool {
+        let cancellers = state.withLock { state -> [ConnectionCanceller] in
+            state.stopping = true
+            return state.cancellers
+        }
+        for canceller in cancellers { canceller.cancel() }
+        wakeSignal.wakeAll()
+        let until = Date(timeIntervalSinceNow: configuration.stopTimeout.seconds)
+        while true {
+            let seen = exited.current
+            let running = state.withLock { $0.runningWorkers }
+            if running == 0 {
+                logger.info("download.service_stopped")
+                return true
+            }
+            let left = until.timeIntervalSinceNow
+            if left <= 0 {
+                logger.warning("download.stop_timeout", metadata: ["workers_still_running": "\(running)"])
+                return false
+            }
+            exited.wait(after: seen, seconds: left)
+        }
+    }
+
+    private var isStopping: Bool { state.withLock { $0.stopping } }
+
+    // MARK: Workers
+
+    private func work() {
+        let canceller = ConnectionCanceller()
+        let registered = state.withLock { state -> Bool in
+            guard !state.stopping else { return false }
+            state.cancellers.append(canceller)
+            return true
+        }
+        guard registered else { return }
+        let client = HTTPSClient(
+            tls: tls, policy: policy, connector: connector,
+            timeouts: .init(connectMilliseconds: configuration.connectTimeout.milliseconds,
+                            readMilliseconds: configuration.readTimeout.milliseconds),
+            maxRedirects: configuration.maxRedirects, userAgent: configuration.userAgent,
+            receiveBufferBytes: configuration.receiveBufferBytes)
+        let runner = DownloadJobRunner(ledger: ledger, configuration: configuration, client: client, canceller: canceller,
+                                       logger: logger, refreshURL: refreshURL)
+        let poll = configuration.pollInterval.seconds
+        while !isStopping {
+            let seen = wakeSignal.current
+            guard hasRoomOnDisk() else {
+                wakeSignal.wait(after: seen, seconds: poll)
+                continue
+            }
+            let claim: DownloadClaim?
+            do {
+                claim = try ledger.claimNextDownload()
+            } catch {
+                logger.error("download.ledger_error", metadata: ["step": "claim", "reason": "\(error)"])
+                wakeSignal.wait(after: seen, seconds: poll)
+                continue
+            }
+            guard let claim else {
+                let due = (try? ledger.nextDownloadDue())?.map { $0.timeIntervalSinceNow } ?? poll
+                wakeSignal.wait(after: seen, seconds: min(poll, max(due, 0.01)))
+                continue
+            }
+            active.add(1, ordering: .relaxed)
+            let outcome = runner.run(claim)
+            active.subtract(1, ordering: .relaxed)
+            if case .pausedForDiskSpace(let reason, let needed) = outcome {
+                pause(reason, untilFree: configuration.diskReserveBytes + needed)
+            }
+        }
+    }
+
+    /// Checks the reserve before a job is taken; pauses or resumes the pool on a change.
+    private func hasRoomOnDisk() -> Bool {
+        guard let free = try? DiskSpace.availableBytes(at: configuration.archiveDirectory) else { return true }
+        let reserve = configuration.diskReserveBytes
+        let resumed = state.withLock { state -> Bool? in
+            let needed = max(state.pausedUntilFree ?? reserve, reserve)
+            if free < needed { return nil }
+            guard state.pausedUntilFree != nil else { return false }
+            state.pausedUntilFree = nil
+            return true
+        }
+        guard let resumed else {
+            pause("\(free) bytes free on the archive's disk, under disk_reserve_bytes (\(reserve))", untilFree: reserve)
+            return false
+        }
+        if resumed {
+            logger.notice("download.resumed", metadata: ["free_bytes": "\(free)"])
+            wakeSignal.wakeAll()
+        }
+        return true
+    }
+
+    /// Pauses the pool (logged once per pause) until `untilFree` bytes are free.
+    private func pause(_ reason: String, untilFree: Int64) {
+        let started = state.withLock { state -> Bool in
+            defer { state.pausedUntilFree = max(state.pausedUntilFree ?? 0, untilFree) }
+            return state.pausedUntilFree == nil
+        }
+        if started {
+            logger.warning("download.paused", metadata: ["reason": "\(reason)", "resumes_at_free_bytes": "\(untilFree)",
+                                                         "archive_dir": "\(configuration.archiveDirectory)"])
+        }
+    }
+}

@@ -1,0 +1,72 @@
+import Archive
+import TLS
+
+/// Writes a download into its partial file through one fixed buffer, hashing on the
+/// way: network reads are small (a TLS record is at most 16 KiB), disk writes are not.
+///
+/// `length` counts buffered bytes too; `checkpoint()` writes them out and fsyncs, after
+/// which `durableLength` may be recorded in the ledger as a resume offset.
+final class PartialFileWriter {
+    let file: PartialFile
+    let digest: SHA256Digest
+    private let buffer: UnsafeMutableRawBufferPointer
+    private var buffered = 0
+    private(set) var durableLength: Int64
+
+    init(file: PartialFile, digest: SHA256Digest, bufferBytes: Int) {
+        self.file = file
+        self.digest = digest
+        buffer = .allocate(byteCount: bufferBytes, alignment: 4096)
+        durableLength = file.length
+    }
+
+    deinit { buffer.deallocate() }
+
+    var length: Int64 { file.length + Int64(buffered) }
+
+    func write(_ bytes: UnsafeRawBufferPointer) throws(ArchiveError) {
+        digest.update(bytes)
+        if buffered + bytes.count > buffer.count { try flush() }
+        if bytes.count >= buffer.count {
+            try file.append(bytes)
+            return
+        }
+        (buffer.baseAddress! + buffered).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+        buffered += bytes.count
+    }
+
+    func flush() throws(ArchiveError) {
+        guard buffered > 0 else { return }
+        let count = buffered
+        buffered = 0
+        try file.append(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+    }
+
+    /// Writes what is buffered and fsyncs: the length is now safe to resume from.
+    func checkpoint() throws(ArchiveError) {
+        try flush()
+        try file.sync()
+        durableLength = file.length
+    }
+
+    /// Throws away everything (buffered and on disk): the next bytes start the file.
+    func startOver() throws(ArchiveError) {
+        buffered = 0
+        try file.truncate(to: 0)
+        digest.reset()
+        durableLength = 0
+    }
+
+    /// Hashes what the file already holds (`file.length` bytes), before a resume appends.
+    func hashExistingBytes() throws(ArchiveError) {
+        file.adviseSequentialRead()
+        var offset: Int64 = 0
+        while offset < file.length {
+            let wanted = Int(min(Int64(buffer.count), file.length - offset))
+            let count = try file.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<wanted]), at: offset)
+            guard count > 0 else { throw ArchiveError("read", path: file.path, errno: 5 /* EIO: shorter than its size */) }
+            digest.update(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+            offset += Int64(count)
+        }
+    }
+}

@@ -1,0 +1,32 @@
+import Foundation
+
+/// Wakes idle workers: the intake after a commit that queued a job, `stop()`, or a
+/// timeout. A generation count makes a wake between "nothing to do" and "wait" count.
+final class WakeSignal: @unchecked Sendable {
+    // Sendable: every access to `generation` holds `condition`'s lock.
+    private let condition = NSCondition()
+    private var generation: UInt64 = 0
+
+    var current: UInt64 {
+        condition.lock()
+        defer { condition.unlock() }
+        return generation
+    }
+
+    func wakeAll() {
+        condition.lock()
+        generation &+= 1
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Waits until a wake after `seen`, or `seconds`.
+    func wait(after seen: UInt64, seconds: Double) {
+        let until = Date(timeIntervalSinceNow: max(0, seconds))
+        condition.lock()
+        defer { condition.unlock() }
+        while generation == seen {
+            if !condition.wait(until: until) { return }
+        }
+    }
+}

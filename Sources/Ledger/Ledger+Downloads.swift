@@ -1,0 +1,178 @@
+import Foundation
+import GRDB
+import VideoAPI
+
+/// The download queue: the downloader's workers claim jobs, record their progress and
+/// their end here. Workers write straight through the pool: their writes are few (a
+/// claim, a checkpoint every several megabytes, an end) next to the intake's callbacks.
+///
+/// A job moves `queued → running → done | failed | queued (retry)`; ``retryDownload(taskID:now:)``
+/// moves `failed → queued`; ``requeueRunningDownloads(now:)`` puts back what a crash left
+/// `running`.
+extension Ledger {
+    /// Puts every `running` job back to `queued`, due now: at start, none is running, so
+    /// any such job was cut short by a crash or a kill. Returns how many.
+    @discardableResult
+    public func requeueRunningDownloads(now: Date = Date()) throws(LedgerError) -> Int {
+        try write { db in
+            try db.execute(sql: """
+                UPDATE download_jobs SET state = 'queued', next_attempt_at = min(next_attempt_at, ?), updated_at = ?
+                WHERE state = 'running'
+                """, arguments: [now.timeIntervalSince1970, now.timeIntervalSince1970])
+            return db.changesCount
+        }
+    }
+
+    /// Takes the due job whose link expires soonest and marks it `running`; nil when no
+    /// job is due. One transaction, so two workers never take the same job.
+    public func claimNextDownload(now: Date = Date()) throws(LedgerError) -> DownloadClaim? {
+        try write { db in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT j.*, t.created AS task_created, t.last_body AS task_body, t.results AS task_results
+                FROM download_jobs j JOIN tasks t ON t.id = j.task_id
+                WHERE j.state = 'queued' AND j.next_attempt_at <= ?
+                ORDER BY j.deadline, j.id
+                LIMIT 1
+                """, arguments: [now.timeIntervalSince1970]) else { return nil }
+            let seconds = now.timeIntervalSince1970
+            try db.execute(sql: """
+                UPDATE download_jobs SET state = 'running', started_at = coalesce(started_at, ?), updated_at = ?
+                WHERE id = ?
+                """, arguments: [seconds, seconds, row["id"] as Int64])
+            var job = try DownloadJobRecord(row: row)
+            job.state = .running
+            job.startedAt = job.startedAt ?? now
+            job.updatedAt = now
+            let resultsJSON: String? = row["task_results"]
+            let results = try resultsJSON.map { try JSONDecoder().decode([String].self, from: Data($0.utf8)) } ?? []
+            return DownloadClaim(job: job, taskCreated: row["task_created"], taskBody: row["task_body"],
+                                 results: results)
+        }
+    }
+
+    /// When the next queued job is due; nil when none is queued.
+    public func nextDownloadDue() throws(LedgerError) -> Date? {
+        try readDownloads { db in
+            try Double.fetchOne(db, sql: "SELECT min(next_attempt_at) FROM download_jobs WHERE state = 'queued'")
+                .map(Date.init(timeIntervalSince1970:))
+        }
+    }
+
+    /// Tasks whose job is queued or running: the owners of the files in `.partial`.
+    public func unfinishedDownloadTaskIDs() throws(LedgerError) -> Set<String> {
+        try readDownloads { db in
+            Set(try String.fetchAll(db, sql: "SELECT task_id FROM download_jobs WHERE state IN ('queued', 'running')"))
+        }
+    }
+
+    /// The job of one task, or nil.
+    public func downloadJob(taskID: String) throws(LedgerError) -> DownloadJobRecord? {
+        try readDownloads { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM download_jobs WHERE task_id = ?", arguments: [taskID])
+                .map(DownloadJobRecord.init(row:))
+        }
+    }
+
+    public func setDownloadPartialPath(taskID: String, path: String?, now: Date = Date()) throws(LedgerError) {
+        try update(taskID, "partial_path = ?", [path], now: now)
+    }
+
+    /// The response the job is now writing from the start or resuming: its length and
+    /// validators, and the offset it starts at.
+    public func recordDownloadResponse(taskID: String, facts: DownloadResponseFacts, bytesDone: Int64,
+                                       now: Date = Date()) throws(LedgerError) {
+        try update(taskID, "bytes_total = ?, etag = ?, last_modified = ?, content_type = ?, bytes_done = ?",
+                   [facts.bytesTotal, facts.etag, facts.lastModified, facts.contentType, bytesDone], now: now)
+    }
+
+    /// Bytes on disk and fsynced: a resume may start there.
+    public func recordDownloadProgress(taskID: String, bytesDone: Int64, now: Date = Date()) throws(LedgerError) {
+        try update(taskID, "bytes_done = ?", [bytesDone], now: now)
+    }
+
+    /// A fresh link for the video (after a 403 or 410, from the video API).
+    public func updateDownloadSource(taskID: String, url: String, now: Date = Date()) throws(LedgerError) {
+        try update(taskID, "source_url = ?", [url], now: now)
+    }
+
+    public func markDownloadDone(taskID: String, archivePath: String, sha256: String, bytes: Int64,
+                                 now: Date = Date()) throws(LedgerError) {
+        try update(taskID, """
+            state = 'done', archive_path = ?, sha256 = ?, bytes_done = ?, bytes_total = ?, partial_path = NULL,
+            last_error = NULL, finished_at = ?
+            """, [archivePath, sha256, bytes, bytes, now.timeIntervalSince1970], now: now)
+    }
+
+    /// Gives the job up: `reason` is what the operator reads in `show` and the log.
+    public func markDownloadFailed(taskID: String, reason: String, now: Date = Date()) throws(LedgerError) {
+        try update(taskID, "state = 'failed', last_error = ?, partial_path = NULL, finished_at = ?",
+                   [Self.clipped(reason, to: limits.maxTextBytes), now.timeIntervalSince1970], now: now)
+    }
+
+    /// A failed attempt that may succeed later: counts it and sets when to try again.
+    public func scheduleDownloadRetry(taskID: String, reason: String, nextAttemptAt: Date,
+                                      now: Date = Date()) throws(LedgerError) {
+        try update(taskID, "state = 'queued', attempts = attempts + 1, last_error = ?, next_attempt_at = ?",
+                   [Self.clipped(reason, to: limits.maxTextBytes), nextAttemptAt.timeIntervalSince1970], now: now)
+    }
+
+    /// Back to `queued` without counting an attempt: the daemon stopped, or the disk is
+    /// short of space. Nothing went wrong with the download itself.
+    public func requeueDownload(taskID: String, notBefore: Date, now: Date = Date()) throws(LedgerError) {
+        try update(taskID, "state = 'queued', next_attempt_at = ?", [notBefore.timeIntervalSince1970], now: now)
+    }
+
+    /// `videohookd retry TASK_ID`: a failed job goes back to `queued`, due now, with its
+    /// attempts back to 0 (so its backoff starts over) and its last error kept for the
+    /// record. Any other state is left alone.
+    public func retryDownload(taskID: TaskID, now: Date = Date()) throws(LedgerError) -> DownloadRetryOutcome {
+        try write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM download_jobs WHERE task_id = ?",
+                                             arguments: [taskID.rawValue]) else { return .noJob }
+            var job = try DownloadJobRecord(row: row)
+            guard job.state == .failed else { return .notFailed(job) }
+            let seconds = now.timeIntervalSince1970
+            try db.execute(sql: """
+                UPDATE download_jobs SET state = 'queued', attempts = 0, next_attempt_at = ?, bytes_done = 0,
+                                         finished_at = NULL, updated_at = ?
+                WHERE task_id = ?
+                """, arguments: [seconds, seconds, taskID.rawValue])
+            job.state = .queued
+            job.attempts = 0
+            job.nextAttemptAt = now
+            job.bytesDone = 0
+            job.finishedAt = nil
+            job.updatedAt = now
+            return .requeued(job)
+        }
+    }
+
+    private func update(_ taskID: String, _ assignments: String, _ values: [(any DatabaseValueConvertible)?],
+                        now: Date) throws(LedgerError) {
+        try write { db in
+            try db.execute(sql: "UPDATE download_jobs SET \(assignments), updated_at = ? WHERE task_id = ?",
+                           arguments: StatementArguments(values + [now.timeIntervalSince1970, taskID]))
+            guard db.changesCount == 1 else {
+                throw LedgerError.writeFailed(reason: "no download job for task \(taskID)")
+            }
+        }
+    }
+
+    private func write<T>(_ body: (Database) throws -> T) throws(LedgerError) -> T {
+        do {
+            let result = try pool.write(body)
+            countTransaction()
+            return result
+        } catch {
+            throw LedgerError.forWrite(error)
+        }
+    }
+
+    private func readDownloads<T>(_ body: (Database) throws -> T) throws(LedgerError) -> T {
+        do {
+            return try pool.read(body)
+        } catch {
+            throw LedgerError.forRead(error)
+        }
+    }
+}

@@ -1,0 +1,110 @@
+import Prometheus
+import Synchronization
+
+/// Every metric the daemon exposes on `/metrics`, in the Prometheus text format.
+///
+/// Counters are incremented where things happen (the intake, the server, the
+/// downloader); gauges that describe the ledger or the server are set just before each
+/// scrape by `refresh`, so they cost nothing between scrapes.
+public final class DaemonMetrics: Sendable {
+    private let registry: PrometheusCollectorRegistry
+
+    public enum CallbackOutcome: String, Sendable, CaseIterable {
+        case accepted, duplicate, unrecognized, rejected, unavailable
+    }
+
+    public enum DownloadState: String, Sendable, CaseIterable {
+        case queued, running, done, failed
+    }
+
+    private let callbacks: [CallbackOutcome: Counter]
+    private let commitLatency: DurationHistogram
+    private let handshakeFailures: Counter
+    private let refusals: Mutex<[Int: Counter]>
+    private let downloads: [DownloadState: Gauge]
+    private let downloadedBytes: Counter
+    private let oldestLinkSecondsLeft: Gauge
+    private let openConnections: Gauge
+
+    public init() {
+        let registry = PrometheusCollectorRegistry()
+        self.registry = registry
+        callbacks = Dictionary(uniqueKeysWithValues: CallbackOutcome.allCases.map { outcome in
+            (outcome, registry.makeCounter(
+                descriptor: MetricNameDescriptor(namespace: "videohookd", metricName: "callbacks", unitName: "total",
+                                                 helpText: "Callbacks by outcome: accepted, duplicate, unrecognized (kept, 202), rejected (400/413), unavailable (503)."),
+                labels: [("outcome", outcome.rawValue)]))
+        })
+        commitLatency = registry.makeDurationHistogram(
+            descriptor: MetricNameDescriptor(namespace: "videohookd", metricName: "callback_commit", unitName: "seconds",
+                                             helpText: "Time from the end of a callback request to its ledger commit (the answer follows at once)."),
+            buckets: [.microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
+                      .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1)])
+        handshakeFailures = registry.makeCounter(
+            descriptor: MetricNameDescriptor(namespace: "videohookd", metricName: "tls_handshake_failures", unitName: "total",
+                                             helpText: "TLS handshakes that failed, including plain HTTP sent to the TLS port."))
+        refusals = Mutex([:])
+        downloads = Dictionary(uniqueKeysWithValues: DownloadState.allCases.map { state in
+            (state, registry.makeGauge(
+                descriptor: MetricNameDescriptor(namespace: "videohookd", metricName: "download_jobs", unitName: "",
+                                                 helpText: "Download jobs in the ledger by state."),
+                labels: [("state", state.rawValue)]))
+        })
+        downloadedBytes = registry.makeCounter(
+            descriptor: MetricNameDescriptor(namespace: "videohookd", metricName: "downloaded", unitName: "bytes_total",
+                                             helpText: "Bytes of video written to the archive's partial files."))
+        oldestLinkSecondsLeft = registry.makeGauge(
+            descriptor: MetricNameDescriptor(namespace: "videohookd", metricName: "oldest_waiting_link", unitName: "seconds_left",
+                                             helpText: "Seconds until the link of the waiting download that expires soonest expires; 86400 when none waits."))
+        openConnections = registry.makeGauge(
+            descriptor: MetricNameDescriptor(namespace: "videohookd", metricName: "open_connections", unitName: "",
+                                             helpText: "Open connections on the callback listener."))
+        oldestLinkSecondsLeft.set(to: 86_400)
+    }
+
+    public func callback(_ outcome: CallbackOutcome) {
+        callbacks[outcome]?.increment()
+    }
+
+    public func committed(after nanoseconds: UInt64) {
+        commitLatency.record(.nanoseconds(Int64(clamping: nanoseconds)))
+    }
+
+    public func handshakeFailed() {
+        handshakeFailures.increment()
+    }
+
+    /// A request refused by the HTTP layer, by status (400, 408, 413, 414, 431, 503...).
+    public func refused(status: Int) {
+        let counter = refusals.withLock { counters in
+            if let counter = counters[status] { return counter }
+            let counter = registry.makeCounter(
+                descriptor: MetricNameDescriptor(namespace: "videohookd", metricName: "http_refusals", unitName: "total",
+                                                 helpText: "Requests refused before reaching a handler, by status."),
+                labels: [("status", String(status))])
+            counters[status] = counter
+            return counter
+        }
+        counter.increment()
+    }
+
+    public func downloaded(bytes: Int) {
+        downloadedBytes.increment(by: Int64(bytes))
+    }
+
+    /// The gauges read from the ledger and the server, set right before a scrape.
+    public func refresh(downloadJobs: [DownloadState: Int], oldestLinkSecondsLeft seconds: Double?, openConnections open: Int) {
+        for state in DownloadState.allCases {
+            downloads[state]?.set(to: Double(downloadJobs[state] ?? 0))
+        }
+        oldestLinkSecondsLeft.set(to: seconds ?? 86_400)
+        openConnections.set(to: Double(open))
+    }
+
+    /// The text exposition format (version 0.0.4).
+    public func render() -> [UInt8] {
+        registry.emitToBuffer()
+    }
+
+    public static let contentType = "text/plain; version=0.0.4; charset=utf-8"
+}

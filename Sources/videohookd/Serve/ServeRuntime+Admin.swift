@@ -1,0 +1,92 @@
+import Foundation
+import HTTP
+import Ledger
+import Server
+import Settings
+import Telemetry
+
+extension ServeRuntime {
+    /// The admin listener's routes: `/healthz` (the process answers), `/readyz` (it can
+    /// take callbacks and archive videos), `/metrics` (Prometheus text).
+    func adminRouter() -> Router {
+        var router = Router()
+        router.add("GET", "/healthz") { _, _, respond in respond(.json(status: 200, #"{"status":"ok"}"#)) }
+        router.add("GET", "/readyz") { [self] _, _, respond in
+            let failures = ReadinessProbe(settings: settings, serverRunning: server != nil).failures()
+            if failures.isEmpty {
+                respond(.json(status: 200, #"{"status":"ready"}"#))
+            } else {
+                let checks = failures.map { #""\#($0.check)":"\#(JSONText.escape($0.problem))""# }.joined(separator: ",")
+                respond(.json(status: 503, #"{"status":"not ready","failed":{\#(checks)}}"#))
+            }
+        }
+        router.add("GET", "/metrics") { [self] _, _, respond in
+            refreshMetrics()
+            var headers = HTTPHeaders()
+            headers.add("Content-Type", DaemonMetrics.contentType)
+            respond(HTTPResponse(status: 200, headers: headers, body: metrics.render()))
+        }
+        return router
+    }
+
+    /// The gauges that describe the ledger and the server, read at scrape time.
+    private func refreshMetrics() {
+        var jobs: [DaemonMetrics.DownloadState: Int] = [:]
+        if let counts = try? ledger?.counts() {
+            for (state, count) in counts.downloadJobsByState {
+                if let metric = DaemonMetrics.DownloadState(rawValue: state.rawValue) { jobs[metric] = count }
+            }
+        }
+        metrics.refresh(downloadJobs: jobs, oldestLinkSecondsLeft: nil, openConnections: server?.openConnections ?? 0)
+    }
+}
+
+/// The readiness checks: the ledger and the archive writable, the archive's disk above
+/// its reserve, the listener up.
+struct ReadinessProbe {
+    struct Failure {
+        var check: String
+        var problem: String
+    }
+
+    var settings: Settings
+    var serverRunning: Bool
+
+    func failures() -> [Failure] {
+        var failures: [Failure] = []
+        let ledgerPath = settings.stateDirectory + "/ledger.sqlite"
+        if access(settings.stateDirectory, W_OK) != 0 || access(ledgerPath, W_OK) != 0 {
+            failures.append(Failure(check: "ledger", problem: "\(ledgerPath) is not writable"))
+        }
+        if access(settings.archiveDirectory, W_OK) != 0 {
+            failures.append(Failure(check: "archive", problem: "\(settings.archiveDirectory) is not writable"))
+        }
+        var disk = statvfs()
+        if statvfs(settings.archiveDirectory, &disk) == 0 {
+            let free = Int(disk.f_bavail) * Int(disk.f_frsize)
+            if free < settings.diskReserveBytes {
+                failures.append(Failure(check: "disk", problem: "\(free) bytes free, below disk_reserve_bytes \(settings.diskReserveBytes)"))
+            }
+        }
+        if !serverRunning {
+            failures.append(Failure(check: "listener", problem: "the callback listener is not running"))
+        }
+        return failures
+    }
+}
+
+/// JSON string escaping for the few hand-made admin answers.
+enum JSONText {
+    static func escape(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Benchmarks videohookd against nginx on the same certificate, on loopback.
+# Usage: bench/run.sh [seconds per run, default 10]
+# Installs nginx-light, wrk and the build dependencies when missing, builds a release
+# binary, then prints one table of ratios measured in this one run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+need=()
+command -v nginx >/dev/null || need+=(nginx-light)
+command -v wrk >/dev/null || need+=(wrk)
+dpkg -s libssl-dev >/dev/null 2>&1 || need+=(libssl-dev)
+dpkg -s libsqlite3-dev >/dev/null 2>&1 || need+=(libsqlite3-dev)
+if [ ${#need[@]} -gt 0 ]; then
+  apt-get update -qq && apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+swift build -c release --product videohookd >/dev/null
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+exec python3 bench/bench.py --binary "$(swift build -c release --show-bin-path)/videohookd" --seconds "${1:-10}"
