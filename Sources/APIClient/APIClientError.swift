@@ -9,6 +9,8 @@ public enum APIClientError: Error, Sendable, Equatable, CustomStringConvertible 
     case unreadableAnswer(call: APICall, reason: String)
     /// `api.base_url` is not a URL the client can use.
     case badBaseURL(String)
+    /// The client could not be set up: the CA file (`api.ca_file`) is unreadable.
+    case setup(String)
 
     public var description: String {
         switch self {
@@ -28,6 +30,8 @@ public enum APIClientError: Error, Sendable, Equatable, CustomStringConvertible 
             return "the video API's answer while \(call) is not a task object videohookd can use: \(reason)"
         case .badBaseURL(let reason):
             return "api.base_url \(reason)"
+        case .setup(let reason):
+            return "cannot set up the video API client: \(reason)"
         }
     }
 

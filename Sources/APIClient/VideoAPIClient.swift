@@ -1,6 +1,7 @@
 import Foundation
 import HTTP
 import Logging
+import Synchronization
 import Transport
 import VideoAPI
 
@@ -20,6 +21,8 @@ public final class VideoAPIClient: Sendable {
     private let logger: Logger
     private let sleep: @Sendable (Double) -> Void
     private let base: String
+    /// The key in use: `api.key` may change on SIGHUP without a restart.
+    private let key: Mutex<BearerKey>
 
     /// - Parameter sleep: waits the given seconds between retries; tests pass one that
     ///   records the wait instead.
@@ -39,6 +42,7 @@ public final class VideoAPIClient: Sendable {
             throw .badBaseURL("\"\(OutsideText.clean(base, limit: 100))\" must be a plain https://host[:port][/prefix], without spaces, query or fragment")
         }
         self.base = base
+        self.key = Mutex(configuration.key)
         self.configuration = configuration
         self.transport = transport
         self.logger = logger
@@ -70,6 +74,11 @@ public final class VideoAPIClient: Sendable {
         return url
     }
 
+    /// Uses `key` from the next call on (a reloaded `api.key`).
+    public func replaceKey(_ key: BearerKey) {
+        self.key.withLock { $0 = key }
+    }
+
     /// The endpoint's URL, for messages and tests.
     public func url(forPath path: String) -> String { base + path }
 
@@ -77,7 +86,7 @@ public final class VideoAPIClient: Sendable {
 
     private func send(_ call: APICall, method: String, path: String, body: [UInt8]) throws(APIClientError) -> APIResponse {
         var headers = HTTPHeaders()
-        headers.add("Authorization", configuration.key.headerValue)
+        headers.add("Authorization", key.withLock { $0.headerValue })
         headers.add("Accept", "application/json")
         headers.add("User-Agent", configuration.userAgent)
         if method == "POST" { headers.add("Content-Type", "application/json") }
@@ -157,6 +166,6 @@ public final class VideoAPIClient: Sendable {
     }
 
     private func clean(_ text: String, limit: Int = 300) -> String {
-        OutsideText.clean(text, limit: limit, redacting: configuration.key.value)
+        OutsideText.clean(text, limit: limit, redacting: key.withLock { $0.value })
     }
 }

@@ -3,7 +3,7 @@ import VideoAPI
 
 /// A task the daemon should ask the video API about now, and why.
 public struct TaskCheck: Sendable, Equatable {
-    public enum Reason: String, Sendable, Equatable {
+    public enum Reason: String, Sendable, Equatable, Codable {
         /// A `completed` callback waits for the API to confirm it before its download.
         case verification
         /// No terminal state yet, and past its expected end: the callback may be lost.

@@ -5,6 +5,7 @@ struct Videohookd: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "videohookd",
         abstract: "Receives Seedance video-generation callbacks over HTTPS and archives every finished video.",
-        subcommands: [ServeCommand.self, CheckConfigCommand.self, CheckURLCommand.self, TasksCommand.self, ShowCommand.self]
+        subcommands: [ServeCommand.self, CheckConfigCommand.self, CheckURLCommand.self, SubmitCommand.self,
+                      TasksCommand.self, ShowCommand.self, ReconcileCommand.self]
     )
 }

@@ -4,8 +4,8 @@ import VideoAPI
 
 /// What one question to the video API about one task found, and what was done with it:
 /// a line of `videohookd reconcile` and of the log.
-public struct ReconcileFinding: Sendable, Equatable {
-    public enum Outcome: String, Sendable, Equatable, CaseIterable {
+public struct ReconcileFinding: Sendable, Equatable, Encodable {
+    public enum Outcome: String, Sendable, Equatable, CaseIterable, Encodable {
         /// The API confirmed a `completed` callback; the download is queued from its URLs.
         case verified
         /// The API contradicted a `completed` callback; its URLs are not downloaded.
@@ -50,5 +50,10 @@ public struct ReconcileFinding: Sendable, Equatable {
         self.downloadQueued = downloadQueued
         self.note = note
         self.nextCheckAt = nextCheckAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case taskID = "task_id", reason, ledgerStatus = "ledger_status", apiStatus = "api_status", outcome
+        case downloadQueued = "download_queued", note, nextCheckAt = "next_check_at"
     }
 }

@@ -37,6 +37,7 @@ extension ServeRuntime {
         }
         server?.update(ServeRuntime.serverConfiguration(new))
         if let key = new.api.key?.value { redactor.registerSecret(key) }
+        videoAPI?.apply(key: new.api.key, logger: logger)
 
         // Keys that need a restart keep their running value until then.
         var running = new
@@ -62,6 +63,9 @@ extension Settings {
         case "state_dir": stateDirectory = running.stateDirectory
         case "archive_dir": archiveDirectory = running.archiveDirectory
         case "api.base_url": api.baseURL = running.api.baseURL
+        case "api.ca_file": api.caFile = running.api.caFile
+        case "api.accept_unknown_tasks": api.acceptUnknownTasks = running.api.acceptUnknownTasks
+        case "api.reconcile_grace": api.reconcileGrace = running.api.reconcileGrace
         case "download.max_bytes": download.maxBytes = running.download.maxBytes
         case "download.ca_file": download.caFile = running.download.caFile
         case "download.allow_internal": download.allowInternal = running.download.allowInternal

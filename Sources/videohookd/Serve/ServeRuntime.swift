@@ -38,6 +38,7 @@ final class ServeRuntime: @unchecked Sendable {
     var ledger: Ledger?
     var server: HTTPServer?
     var admin: HTTPServer?
+    var videoAPI: VideoAPIServices?
 
     init(settings: Settings, configFile: String?, environment: [String: String]) {
         state = Mutex(settings)
@@ -65,7 +66,11 @@ final class ServeRuntime: @unchecked Sendable {
         let ledger = try openLedger()
         self.ledger = ledger
         let writer = LedgerWriter(ledger: ledger)
-        let intake = CallbackIntake(writer: writer, logger: logger, observer: intakeObserver())
+        // The video API (issue 6): verification of completed callbacks, the reconciler.
+        let videoAPI = try VideoAPIServices.start(settings: settings, ledger: ledger, writer: writer, logger: logger)
+        self.videoAPI = videoAPI
+        let intake = CallbackIntake(writer: writer, logger: logger, observer: intakeObserver(videoAPI: videoAPI),
+                                    policy: videoAPI.callbackPolicy)
 
         let listeners = try ListenerSource.open(settings: settings, environment: environment, logger: logger)
         let server = HTTPServer(configuration: ServeRuntime.serverConfiguration(settings), logger: logger,
@@ -93,6 +98,7 @@ final class ServeRuntime: @unchecked Sendable {
         admin.shutdown()
         server.wait()
         admin.wait()
+        videoAPI.stop()
         // Every answered callback is committed already; this drains what is still queued.
         writer.close()
         try? ledger.close()
@@ -186,7 +192,7 @@ final class ServeRuntime: @unchecked Sendable {
         return router
     }
 
-    private func intakeObserver() -> IntakeObserver {
+    private func intakeObserver(videoAPI: VideoAPIServices) -> IntakeObserver {
         let metrics = self.metrics
         let counters = self.counters
         return IntakeObserver(
@@ -194,7 +200,8 @@ final class ServeRuntime: @unchecked Sendable {
                 metrics.callback(DaemonMetrics.CallbackOutcome(rawValue: outcome.rawValue) ?? .accepted)
                 counters.count(outcome)
             },
-            committed: { nanoseconds in metrics.committed(after: nanoseconds) })
+            committed: { nanoseconds in metrics.committed(after: nanoseconds) },
+            verificationRequested: { id in videoAPI.verificationRequested(id) })
     }
 
     private func serverObserver(intake: CallbackIntake) -> ServerObserver {
