@@ -95,7 +95,7 @@ let package = Package(
                                                            "TLS", "HTTP", "Transport",
                                                            .product(name: "Logging", package: "swift-log")],
                     resources: [.copy("Support/fileserver.py")]),
-        .testTarget(name: "APIClientTests", dependencies: ["APIClient", "Ledger", "VideoAPI", "HTTP", "TestSupport",
+        .testTarget(name: "APIClientTests", dependencies: ["APIClient", "Ledger", "VideoAPI", "HTTP", "URLPolicy", "TestSupport",
                                                           .product(name: "Logging", package: "swift-log")]),
         // Drives the built `videohookd` binary from outside, as curl and Python would.
         .testTarget(name: "EndToEndTests", dependencies: ["videohookd", "TestSupport", "Ledger", "VideoAPI",

@@ -74,9 +74,13 @@ public final class FakeVideoAPI: @unchecked Sendable {
         requests().filter { "\($0.method) \($0.path.split(separator: "?").first ?? "")" == route }
     }
 
+    /// SIGTERM, then SIGKILL if it has not gone within 5 s.
     public func stop() {
         guard let process, process.isRunning else { return }
         process.terminate()
+        let deadline = Date().addingTimeInterval(5)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
     }
 

@@ -33,6 +33,7 @@ what was sent, and that nothing was.
 import argparse
 import json
 import os
+import signal
 import ssl
 import sys
 import threading
@@ -132,6 +133,9 @@ def main():
     parser.add_argument("--dir", required=True)
     parser.add_argument("--port", type=int, default=0)
     arguments = parser.parse_args()
+    # A child started from one of the test runner's dispatch threads inherits their
+    # blocked signals: without this, the test's SIGTERM would never arrive.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, range(1, signal.NSIG))
 
     server = ThreadingHTTPServer(("127.0.0.1", arguments.port), Handler)
     server.daemon_threads = True
