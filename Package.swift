@@ -76,7 +76,7 @@ let package = Package(
 
         // What several test targets share: a raw HTTPS client, the daemon as a process.
         .target(name: "TestSupport", dependencies: ["TLS", "Transport"], path: "Tests/TestSupport",
-                exclude: ["fake_video_api.py"]),
+                exclude: ["fileserver.py", "fake_video_api.py"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport"]),
         .testTarget(name: "TLSTests", dependencies: ["TLS"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
@@ -92,9 +92,8 @@ let package = Package(
         .testTarget(name: "DaemonTests", dependencies: ["Daemon"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive"]),
         .testTarget(name: "DownloaderTests", dependencies: ["Downloader", "Archive", "Ledger", "VideoAPI", "URLPolicy",
-                                                           "TLS", "HTTP", "Transport",
-                                                           .product(name: "Logging", package: "swift-log")],
-                    resources: [.copy("Support/fileserver.py")]),
+                                                           "TLS", "HTTP", "Transport", "TestSupport",
+                                                           .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "APIClientTests", dependencies: ["APIClient", "Ledger", "VideoAPI", "HTTP", "URLPolicy", "TestSupport",
                                                           .product(name: "Logging", package: "swift-log")]),
         // Drives the built `videohookd` binary from outside, as curl and Python would.

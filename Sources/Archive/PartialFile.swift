@@ -54,6 +54,20 @@ public final class PartialFile {
         guard fsync(fd) == 0 else { throw ArchiveError("fsync", path: path) }
     }
 
+    /// Flushes the data and what is needed to read it back (the length), not the times:
+    /// enough for a resume offset, cheaper than `sync()`.
+    public func syncData() throws(ArchiveError) {
+        guard fdatasync(fd) == 0 else { throw ArchiveError("fdatasync", path: path) }
+    }
+
+    /// Starts writing `count` bytes at `offset` to the disk now, without waiting, and lets
+    /// the kernel drop them from its cache once they are clean. Linux starts writeback for
+    /// POSIX_FADV_DONTNEED: the disk works while the network does, so the next `syncData()`
+    /// finds little left to wait for, and a large download does not crowd the page cache.
+    public func startWriteback(offset: Int64, count: Int64) {
+        _ = posix_fadvise(fd, off_t(offset), off_t(count), POSIX_FADV_DONTNEED)
+    }
+
     /// Reads up to `buffer.count` bytes at `offset`; 0 at the end of the file.
     public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(ArchiveError) -> Int {
         while true {

@@ -12,7 +12,7 @@ import VideoAPI
 /// for disk space, each recorded in the ledger and logged with the task id.
 final class DownloadJobRunner {
     enum Outcome: Equatable {
-        case done(path: String)
+        case done(path: String, bytes: Int64)
         case retrying(at: Date)
         case failed(reason: String)
         case stopped
@@ -74,7 +74,7 @@ final class DownloadJobRunner {
                 "path": "\(path)", "bytes": "\(video.file.bytes)", "sha256": "\(video.file.sha256)",
                 "seconds": "\(String(format: "%.3f", seconds))", "extra_files": "\(extras.count)",
             ])
-            return .done(path: path)
+            return .done(path: path, bytes: video.file.bytes)
         } catch {
             return handle(error, job: job, claim: claim, logger: logger)
         }

@@ -27,7 +27,11 @@ public final class DownloadService: Sendable {
     private struct State {
         var started = false
         var stopping = false
+        /// Worker threads alive; each leaves when `stopping`, or when there are more than
+        /// `targetWorkers` (after a reload lowered `download.concurrency`).
         var runningWorkers = 0
+        var targetWorkers = 0
+        var nextWorkerNumber = 0
         var cancellers: [ConnectionCanceller] = []
         /// While paused: the free bytes that lift the pause (the reserve, plus what the
         /// job that did not fit still has to write).
@@ -39,6 +43,7 @@ public final class DownloadService: Sendable {
     private let policy: URLPolicy
     private let logger: Logger
     private let refreshURL: RefreshURL?
+    private let observer: DownloadObserver
     private let tls: TLSClientContext
     private let connector: any SocketConnector
     private let wakeSignal = WakeSignal()
@@ -46,20 +51,27 @@ public final class DownloadService: Sendable {
     private let exited = WakeSignal()
     private let active = Atomic<Int>(0)
 
+    /// - Parameters:
+    ///   - policy: judges every video URL and redirect; its resolver's answers are the
+    ///     only addresses connected to.
+    ///   - refreshURL: asks the video API for a fresh link on 403/410; nil makes those final.
+    ///   - observer: told about archived bytes (metrics).
     public convenience init(ledger: Ledger, configuration: DownloaderConfiguration, policy: URLPolicy, logger: Logger,
-                            refreshURL: RefreshURL? = nil) throws(DownloaderError) {
+                            refreshURL: RefreshURL? = nil, observer: DownloadObserver = DownloadObserver()) throws(DownloaderError) {
         try self.init(ledger: ledger, configuration: configuration, policy: policy, logger: logger,
-                      refreshURL: refreshURL, connector: SystemSocketConnector())
+                      refreshURL: refreshURL, observer: observer, connector: SystemSocketConnector())
     }
 
     init(ledger: Ledger, configuration: DownloaderConfiguration, policy: URLPolicy, logger: Logger,
-         refreshURL: RefreshURL?, connector: any SocketConnector) throws(DownloaderError) {
+         refreshURL: RefreshURL?, observer: DownloadObserver = DownloadObserver(),
+         connector: any SocketConnector) throws(DownloaderError) {
         precondition(configuration.concurrency > 0, "download.concurrency must be positive")
         self.ledger = ledger
         self.configuration = configuration
         self.policy = policy
         self.logger = logger
         self.refreshURL = refreshURL
+        self.observer = observer
         self.connector = connector
         do {
             tls = try TLSClientContext(extraCAFile: configuration.caFile)
@@ -102,20 +114,45 @@ public final class DownloadService: Sendable {
         let count = state.withLock { state -> Int in
             guard !state.started else { return 0 }
             state.started = true
-            state.runningWorkers = configuration.concurrency
+            state.targetWorkers = configuration.concurrency
             return configuration.concurrency
         }
-        for index in 0..<count {
-            let thread = Thread { [self] in
-                work()
-                state.withLock { $0.runningWorkers -= 1 }
-                exited.wakeAll()
-            }
-            thread.name = "videohookd-download-\(index)"
-            thread.start()
-        }
+        startWorkers(count)
         logger.info("download.service_started", metadata: ["workers": "\(count)",
                                                            "archive_dir": "\(configuration.archiveDirectory)"])
+    }
+
+    /// Changes the number of workers (SIGHUP with a new `download.concurrency`): new ones
+    /// start now, surplus ones leave once their current job has ended.
+    public func setConcurrency(_ concurrency: Int) {
+        precondition(concurrency > 0, "download.concurrency must be positive")
+        let more = state.withLock { state -> Int in
+            guard state.started, !state.stopping else { return 0 }
+            state.targetWorkers = concurrency
+            return max(0, concurrency - state.runningWorkers)
+        }
+        startWorkers(more)
+        wakeSignal.wakeAll()
+        logger.info("download.concurrency_changed", metadata: ["workers": "\(concurrency)"])
+    }
+
+    /// Workers now running (not counting those that will leave after a lowered concurrency).
+    public var workerCount: Int { state.withLock { min($0.runningWorkers, $0.targetWorkers) } }
+
+    private func startWorkers(_ count: Int) {
+        for _ in 0..<count {
+            let number = state.withLock { state -> Int in
+                state.runningWorkers += 1
+                defer { state.nextWorkerNumber += 1 }
+                return state.nextWorkerNumber
+            }
+            let thread = Thread { [self] in
+                work()
+                exited.wakeAll()
+            }
+            thread.name = "videohookd-download-\(number)"
+            thread.start()
+        }
     }
 
     /// Looks for due jobs now.
@@ -150,18 +187,22 @@ public final class DownloadService: Sendable {
         }
     }
 
-    private var isStopping: Bool { state.withLock { $0.stopping } }
-
     // MARK: Workers
+
+    /// True (and this worker counted out) when it should leave now.
+    private func shouldLeave(_ canceller: ConnectionCanceller) -> Bool {
+        state.withLock { state in
+            guard state.stopping || state.runningWorkers > state.targetWorkers else { return false }
+            state.runningWorkers -= 1
+            state.cancellers.removeAll { $0 === canceller }
+            return true
+        }
+    }
 
     private func work() {
         let canceller = ConnectionCanceller()
-        let registered = state.withLock { state -> Bool in
-            guard !state.stopping else { return false }
-            state.cancellers.append(canceller)
-            return true
-        }
-        guard registered else { return }
+        state.withLock { $0.cancellers.append(canceller) }
+        if canceller.isCancelled || shouldLeave(canceller) { return }
         let client = HTTPSClient(
             tls: tls, policy: policy, connector: connector,
             timeouts: .init(connectMilliseconds: configuration.connectTimeout.milliseconds,
@@ -171,7 +212,7 @@ public final class DownloadService: Sendable {
         let runner = DownloadJobRunner(ledger: ledger, configuration: configuration, client: client, canceller: canceller,
                                        logger: logger, refreshURL: refreshURL)
         let poll = configuration.pollInterval.seconds
-        while !isStopping {
+        while !shouldLeave(canceller) {
             let seen = wakeSignal.current
             guard hasRoomOnDisk() else {
                 wakeSignal.wait(after: seen, seconds: poll)
@@ -193,6 +234,7 @@ public final class DownloadService: Sendable {
             active.add(1, ordering: .relaxed)
             let outcome = runner.run(claim)
             active.subtract(1, ordering: .relaxed)
+            if case .done(_, let bytes) = outcome { observer.archived(bytes) }
             if case .pausedForDiskSpace(let reason, let needed) = outcome {
                 pause(reason, untilFree: configuration.diskReserveBytes + needed)
             }

@@ -152,8 +152,21 @@ final class FileFetcher {
         let checkpointNanoseconds = UInt64(configuration.checkpointInterval.seconds * 1e9)
         var lastCheckpoint = (bytes: offset, time: MonotonicClock.nanoseconds())
         let maxBytes = configuration.maxBytes
+        // A server that pauses gets what it sent saved at once: a kill during the pause
+        // then loses nothing received.
+        let idle = { () throws(DownloadFailure) in
+            if self.canceller.isCancelled { throw .stopped }
+            guard writer.length > writer.durableLength else { return }
+            do throws(ArchiveError) {
+                try writer.checkpoint()
+            } catch {
+                throw Self.failure(error)
+            }
+            hooks.checkpointed(writer.durableLength)
+            lastCheckpoint = (writer.durableLength, MonotonicClock.nanoseconds())
+        }
         do throws(DownloadFailure) {
-            try response.readBody { (bytes) throws(DownloadFailure) in
+            try response.readBody(idle: idle) { (bytes) throws(DownloadFailure) in
                 if canceller.isCancelled { throw .stopped }
                 if writer.length + Int64(bytes.count) > maxBytes {
                     throw .permanent("the \(plan.label) is larger than download.max_bytes (\(maxBytes)); stopped after \(writer.length) bytes")
@@ -198,7 +211,7 @@ final class FileFetcher {
 
     private func finish(_ writer: PartialFileWriter, facts: DownloadResponseFacts) throws(DownloadFailure) -> FetchedFile {
         do {
-            try writer.checkpoint()
+            try writer.finish()
         } catch {
             throw Self.failure(error)
         }

@@ -14,7 +14,11 @@ import URLPolicy
 final class HTTPSClient {
     struct Timeouts {
         var connectMilliseconds: Int32
+        /// No data for this long fails the read.
         var readMilliseconds: Int32
+        /// A read that waits this long without data returns to its caller first (which
+        /// saves its progress, then waits on), until `readMilliseconds` have passed.
+        var idleTickMilliseconds: Int32 = 1000
     }
 
     let tls: TLSClientContext
@@ -50,7 +54,9 @@ final class HTTPSClient {
             case .failure(let refusal):
                 let what = hops == 0 ? "the URL" : "redirect \(hops) to \(LoggableURL.withoutQuery(current))"
                 let reason = "\(what) is refused by the URL policy: \(refusal)"
-                throw refusal.isTemporary ? .temporary(reason) : .permanent(reason)
+                // A CDN name that does not resolve now may resolve in a minute; the
+                // link's expiry bounds the retries. Every other rule is final.
+                throw refusal.isTemporary || refusal.rule == .unresolvable ? .temporary(reason) : .permanent(reason)
             }
             let response = try exchange(checked, headers: headers, canceller: canceller, deadline: deadline)
             guard [301, 302, 303, 307, 308].contains(response.head.status) else { return response }
@@ -115,7 +121,12 @@ final class HTTPSClient {
             let serverName = url.serverName ?? url.host.description
             do {
                 let session = try TLSClientConnection(context: tls, fd: fd, serverName: serverName)
-                return ClientConnection(fd: fd, tls: session, canceller: canceller)
+                // The handshake had the whole read timeout; from here reads wake every tick.
+                let tick = min(timeouts.idleTickMilliseconds, timeouts.readMilliseconds)
+                var wake = timeval(tv_sec: Int(tick / 1000), tv_usec: Int(tick % 1000) * 1000)
+                setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wake, socklen_t(MemoryLayout<timeval>.size))
+                return ClientConnection(fd: fd, tls: session, canceller: canceller,
+                                        readTimeoutMilliseconds: timeouts.readMilliseconds, tickMilliseconds: tick)
             } catch {
                 canceller.close(fd)
                 if canceller.isCancelled { throw .stopped }
@@ -131,12 +142,38 @@ final class ClientConnection {
     let fd: Int32
     let tls: TLSClientConnection
     private let canceller: ConnectionCanceller
+    private let readTimeoutMilliseconds: Int32
+    private let tickMilliseconds: Int32
     private var closed = false
 
-    init(fd: Int32, tls: TLSClientConnection, canceller: ConnectionCanceller) {
+    init(fd: Int32, tls: TLSClientConnection, canceller: ConnectionCanceller, readTimeoutMilliseconds: Int32,
+         tickMilliseconds: Int32) {
         self.fd = fd
         self.tls = tls
         self.canceller = canceller
+        self.readTimeoutMilliseconds = readTimeoutMilliseconds
+        self.tickMilliseconds = tickMilliseconds
+    }
+
+    /// Reads what comes; 0 at the end of the stream. While nothing comes, calls `idle`
+    /// once per tick (a download saves its progress there), and fails once the read
+    /// timeout has passed with no byte.
+    func read(into buffer: UnsafeMutableRawBufferPointer, doing what: @autoclosure () -> String,
+              idle: () throws(DownloadFailure) -> Void = {}) throws(DownloadFailure) -> Int {
+        var waited: Int32 = 0
+        while true {
+            do {
+                return try tls.read(into: buffer)
+            } catch where error.kind == .timeout && !canceller.isCancelled {
+                waited += tickMilliseconds
+                if waited >= readTimeoutMilliseconds {
+                    throw .temporary("\(what()): no data for the read timeout (\(readTimeoutMilliseconds / 1000) s)")
+                }
+                try idle()
+            } catch {
+                throw failure(error, doing: what())
+            }
+        }
     }
 
     deinit { close() }

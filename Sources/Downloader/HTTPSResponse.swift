@@ -44,12 +44,7 @@ final class HTTPSResponse {
             while true {
                 if pending.isEmpty {
                     try checkDeadline(deadline, connection: connection)
-                    let count: Int
-                    do {
-                        count = try connection.tls.read(into: buffer)
-                    } catch {
-                        throw connection.failure(error, doing: "reading the response head from \(url.hostHeader)")
-                    }
+                    let count = try connection.read(into: buffer, doing: "reading the response head from \(url.hostHeader)")
                     guard count > 0 else {
                         if connection.isCancelled { throw .stopped }
                         throw .temporary("\(url.hostHeader) closed the connection before a complete response head")
@@ -92,17 +87,15 @@ final class HTTPSResponse {
     var bodyBytesRead: Int64 { decoder.bodyBytes }
 
     /// Streams the body to `deliver` until its end. Throws a `DownloadFailure` (from the
-    /// connection, the framing or `deliver` itself) when it cannot finish.
-    func readBody(_ deliver: (UnsafeRawBufferPointer) throws(DownloadFailure) -> Void) throws(DownloadFailure) {
+    /// connection, the framing or `deliver` itself) when it cannot finish. `idle` runs
+    /// once a second while the server sends nothing.
+    func readBody(idle: () throws(DownloadFailure) -> Void = {},
+                  _ deliver: (UnsafeRawBufferPointer) throws(DownloadFailure) -> Void) throws(DownloadFailure) {
         while !decoder.isComplete {
             if pending.isEmpty {
                 try Self.checkDeadline(deadline, connection: connection)
-                let count: Int
-                do {
-                    count = try connection.tls.read(into: buffer)
-                } catch {
-                    throw connection.failure(error, doing: "reading the body after \(decoder.bodyBytes) bytes")
-                }
+                let count = try connection.read(into: buffer, doing: "reading the body after \(decoder.bodyBytes) bytes",
+                                                idle: idle)
                 if count == 0 {
                     if connection.isCancelled { throw .stopped }
                     do {

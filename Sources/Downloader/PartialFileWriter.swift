@@ -12,12 +12,19 @@ final class PartialFileWriter {
     private let buffer: UnsafeMutableRawBufferPointer
     private var buffered = 0
     private(set) var durableLength: Int64
+    /// Where the bytes not yet handed to writeback start.
+    private var writebackFrom: Int64
+    /// Writeback is started every this many bytes: the disk works while the network
+    /// does, so the final fsync finds little left. 8 MiB measured best on the work disk
+    /// (1 MiB: more calls, each small; 32 MiB and more: the disk idles between them).
+    private let writebackChunk: Int64 = 8 << 20
 
     init(file: PartialFile, digest: SHA256Digest, bufferBytes: Int) {
         self.file = file
         self.digest = digest
         buffer = .allocate(byteCount: bufferBytes, alignment: 4096)
         durableLength = file.length
+        writebackFrom = file.length
     }
 
     deinit { buffer.deallocate() }
@@ -29,6 +36,7 @@ final class PartialFileWriter {
         if buffered + bytes.count > buffer.count { try flush() }
         if bytes.count >= buffer.count {
             try file.append(bytes)
+            startWritebackIfDue()
             return
         }
         (buffer.baseAddress! + buffered).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
@@ -40,10 +48,28 @@ final class PartialFileWriter {
         let count = buffered
         buffered = 0
         try file.append(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+        startWritebackIfDue()
     }
 
-    /// Writes what is buffered and fsyncs: the length is now safe to resume from.
+    private func startWritebackIfDue() {
+        guard file.length - writebackFrom >= writebackChunk else { return }
+        file.startWriteback(offset: writebackFrom, count: file.length - writebackFrom)
+        writebackFrom = file.length
+    }
+
+    /// Writes what is buffered and flushes it to the disk: the length is now safe to
+    /// resume from. The pages written so far are let go of the cache.
     func checkpoint() throws(ArchiveError) {
+        try flush()
+        try file.syncData()
+        // Clean now: this lets the cache drop what the last writeback call still held.
+        file.startWriteback(offset: durableLength, count: file.length - durableLength)
+        durableLength = file.length
+        writebackFrom = durableLength
+    }
+
+    /// The last checkpoint: everything on the disk, times included, before the rename.
+    func finish() throws(ArchiveError) {
         try flush()
         try file.sync()
         durableLength = file.length
@@ -55,6 +81,7 @@ final class PartialFileWriter {
         try file.truncate(to: 0)
         digest.reset()
         durableLength = 0
+        writebackFrom = 0
     }
 
     /// Hashes what the file already holds (`file.length` bytes), before a resume appends.

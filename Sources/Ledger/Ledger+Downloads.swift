@@ -58,6 +58,15 @@ extension Ledger {
         }
     }
 
+    /// The expiry of the soonest-expiring link still waiting (queued or running), for
+    /// the `oldest_waiting_link` gauge; nil when none waits.
+    public func soonestWaitingDeadline() throws(LedgerError) -> Date? {
+        try readDownloads { db in
+            try Double.fetchOne(db, sql: "SELECT min(deadline) FROM download_jobs WHERE state IN ('queued', 'running')")
+                .map(Date.init(timeIntervalSince1970:))
+        }
+    }
+
     /// Tasks whose job is queued or running: the owners of the files in `.partial`.
     public func unfinishedDownloadTaskIDs() throws(LedgerError) -> Set<String> {
         try readDownloads { db in

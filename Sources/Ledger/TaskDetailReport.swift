@@ -71,11 +71,33 @@ public enum TaskDetailReport {
         }
         jobField("state", job.state.rawValue)
         jobField("source", TerminalText.escape(job.sourceURL))
-        jobField("deadline", UTCTime.format(job.deadline) + " UTC")
-        jobField("attempts", "\(job.attempts), next at \(UTCTime.format(job.nextAttemptAt)) UTC")
-        jobField("bytes", "\(job.bytesDone) of " + (job.bytesTotal.map(String.init) ?? "unknown"))
+        jobField("deadline", UTCTime.format(job.deadline) + " UTC" + (job.deadline < Date() ? " (passed)" : ""))
+        switch job.state {
+        case .queued:
+            jobField("attempts", "\(job.attempts) failed, next at \(UTCTime.format(job.nextAttemptAt)) UTC")
+        case .running:
+            jobField("attempts", "attempt \(job.attempts + 1) running")
+        case .done, .failed:
+            // The last attempt ends the job without being counted as a failed one.
+            jobField("attempts", "\(job.attempts + 1) in all")
+        }
+        jobField("bytes", Self.bytes(done: job.bytesDone, total: job.bytesTotal))
         jobField("last error", job.lastError.map(TerminalText.escape) ?? "-")
         jobField("archive", job.archivePath.map(TerminalText.escape) ?? "-")
+        if let sha256 = job.sha256 { jobField("sha256", sha256) }
+        if let contentType = job.contentType { jobField("type", TerminalText.escape(contentType)) }
+        if let partial = job.partialPath, job.state == .queued || job.state == .running {
+            jobField("partial", TerminalText.escape(partial))
+        }
+        if let started = job.startedAt { jobField("started", UTCTime.format(started) + " UTC") }
+        if let finished = job.finishedAt { jobField("finished", UTCTime.format(finished) + " UTC") }
         return lines.joined(separator: "\n")
+    }
+
+    /// `1048576 of 52428800 (2 %)`, or `… of unknown` before a length is known.
+    static func bytes(done: Int64, total: Int64?) -> String {
+        guard let total else { return "\(done) of unknown" }
+        let percent = total > 0 ? done * 100 / total : 100
+        return "\(done) of \(total) (\(percent) %)"
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import HTTP
 import TLS
+import TestSupport
 import Testing
 import Transport
 import URLPolicy
@@ -92,17 +93,18 @@ struct HTTPSClientTests {
         }
     }
 
-    @Test("a URL the policy refuses is never connected to")
+    @Test("a URL the policy refuses is never connected to; only a name that does not resolve is worth a retry")
     func refusedURLNotConnected() throws {
         let connector = LoopbackConnector(port: 1)
         let client = try client(policy: URLPolicy(allowInternal: false, resolver: FixedHostResolver(addresses: [:])),
                                 connector: connector)
-        for url in ["https://127.0.0.1/x", "http://files.example.com/x", "https://nowhere.example.com/x"] {
+        for (url, kind) in [("https://127.0.0.1/x", DownloadFailure.Kind.permanent), ("http://files.example.com/x", .permanent),
+                            ("https://nowhere.example.com/x", .temporary)] {
             #expect {
                 _ = try client.get(url, headers: [], canceller: ConnectionCanceller(), deadline: farDeadline)
             } throws: { error in
                 let failure = error as? DownloadFailure
-                return failure?.kind == .permanent && failure?.reason.contains("refused by the URL policy") == true
+                return failure?.kind == kind && failure?.reason.contains("refused by the URL policy") == true
             }
         }
         #expect(connector.addressesAsked.isEmpty)

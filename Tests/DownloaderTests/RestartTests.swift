@@ -1,6 +1,7 @@
 import Archive
 import Foundation
 import Ledger
+import TestSupport
 import Testing
 @testable import Downloader
 
@@ -41,6 +42,29 @@ struct RestartTests {
         #expect(requests.count == 2)
         #expect(requests.last?.range == "bytes=\(saved.bytesDone)-")
         #expect(requests.last?.status == 206)
+    }
+
+    @Test("a server that pauses gets the bytes it sent saved within a second, whatever the checkpoint interval")
+    func pauseSavesProgress() throws {
+        let harness = try DownloadHarness {
+            $0.readTimeout = .seconds(20)
+            $0.checkpointBytes = 1 << 40
+            $0.checkpointInterval = .seconds(3600)
+        }
+        try harness.server.makeFile("pause.bin", size: 4 << 20)
+        try harness.addCompletedTask("task-pause", results: [
+            harness.server.url("pause.bin", query: "key=\(uniqueKey("pause"))&stall=0.5&stall_seconds=30&times=1"),
+        ])
+        let started = Date()
+        try harness.start()
+        #expect(try harness.waitUntil(timeout: 5) {
+            (try harness.ledger.downloadJob(taskID: "task-pause")?.bytesDone ?? 0) >= 2 << 20
+        })
+        #expect(Date().timeIntervalSince(started) < 4)
+        let job = try #require(try harness.ledger.downloadJob(taskID: "task-pause"))
+        #expect(job.state == .running, "still waiting on the server, not failed")
+        #expect(ArchiveFileSystem.fileSize(try #require(job.partialPath)) == job.bytesDone)
+        #expect(harness.stop())
     }
 
     @Test("a job left running by a crash is queued again at start and completes")
@@ -196,5 +220,29 @@ struct RestartTests {
         #expect(try harness.waitForJob("task-pair-a")?.state == .done)
         #expect(try harness.waitForJob("task-pair-b")?.state == .done)
         #expect(Date().timeIntervalSince(started) < 0.95, "the two 0.5 s waits overlapped")
+    }
+}
+
+@Suite("Worker count")
+struct WorkerCountTests {
+    @Test("setConcurrency starts workers at once and lets surplus ones leave")
+    func concurrencyChanges() throws {
+        let harness = try DownloadHarness { $0.concurrency = 1 }
+        let service = try harness.start()
+        #expect(service.workerCount == 1)
+        service.setConcurrency(3)
+        #expect(service.workerCount == 3)
+        let key = uniqueKey("widened")
+        try harness.server.makeFile("widened.bin", size: 100_000)
+        for id in ["task-w1", "task-w2", "task-w3"] {
+            try harness.addCompletedTask(id, results: [harness.server.url("widened.bin", query: "key=\(key)-\(id)&delay=0.6")])
+        }
+        let started = Date()
+        service.wake()
+        for id in ["task-w1", "task-w2", "task-w3"] { #expect(try harness.waitForJob(id)?.state == .done) }
+        #expect(Date().timeIntervalSince(started) < 1.7, "three workers overlapped the 0.6 s waits")
+        service.setConcurrency(1)
+        #expect(service.workerCount == 1)
+        #expect(harness.stop(), "every worker, surplus ones included, has left")
     }
 }

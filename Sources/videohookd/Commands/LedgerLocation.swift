@@ -41,4 +41,16 @@ struct LedgerLocation: ParsableArguments {
             throw CommandFailure(error.description)
         }
     }
+
+    /// Opens the ledger to change it beside a running `serve` (`retry`); never creates
+    /// one: a missing ledger means `serve` has not run with these settings.
+    func openForWriting() throws -> Ledger {
+        let path = try ledgerPath()
+        do {
+            guard FileManager.default.fileExists(atPath: path) else { throw LedgerError.notFound(path: path) }
+            return try Ledger.open(path: path)
+        } catch let error as LedgerError {
+            throw CommandFailure(error.description)
+        }
+    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import HTTP
+import Downloader
 import Ledger
 import Server
 import Settings
@@ -12,7 +13,8 @@ extension ServeRuntime {
         var router = Router()
         router.add("GET", "/healthz") { _, _, respond in respond(.json(status: 200, #"{"status":"ok"}"#)) }
         router.add("GET", "/readyz") { [self] _, _, respond in
-            let failures = ReadinessProbe(settings: settings, serverRunning: server != nil).failures()
+            let failures = ReadinessProbe(settings: settings, serverRunning: server != nil,
+                                          downloadsPaused: downloads?.isPausedForDiskSpace ?? false).failures()
             if failures.isEmpty {
                 respond(.json(status: 200, #"{"status":"ready"}"#))
             } else {
@@ -37,7 +39,9 @@ extension ServeRuntime {
                 if let metric = DaemonMetrics.DownloadState(rawValue: state.rawValue) { jobs[metric] = count }
             }
         }
-        metrics.refresh(downloadJobs: jobs, oldestLinkSecondsLeft: nil, openConnections: server?.openConnections ?? 0)
+        let soonest = (try? ledger?.soonestWaitingDeadline()) ?? nil
+        metrics.refresh(downloadJobs: jobs, oldestLinkSecondsLeft: soonest.map { $0.timeIntervalSinceNow },
+                        openConnections: server?.openConnections ?? 0)
     }
 }
 
@@ -51,6 +55,9 @@ struct ReadinessProbe {
 
     var settings: Settings
     var serverRunning: Bool
+    /// The downloader waits for room on the archive's disk (its reserve, or the reserve
+    /// plus a video that would not fit).
+    var downloadsPaused = false
 
     func failures() -> [Failure] {
         var failures: [Failure] = []
@@ -67,6 +74,9 @@ struct ReadinessProbe {
             if free < settings.diskReserveBytes {
                 failures.append(Failure(check: "disk", problem: "\(free) bytes free, below disk_reserve_bytes \(settings.diskReserveBytes)"))
             }
+        }
+        if downloadsPaused {
+            failures.append(Failure(check: "downloads", problem: "paused until the archive's disk has room above disk_reserve_bytes"))
         }
         if !serverRunning {
             failures.append(Failure(check: "listener", problem: "the callback listener is not running"))

@@ -4,7 +4,7 @@ import Settings
 
 extension ServeRuntime {
     /// SIGHUP: read the settings again and apply what can change live (log file and
-    /// level, TLS certificate, HTTP limits and timeouts); reopen the log file for
+    /// level, TLS certificate, HTTP limits and timeouts, download workers); reopen the log file for
     /// logrotate. A bad new file or certificate keeps the old one, and says why.
     /// Connections are not touched: new handshakes take the new certificate.
     func reload() {
@@ -36,8 +36,11 @@ extension ServeRuntime {
             new.tls = old.tls
         }
         server?.update(ServeRuntime.serverConfiguration(new))
+        if new.download.concurrency != old.download.concurrency {
+            downloads?.setConcurrency(new.download.concurrency)
+        }
         if let key = new.api.key?.value { redactor.registerSecret(key) }
-        videoAPI?.apply(key: new.api.key, logger: logger)
+        videoAPI?.apply(key: new.api.key)
 
         // Keys that need a restart keep their running value until then.
         var running = new

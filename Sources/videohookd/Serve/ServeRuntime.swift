@@ -1,4 +1,5 @@
 import Daemon
+import Downloader
 import EventLog
 import Foundation
 import HTTP
@@ -36,6 +37,7 @@ final class ServeRuntime: @unchecked Sendable {
     var token = CallbackToken("")
     var tlsStore: TLSContextStore?
     var ledger: Ledger?
+    var downloads: DownloadService?
     var server: HTTPServer?
     var admin: HTTPServer?
     var videoAPI: VideoAPIServices?
@@ -65,11 +67,15 @@ final class ServeRuntime: @unchecked Sendable {
 
         let ledger = try openLedger()
         self.ledger = ledger
-        let writer = LedgerWriter(ledger: ledger)
-        // The video API (issue 6): verification of completed callbacks, the reconciler.
-        let videoAPI = try VideoAPIServices.start(settings: settings, ledger: ledger, writer: writer, logger: logger)
+        // The video API (issue 6): verification of completed callbacks, the reconciler, fresh links.
+        let videoAPI = try VideoAPIServices(settings: settings, ledger: ledger, logger: logger)
         self.videoAPI = videoAPI
-        let intake = CallbackIntake(writer: writer, logger: logger, observer: intakeObserver(videoAPI: videoAPI),
+        let downloads = try startDownloads(ledger: ledger, refreshURL: videoAPI.refreshURL)
+        self.downloads = downloads
+        let writer = LedgerWriter(ledger: ledger)
+        videoAPI.start(writer: writer, onDownloadQueued: { _ in downloads.wake() })
+        let intake = CallbackIntake(writer: writer, logger: logger,
+                                    observer: intakeObserver(downloads: downloads, videoAPI: videoAPI),
                                     policy: videoAPI.callbackPolicy)
 
         let listeners = try ListenerSource.open(settings: settings, environment: environment, logger: logger)
@@ -96,6 +102,9 @@ final class ServeRuntime: @unchecked Sendable {
         watchdog?.stop()
         server.shutdown()
         admin.shutdown()
+        // Downloads stop at a resumable point (partial file fsynced, offset recorded)
+        // while the server finishes what is in flight.
+        downloads.stop()
         server.wait()
         admin.wait()
         videoAPI.stop()
@@ -192,7 +201,7 @@ final class ServeRuntime: @unchecked Sendable {
         return router
     }
 
-    private func intakeObserver(videoAPI: VideoAPIServices) -> IntakeObserver {
+    private func intakeObserver(downloads: DownloadService, videoAPI: VideoAPIServices) -> IntakeObserver {
         let metrics = self.metrics
         let counters = self.counters
         return IntakeObserver(
@@ -201,6 +210,8 @@ final class ServeRuntime: @unchecked Sendable {
                 counters.count(outcome)
             },
             committed: { nanoseconds in metrics.committed(after: nanoseconds) },
+            // The job is committed: a worker takes it now rather than at its next poll.
+            downloadJobCreated: { _ in downloads.wake() },
             verificationRequested: { id in videoAPI.verificationRequested(id) })
     }
 

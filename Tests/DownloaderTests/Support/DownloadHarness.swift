@@ -1,6 +1,7 @@
 import Foundation
 import Ledger
 import Logging
+import TestSupport
 import Testing
 import URLPolicy
 import VideoAPI

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import TestSupport
 
 /// Keeps every log event a test's logger emits, so a test can check that a retry, a
 /// failure or a done line was written with the task id and the right fields.

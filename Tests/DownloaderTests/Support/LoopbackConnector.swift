@@ -1,4 +1,5 @@
 import Synchronization
+import TestSupport
 import Transport
 import URLPolicy
 @testable import Downloader

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// A fresh folder under the system's temporary folder, removed when released.
 final class TemporaryDirectory: @unchecked Sendable {

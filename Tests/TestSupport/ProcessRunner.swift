@@ -2,13 +2,14 @@ import Foundation
 
 /// Runs a command line tool to its end and returns its output; throws with its stderr
 /// when it fails, so a missing tool or a bad argument shows in the test's failure.
-enum ProcessRunner {
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
+public enum ProcessRunner {
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
+        public init(description: String) { self.description = description }
     }
 
     @discardableResult
-    static func run(_ executable: String, _ arguments: [String], in directory: String? = nil) throws -> String {
+    public static func run(_ executable: String, _ arguments: [String], in directory: String? = nil) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments

@@ -1,31 +1,33 @@
 import Foundation
-import Testing
 
-/// The Python HTTPS file server (`fileserver.py`) on 127.0.0.1, one per test run, shared
-/// by every test: each test uses its own file names and `key` so their counters and
-/// request logs stay apart. It stops when this process closes its stdin (or dies).
-final class FileServer: @unchecked Sendable {
+/// The Python HTTPS file server (`fileserver.py`, beside this file) on 127.0.0.1, one per
+/// test process, shared by every test: each test uses its own file names and `key` so
+/// their counters and request logs stay apart. It stops when this process closes its
+/// stdin (or dies). Its certificate is for `files.test`, `files.example.com` and
+/// 127.0.0.1, signed by ``TestCertificates``' CA; `untrusted.test` gets one nobody trusts.
+public final class FileServer: @unchecked Sendable {
     // Sendable: every property is set in init and never changed.
-    let port: Int
-    let root: String
-    let logDirectory: String
+    public let port: Int
+    public let root: String
+    public let logDirectory: String
     private let process: Process
     private let stdin: Pipe
 
-    static func shared() throws -> FileServer { try started.get() }
+    public static func shared() throws -> FileServer { try started.get() }
 
     private static let started: Result<FileServer, any Error> = Result { try FileServer() }
 
     private init() throws {
         let certificates = try TestCertificates.shared()
-        let directory = TemporaryDirectory("downloader-files")
-        Self.keep.append(directory)
-        root = directory.file("root")
-        logDirectory = directory.file("log")
+        let directory = NSTemporaryDirectory() + "videohookd-files-\(UUID().uuidString)"
+        TemporaryFolders.removeAtExit(directory)
+        root = directory + "/root"
+        logDirectory = directory + "/log"
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: logDirectory, withIntermediateDirectories: true)
-        guard let script = Bundle.module.path(forResource: "fileserver", ofType: "py") else {
-            throw ProcessRunner.Failure(description: "fileserver.py is not among the test resources")
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("fileserver.py").path
+        guard FileManager.default.fileExists(atPath: script) else {
+            throw ProcessRunner.Failure(description: "fileserver.py is not at \(script)")
         }
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
@@ -51,12 +53,10 @@ final class FileServer: @unchecked Sendable {
         self.port = port
     }
 
-    nonisolated(unsafe) private static var keep: [TemporaryDirectory] = []
-
     /// Writes a file of `size` random bytes under the server's root; returns its SHA-256
     /// as `sha256sum` computes it (not our own digest: the tests check that one).
     @discardableResult
-    func makeFile(_ name: String, size: Int) throws -> String {
+    public func makeFile(_ name: String, size: Int) throws -> String {
         let path = root + "/" + name
         FileManager.default.createFile(atPath: path, contents: nil)
         let output = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
@@ -72,29 +72,29 @@ final class FileServer: @unchecked Sendable {
         return try Self.sha256(of: path)
     }
 
-    static func sha256(of path: String) throws -> String {
+    public static func sha256(of path: String) throws -> String {
         String(try ProcessRunner.run("/usr/bin/sha256sum", [path]).prefix(64))
     }
 
     /// `https://<host>:<port>/files/<name>?<query>`.
-    func url(_ name: String, host: String = "files.test", query: String = "") -> String {
+    public func url(_ name: String, host: String = "files.test", query: String = "") -> String {
         "https://\(host):\(port)/files/\(name)" + (query.isEmpty ? "" : "?" + query)
     }
 
-    func base(host: String = "files.test") -> String { "https://\(host):\(port)" }
+    public func base(host: String = "files.test") -> String { "https://\(host):\(port)" }
 
-    struct Request: Decodable {
-        var number: Int
-        var path: String
-        var range: String?
-        var if_range: String?
-        var host: String?
-        var status: Int?
-        var file: String?
+    public struct Request: Decodable, Sendable {
+        public var number: Int
+        public var path: String
+        public var range: String?
+        public var if_range: String?
+        public var host: String?
+        public var status: Int?
+        public var file: String?
     }
 
     /// The requests the server saw under `key`, in order.
-    func requests(key: String) -> [Request] {
+    public func requests(key: String) -> [Request] {
         let name = String(key.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" }.prefix(100))
         guard let data = FileManager.default.contents(atPath: logDirectory + "/\(name).jsonl") else { return [] }
         return data.split(separator: 0x0A).compactMap { try? JSONDecoder().decode(Request.self, from: Data($0)) }

@@ -7,26 +7,25 @@ import Foundation
 ///   (a public name the tests resolve to a public address, see `LoopbackConnector`) and `127.0.0.1`;
 /// - `untrustedCertificate` / `untrustedKey`: for `untrusted.test`, signed by a second CA
 ///   that nothing trusts.
-struct TestCertificates: Sendable {
-    let directory: String
-    var caFile: String { directory + "/ca.crt" }
-    var serverCertificate: String { directory + "/server.crt" }
-    var serverKey: String { directory + "/server.key" }
-    var untrustedCertificate: String { directory + "/untrusted.crt" }
-    var untrustedKey: String { directory + "/untrusted.key" }
+public struct TestCertificates: Sendable {
+    public let directory: String
+    public var caFile: String { directory + "/ca.crt" }
+    public var serverCertificate: String { directory + "/server.crt" }
+    public var serverKey: String { directory + "/server.key" }
+    public var untrustedCertificate: String { directory + "/untrusted.crt" }
+    public var untrustedKey: String { directory + "/untrusted.key" }
 
-    static func shared() throws -> TestCertificates { try made.get() }
+    public static func shared() throws -> TestCertificates { try made.get() }
 
     private static let made: Result<TestCertificates, any Error> = Result {
-        let directory = TemporaryDirectory("downloader-certs")
         // Kept for the whole run: the file server reads them.
-        keep.append(directory)
-        let certificates = TestCertificates(directory: directory.path)
+        let directory = NSTemporaryDirectory() + "videohookd-certs-\(UUID().uuidString)"
+        TemporaryFolders.removeAtExit(directory)
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let certificates = TestCertificates(directory: directory)
         try certificates.make()
         return certificates
     }
-
-    nonisolated(unsafe) private static var keep: [TemporaryDirectory] = []
 
     private func make() throws {
         let openssl = "/usr/bin/openssl"

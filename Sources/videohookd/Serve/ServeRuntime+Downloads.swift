@@ -1,0 +1,35 @@
+import Downloader
+import Ledger
+import Settings
+import URLPolicy
+
+extension ServeRuntime {
+    /// The downloader as the settings describe it, started: crashed jobs queued again,
+    /// orphan partial files removed, `download.concurrency` workers running.
+    /// - Parameter refreshURL: the video API's fresh link after a 403 or 410 (nil without a key).
+    func startDownloads(ledger: Ledger, refreshURL: DownloadService.RefreshURL?) throws -> DownloadService {
+        let settings = self.settings
+        let metrics = self.metrics
+        do {
+            let service = try DownloadService(
+                ledger: ledger, configuration: Self.downloaderConfiguration(settings),
+                policy: URLPolicy(allowInternal: settings.download.allowInternal, resolver: SystemHostResolver()),
+                logger: logger, refreshURL: refreshURL,
+                observer: DownloadObserver(archived: { bytes in metrics.downloaded(bytes: Int(clamping: bytes)) }))
+            try service.start()
+            if settings.download.allowInternal {
+                logger.warning("download.allow_internal", metadata: ["meaning": "video URLs may reach loopback and private addresses; for tests only"])
+            }
+            return service
+        } catch {
+            throw ServeError(error.description)
+        }
+    }
+
+    static func downloaderConfiguration(_ settings: Settings) -> DownloaderConfiguration {
+        DownloaderConfiguration(
+            archiveDirectory: settings.archiveDirectory, concurrency: settings.download.concurrency,
+            maxBytes: Int64(settings.download.maxBytes), caFile: settings.download.caFile,
+            diskReserveBytes: Int64(settings.diskReserveBytes))
+    }
+}
