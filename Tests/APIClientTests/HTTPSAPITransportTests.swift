@@ -34,13 +34,13 @@ final class HTTPSAPITransportTests {
     func createOverHTTPS() throws {
         api.script(["POST /v1/videos/generations": [.json(200, TaskBodies.task(
             "task-unified-1761313744-https000", status: "pending", created: 1_761_313_744, estimatedTime: 165))]])
-        let task = try client(caFile: api.authority.caCertificate).createTask(Self.request)
+        let task = try client(caFile: api.certificates.caFile).createTask(Self.request)
         #expect(task.id.rawValue == "task-unified-1761313744-https000")
         let sent = try #require(api.requests().first)
         #expect(sent.method == "POST" && sent.path == "/v1/videos/generations")
         #expect(sent.headers["authorization"] == "Bearer \(Self.key)")
         #expect(sent.headers["content-type"] == "application/json")
-        #expect(sent.headers["host"] == "localhost:\(api.port)")
+        #expect(sent.headers["host"] == "127.0.0.1:\(api.port)")
         #expect(sent.body == String(decoding: Self.request.jsonBody(), as: UTF8.self))
     }
 
@@ -62,15 +62,15 @@ final class HTTPSAPITransportTests {
         #expect(api.requests().isEmpty)
     }
 
-    @Test("The host name is still checked: a name the certificate does not carry is refused")
+    @Test("The host name is still checked: a name the certificate does not carry is refused, though it resolves to the server")
     func hostNameChecked() throws {
         api.script(["GET /v1/tasks/task-unified-1-abcdefgh": [.json(200, "{}")]])
         let resolver = FixedHostResolver(addresses: ["api.test": [try #require(IPAddress("127.0.0.1"))]])
-        let client = try client(caFile: api.authority.caCertificate, baseURL: "https://api.test:\(api.port)",
+        let client = try client(caFile: api.certificates.caFile, baseURL: "https://api.test:\(api.port)",
                                 resolver: resolver)
         do {
             _ = try client.task(TaskID("task-unified-1-abcdefgh")!)
-            Issue.record("a certificate for localhost was accepted for api.test")
+            Issue.record("a certificate for files.test and 127.0.0.1 was accepted for api.test")
         } catch {
             #expect("\(error)".contains("not for api.test"), "\(error)")
         }
@@ -85,7 +85,7 @@ final class HTTPSAPITransportTests {
             .json(200, TaskBodies.task("task-unified-1761313744-retry000", status: "pending", created: 1_761_313_744)),
         ]])
         let started = Date()
-        let task = try client(caFile: api.authority.caCertificate).createTask(Self.request)
+        let task = try client(caFile: api.certificates.caFile).createTask(Self.request)
         #expect(task.id.rawValue == "task-unified-1761313744-retry000")
         #expect(Date().timeIntervalSince(started) >= 1)
         #expect(api.requests("POST /v1/videos/generations").count == 2)
@@ -95,7 +95,7 @@ final class HTTPSAPITransportTests {
     func wrongKey() throws {
         let client = try VideoAPIClient(
             configuration: VideoAPIClientConfiguration(baseURL: api.baseURL, key: BearerKey("sk-wrong-key")),
-            transport: try HTTPSAPITransport(caFile: api.authority.caCertificate), logger: Logger(label: "test"))
+            transport: try HTTPSAPITransport(caFile: api.certificates.caFile), logger: Logger(label: "test"))
         do {
             _ = try client.task(TaskID("task-unified-1-abcdefgh")!)
         } catch {
@@ -109,7 +109,7 @@ final class HTTPSAPITransportTests {
     func answerSizeLimit() throws {
         let id = TaskID("task-unified-1-bigbig00")!
         api.script(["GET /v1/tasks/\(id)": [FakeResponse(status: 200, text: String(repeating: "x", count: 5000))]])
-        let small = try client(caFile: api.authority.caCertificate, maxResponseBytes: 4096)
+        let small = try client(caFile: api.certificates.caFile, maxResponseBytes: 4096)
         #expect(performing: { try small.task(id) }, throws: { "\($0)".contains("larger than 4096 bytes") })
         api.script(["GET /v1/tasks/\(id)": [FakeResponse(status: 200, text: String(repeating: "x", count: 4096))]])
         #expect(performing: { try small.task(id) }, throws: { "\($0)".contains("not valid JSON") })

@@ -1,32 +1,35 @@
 import Foundation
 import Glibc
 
-/// The fake video API (`fake_video_api.py`) as a child process: HTTPS on 127.0.0.1 with a
-/// certificate from its own ``TestCertificateAuthority``, scripted per test, recording
-/// every request it gets.
+/// The fake video API (`fake_video_api.py`) as a child process: HTTPS on 127.0.0.1 with the
+/// tests' own CA (``TestCertificates``, trusted through `api.ca_file`), scripted per test,
+/// recording every request it gets. It serves video files too, as the API's CDN.
 public final class FakeVideoAPI: @unchecked Sendable {
     // @unchecked: `process`, `port` and `version` are set by `init` and `script`, which a
     // test calls from one thread; the server itself runs in another process.
     public let directory: String
-    public let authority: TestCertificateAuthority
+    public let certificates: TestCertificates
     public private(set) var port: UInt16 = 0
     private var process: Process?
     private var version = 0
     private let requireKey: String?
 
-    /// `https://localhost:<port>`: what `api.base_url` is set to.
-    public var baseURL: String { "https://localhost:\(port)" }
+    /// `https://127.0.0.1:<port>`: what `api.base_url` is set to (the certificate carries
+    /// the address).
+    public var baseURL: String { "https://127.0.0.1:\(port)" }
 
     /// Starts the server. With `requireKey`, any other bearer key gets the API's 401.
     public init(requireKey: String? = nil) throws {
         directory = NSTemporaryDirectory() + "videohookd-fakeapi-\(UUID().uuidString)"
         self.requireKey = requireKey
-        authority = try TestCertificateAuthority(directory: directory + "/ca")
+        certificates = try TestCertificates.shared()
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        TemporaryFolders.removeAtExit(directory)
         script([:])
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Self.scriptPath, "--cert", authority.serverCertificate,
-                             "--key", authority.serverKey, "--dir", directory]
+        process.arguments = ["python3", Self.scriptPath, "--cert", certificates.serverCertificate,
+                             "--key", certificates.serverKey, "--dir", directory]
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.standardError
