@@ -18,7 +18,8 @@ public final class FakeVideoAPI: @unchecked Sendable {
     /// the address).
     public var baseURL: String { "https://127.0.0.1:\(port)" }
 
-    /// Starts the server. With `requireKey`, any other bearer key gets the API's 401.
+    /// Starts the server. With `requireKey`, any other bearer key gets the API's 401 on
+    /// the API's paths (`/v1/...`); the video files need no key.
     public init(requireKey: String? = nil) throws {
         directory = NSTemporaryDirectory() + "videohookd-fakeapi-\(UUID().uuidString)"
         self.requireKey = requireKey

@@ -9,7 +9,7 @@ Prints "listening <port>" on stdout once it accepts connections.
 The script is DIR/script.json, read again whenever its "version" changes:
 
     {"version": 3,
-     "require_key": "sk-test",            # optional: other bearer keys get the API's 401
+     "require_key": "sk-test",            # optional: on /v1/ paths, other keys get the API's 401
      "routes": {
        "POST /v1/videos/generations": [RESPONSE, ...],
        "GET /v1/tasks/task-unified-1-abc": [RESPONSE, ...]
@@ -93,7 +93,9 @@ class Handler(BaseHTTPRequestHandler):
             route = self.command + " " + path
             responses = script.get("routes", {}).get(route)
             required = script.get("require_key")
-            if required is not None and self.headers.get("Authorization") != "Bearer " + required:
+            # The key guards the API's own paths; a CDN link needs none.
+            guarded = path.startswith("/v1/")
+            if guarded and required is not None and self.headers.get("Authorization") != "Bearer " + required:
                 response = api_error(401, "authentication_error", "Invalid or expired token")
             elif not responses:
                 response = api_error(404, "not_found_error", "no route " + route + " in the fake's script")
