@@ -179,7 +179,7 @@ final class DownloadJobRunner {
             defer { file.close() }
             let writer = PartialFileWriter(file: file, digest: SHA256Digest(), bufferBytes: configuration.writeBufferBytes)
             try writer.hashExistingBytes()
-            return FetchedFile(bytes: file.length, sha256: writer.digest.finishHex(),
+            return FetchedFile(bytes: file.length, sha256: writer.sha256(),
                                facts: DownloadResponseFacts(bytesTotal: file.length, etag: job.etag,
                                                             lastModified: job.lastModified, contentType: job.contentType))
         } catch {

@@ -10,10 +10,3 @@ struct FetchPlan {
     /// For log lines: `video`, `result 1`.
     var label: String
 }
-
-/// A file fetched whole.
-struct FetchedFile {
-    var bytes: Int64
-    var sha256: String
-    var facts: DownloadResponseFacts
-}

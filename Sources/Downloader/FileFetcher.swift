@@ -130,6 +130,11 @@ final class FileFetcher {
         guard plan.rule.accepts(contentType) else {
             throw .permanent("the \(plan.label) is served as \"\((contentType ?? "").prefix(80))\", not \(plan.rule.expectation)")
         }
+        // We asked for identity; a compressed body saved as is would not be the video.
+        if let encoding = headers["Content-Encoding"], !encoding.isEmpty,
+           ContentTypeRule.essence(encoding) != "identity" {
+            throw .permanent("the \(plan.label) is sent with Content-Encoding \"\(encoding.prefix(40))\", which was not asked for")
+        }
         if let total, total > configuration.maxBytes {
             throw .permanent("the \(plan.label) is \(total) bytes, over download.max_bytes (\(configuration.maxBytes))")
         }
@@ -215,7 +220,7 @@ final class FileFetcher {
         } catch {
             throw Self.failure(error)
         }
-        return FetchedFile(bytes: writer.length, sha256: writer.digest.finishHex(), facts: facts)
+        return FetchedFile(bytes: writer.length, sha256: writer.sha256(), facts: facts)
     }
 
     /// Keeps what arrived before a failure: fsynced and recorded, it is where the next
@@ -223,11 +228,11 @@ final class FileFetcher {
     private func saveProgress(_ writer: PartialFileWriter, hooks: Hooks) {
         do {
             try writer.checkpoint()
+            hooks.checkpointed(writer.durableLength)
         } catch {
-            // A full disk can refuse the last buffer; what reached the file still counts.
-            guard (try? writer.file.sync()) != nil else { return }
+            // A full disk can refuse the last buffers; what reached the file still counts.
+            if let length = writer.saveWhatWasWritten() { hooks.checkpointed(length) }
         }
-        hooks.checkpointed(writer.file.length)
     }
 
     private func restart(_ writer: PartialFileWriter, _ plan: FetchPlan, reason: String) throws(DownloadFailure) {

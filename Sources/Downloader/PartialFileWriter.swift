@@ -1,71 +1,99 @@
 import Archive
 import TLS
 
-/// Writes a download into its partial file through one fixed buffer, hashing on the
-/// way: network reads are small (a TLS record is at most 16 KiB), disk writes are not.
+/// Writes a download into its partial file, hashing on the way, with constant memory:
+/// network reads are small (a TLS record is at most 16 KiB) and go into a buffer; full
+/// buffers are hashed and written by a ``DiskWriterThread`` while the next one fills.
 ///
-/// `length` counts buffered bytes too; `checkpoint()` writes them out and fsyncs, after
-/// which `durableLength` may be recorded in the ledger as a resume offset.
+/// `length` counts every byte accepted; `checkpoint()` waits for them to be written and
+/// flushes them to the disk, after which `durableLength` may be recorded in the ledger
+/// as a resume offset. Used by one thread (the worker's); the disk thread is its own.
 final class PartialFileWriter {
     let file: PartialFile
     let digest: SHA256Digest
-    private let buffer: UnsafeMutableRawBufferPointer
-    private var buffered = 0
+    private let disk: DiskWriterThread
+    private var current: UnsafeMutableRawBufferPointer?
+    private var filled = 0
+    private let bufferBytes: Int
+    /// Bytes accepted: on disk, queued, or in `current`.
+    private(set) var length: Int64
     private(set) var durableLength: Int64
-    /// Where the bytes not yet handed to writeback start.
-    private var writebackFrom: Int64
-    /// Writeback is started every this many bytes: the disk works while the network
-    /// does, so the final fsync finds little left. 8 MiB measured best on the work disk
-    /// (1 MiB: more calls, each small; 32 MiB and more: the disk idles between them).
-    private let writebackChunk: Int64 = 8 << 20
+    /// Writeback state, touched on the disk thread only (through `written`).
+    private let writeback: WritebackHint
 
-    init(file: PartialFile, digest: SHA256Digest, bufferBytes: Int) {
+    init(file: PartialFile, digest: SHA256Digest, bufferBytes: Int, buffers: Int = 3) {
         self.file = file
         self.digest = digest
-        buffer = .allocate(byteCount: bufferBytes, alignment: 4096)
+        self.bufferBytes = bufferBytes
+        length = file.length
         durableLength = file.length
-        writebackFrom = file.length
+        let writeback = WritebackHint(file: file, from: file.length)
+        self.writeback = writeback
+        disk = DiskWriterThread(file: file, digest: digest, buffers: buffers, bytes: bufferBytes) { offset, count in
+            writeback.written(offset: offset, count: count)
+        }
     }
 
-    deinit { buffer.deallocate() }
-
-    var length: Int64 { file.length + Int64(buffered) }
+    deinit {
+        if let current { disk.giveBack(current) }
+        disk.close()
+    }
 
     func write(_ bytes: UnsafeRawBufferPointer) throws(ArchiveError) {
-        digest.update(bytes)
-        if buffered + bytes.count > buffer.count { try flush() }
-        if bytes.count >= buffer.count {
-            try file.append(bytes)
-            startWritebackIfDue()
-            return
+        var rest = bytes
+        while !rest.isEmpty {
+            let buffer: UnsafeMutableRawBufferPointer
+            if let current {
+                buffer = current
+            } else {
+                buffer = try disk.take()
+                current = buffer
+                filled = 0
+            }
+            let count = min(rest.count, bufferBytes - filled)
+            (buffer.baseAddress! + filled).copyMemory(from: rest.baseAddress!, byteCount: count)
+            filled += count
+            length += Int64(count)
+            rest = UnsafeRawBufferPointer(rebasing: rest[count...])
+            if filled == bufferBytes { submitCurrent() }
         }
-        (buffer.baseAddress! + buffered).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
-        buffered += bytes.count
     }
 
+    private func submitCurrent() {
+        guard let buffer = current else { return }
+        current = nil
+        if filled > 0 {
+            disk.submit(buffer, count: filled)
+        } else {
+            disk.giveBack(buffer)
+        }
+        filled = 0
+    }
+
+    /// Everything accepted is in the file (not yet on the disk).
     func flush() throws(ArchiveError) {
-        guard buffered > 0 else { return }
-        let count = buffered
-        buffered = 0
-        try file.append(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
-        startWritebackIfDue()
+        submitCurrent()
+        try disk.drain()
     }
 
-    private func startWritebackIfDue() {
-        guard file.length - writebackFrom >= writebackChunk else { return }
-        file.startWriteback(offset: writebackFrom, count: file.length - writebackFrom)
-        writebackFrom = file.length
-    }
-
-    /// Writes what is buffered and flushes it to the disk: the length is now safe to
-    /// resume from. The pages written so far are let go of the cache.
+    /// Writes what is pending and flushes it to the disk: the length is now safe to
+    /// resume from.
     func checkpoint() throws(ArchiveError) {
         try flush()
         try file.syncData()
-        // Clean now: this lets the cache drop what the last writeback call still held.
+        // Clean now: the cache may drop what the last writeback call still held.
         file.startWriteback(offset: durableLength, count: file.length - durableLength)
         durableLength = file.length
-        writebackFrom = durableLength
+    }
+
+    /// After a failed write: flushes what did reach the file and returns its length,
+    /// which is then the resume offset; nil when even that cannot be flushed.
+    func saveWhatWasWritten() -> Int64? {
+        submitCurrent()
+        try? disk.drain()
+        guard (try? file.syncData()) != nil else { return nil }
+        durableLength = file.length
+        return durableLength
     }
 
     /// The last checkpoint: everything on the disk, times included, before the rename.
@@ -75,17 +103,23 @@ final class PartialFileWriter {
         durableLength = file.length
     }
 
-    /// Throws away everything (buffered and on disk): the next bytes start the file.
+    /// Throws away everything (pending and on disk): the next bytes start the file.
     func startOver() throws(ArchiveError) {
-        buffered = 0
+        submitCurrent()
+        try? disk.drain()
+        disk.clearFailure()
         try file.truncate(to: 0)
         digest.reset()
+        writeback.reset(from: 0)
+        length = 0
         durableLength = 0
-        writebackFrom = 0
     }
 
-    /// Hashes what the file already holds (`file.length` bytes), before a resume appends.
+    /// Hashes what the file already holds, before a resume appends.
     func hashExistingBytes() throws(ArchiveError) {
+        try flush()
+        let buffer = try disk.take()
+        defer { disk.giveBack(buffer) }
         file.adviseSequentialRead()
         var offset: Int64 = 0
         while offset < file.length {
@@ -96,4 +130,7 @@ final class PartialFileWriter {
             offset += Int64(count)
         }
     }
+
+    /// The hex SHA-256 of everything written; call after `finish()`.
+    func sha256() -> String { digest.finishHex() }
 }

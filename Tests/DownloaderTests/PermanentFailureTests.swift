@@ -206,6 +206,15 @@ struct PermanentFailureTests {
                               reasonContains: "not video/* or application/octet-stream")
     }
 
+    @Test("a compressed body (Content-Encoding that was not asked for) fails")
+    func contentEncoding() throws {
+        let harness = try DownloadHarness()
+        try harness.server.makeFile("gzipped.bin", size: 5_000)
+        _ = try expectFailure(harness, id: "task-gzipped",
+                              results: [harness.server.url("gzipped.bin", query: "key=\(uniqueKey("gzip"))&encoding=gzip")],
+                              reasonContains: "Content-Encoding \"gzip\"")
+    }
+
     @Test("octet-stream and any video type are accepted", arguments: ["application/octet-stream", "video/quicktime"])
     func acceptedContentTypes(_ type: String) throws {
         let harness = try DownloadHarness()
@@ -238,13 +247,4 @@ struct PermanentFailureTests {
                               created: Date(timeIntervalSinceNow: -86_400 + 1.5), reasonContains: "the certificate is not for wrong.test")
         #expect(harness.server.requests(key: key).isEmpty)
     }
-}
-
-/// A thread-safe count for closures the service calls from its workers.
-final class Counter: @unchecked Sendable {
-    // Sendable: `count` is only touched under `lock`.
-    private let lock = NSLock()
-    private var count = 0
-    func increment() { lock.lock(); count += 1; lock.unlock() }
-    var value: Int { lock.lock(); defer { lock.unlock() }; return count }
 }

@@ -78,6 +78,56 @@ struct DownloadEndToEndTests {
         #expect(!log.contains { $0.contains("stall_seconds") }, "the signed URL's query stays out of the log")
     }
 
+    @Test("SIGTERM during a download: exit 0 within seconds, the offset saved, the next start finishes it")
+    func terminatedMidDownloadResumes() throws {
+        let server = try FileServer.shared()
+        let expected = try server.makeFile("e2e-term.bin", size: 8 << 20)
+        let key = "e2e-term-\(UUID().uuidString.prefix(8))"
+        let url = "https://127.0.0.1:\(server.port)/files/e2e-term.bin?key=\(key)&stall=0.5&stall_seconds=120&times=1"
+        let id = "task-unified-1761313744-term0001"
+        let first = try Self.daemon()
+        defer { first.stop(); first.removeFiles() }
+        try first.start()
+        #expect(try first.connect().post(first.callbackPath, body: Self.completedBody(id, url: url)).status == 200)
+        // The pause is saved within a second of the server going quiet.
+        #expect(Self.wait { (Self.job(first, id)?.bytesDone ?? 0) >= 4 << 20 })
+        let stopping = Date()
+        #expect(first.stop(signal: SIGTERM) == 0)
+        #expect(Date().timeIntervalSince(stopping) < 10, "the stalled read did not hold the exit")
+        let saved = try #require(Self.job(first, id))
+        #expect(saved.state == .queued && saved.attempts == 0)
+        #expect(first.logLines().contains { $0.contains("event=download.stopped") && $0.contains("task_id=\(id)") })
+
+        let second = try Self.daemon(reuse: first.directory)
+        defer { second.stop() }
+        try second.start()
+        #expect(Self.wait { Self.job(second, id)?.state == .done })
+        #expect(Self.job(second, id)?.sha256 == expected)
+        #expect(server.requests(key: key).last?.range == "bytes=\(saved.bytesDone)-")
+    }
+
+    @Test("a disk short of its reserve pauses downloads and says so in /readyz, while callbacks are still taken")
+    func diskReserveInReadiness() throws {
+        let certificates = try TestCertificates.shared()
+        let daemon = try DaemonProcess(config: """
+            download:
+              ca_file: \(certificates.caFile)
+              allow_internal: true
+            disk_reserve_bytes: 1000 TiB
+            """)
+        defer { daemon.stop(); daemon.removeFiles() }
+        try daemon.start()
+        let id = "task-unified-1761313744-full0001"
+        let answer = try daemon.connect().post(daemon.callbackPath, body: Self.completedBody(id, url: "https://127.0.0.1:1/v.mp4"))
+        #expect(answer.status == 200)
+        #expect(Self.wait(timeout: 10) {
+            let readiness = try? TestClient.connectPlain(port: daemon.adminPort).get("/readyz")
+            return readiness?.status == 503 && readiness?.text.contains("\"downloads\"") == true
+        })
+        #expect(Self.job(daemon, id)?.state == .queued)
+        #expect(daemon.logLines().contains { $0.contains("event=download.paused") })
+    }
+
     @Test("200 duplicate callbacks for one task at once: one job, one download, one file")
     func duplicateCallbacksOneDownload() throws {
         let server = try FileServer.shared()

@@ -28,6 +28,7 @@ Query parameters of /files (the plan; every request carries it):
   after_status=S    once the faults are used up, answer status S (a link that expired meanwhile)
   norange=1         ignore Range: always 200 with the whole file
   type=T            Content-Type (default video/mp4)
+  encoding=E        a Content-Encoding header (the body is sent as it is)
   chunked=1         chunked transfer coding instead of Content-Length
   close=1           no Content-Length: the body ends when the connection does
   etag=0            no ETag header (Last-Modified only)
@@ -171,6 +172,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
         self.send_response(status)
         self.send_header("Content-Type", query.get("type", "video/mp4"))
+        if "encoding" in query:
+            self.send_header("Content-Encoding", query["encoding"])
         if query.get("etag") != "0":
             self.send_header("ETag", etag)
         self.send_header("Last-Modified", last_modified)
