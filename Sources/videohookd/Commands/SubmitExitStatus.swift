@@ -49,10 +49,10 @@ enum SubmitExitStatus: Int32, CaseIterable {
     var meaning: String {
         switch self {
         case .created: "the task was created and recorded; its id is printed"
-        case .localFailure: "settings, ledger or api.base_url / api.ca_file problem; nothing was sent"
-        case .usage: "a flag is missing or wrong; nothing was sent"
-        case .callbackURLRefused: "public_url is not set, or the callback URL breaks the URL rules; nothing was sent"
-        case .noAPIKey: "no API key (api.key, api.key_file, VIDEOHOOKD_API_KEY); nothing was sent"
+        case .localFailure: "settings, ledger, api.base_url or api.ca_file problem; nothing sent"
+        case .usage: "a flag is missing or wrong; nothing sent"
+        case .callbackURLRefused: "public_url unset, or the callback URL breaks the rules; nothing sent"
+        case .noAPIKey: "no API key (api.key, api.key_file, VIDEOHOOKD_API_KEY); nothing sent"
         case .createdNotRecorded: "the task was created but not recorded in the ledger; its id is printed"
         case .invalidRequest: "400: the API refused a field (the message names it)"
         case .unauthenticated: "401: the API key is wrong or expired"
