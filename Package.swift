@@ -56,6 +56,10 @@ let package = Package(
         // The HTTPS client on our own sockets and TLS, and the download workers.
         .target(name: "Downloader", dependencies: ["Transport", "TLS", "HTTP", "URLPolicy", "Ledger", "VideoAPI",
                                                   "Archive", .product(name: "Logging", package: "swift-log")]),
+        // The video API's client (create, query) and the reconciler that asks it about
+        // quiet tasks and unconfirmed callbacks.
+        .target(name: "APIClient", dependencies: ["VideoAPI", "URLPolicy", "TLS", "Transport", "HTTP", "Ledger",
+                                                 "Downloader", .product(name: "Logging", package: "swift-log")]),
         // systemd notify protocol, socket activation, signals. Glibc only, on purpose:
         // it must work before anything else in the process starts.
         .target(name: "Daemon"),
@@ -64,7 +68,7 @@ let package = Package(
             name: "videohookd",
             dependencies: [
                 "Transport", "TLS", "HTTP", "Server", "URLPolicy", "VideoAPI", "Ledger",
-                "Intake", "EventLog", "Settings", "Daemon", "Telemetry", "Archive", "Downloader",
+                "Intake", "EventLog", "Settings", "Daemon", "Telemetry", "Archive", "Downloader", "APIClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -72,7 +76,7 @@ let package = Package(
 
         // What several test targets share: a raw HTTPS client, the daemon as a process.
         .target(name: "TestSupport", dependencies: ["TLS", "Transport"], path: "Tests/TestSupport",
-                exclude: ["fileserver.py"]),
+                exclude: ["fileserver.py", "fake_video_api.py"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport"]),
         .testTarget(name: "TLSTests", dependencies: ["TLS"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
@@ -90,6 +94,8 @@ let package = Package(
         .testTarget(name: "DownloaderTests", dependencies: ["Downloader", "Archive", "Ledger", "VideoAPI", "URLPolicy",
                                                            "TLS", "HTTP", "Transport", "TestSupport",
                                                            .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "APIClientTests", dependencies: ["APIClient", "Ledger", "VideoAPI", "HTTP", "URLPolicy", "TestSupport",
+                                                          .product(name: "Logging", package: "swift-log")]),
         // Drives the built `videohookd` binary from outside, as curl and Python would.
         .testTarget(name: "EndToEndTests", dependencies: ["videohookd", "TestSupport", "Ledger", "VideoAPI",
                                                          .product(name: "GRDB", package: "GRDB.swift")]),

@@ -96,7 +96,8 @@ final class HTTPSClient {
     }
 
     /// Connects to the checked addresses in order until one answers, then shakes hands.
-    private func connect(_ url: CheckedURL, canceller: ConnectionCanceller) throws(DownloadFailure) -> ClientConnection {
+    /// Internal, not private: `send` (HTTPSClient+Send.swift, the video API's calls) uses it too.
+    func connect(_ url: CheckedURL, canceller: ConnectionCanceller) throws(DownloadFailure) -> ClientConnection {
         guard !url.addresses.isEmpty else {
             throw .temporary("no address for \(url.host): the name was not resolved")
         }

@@ -12,6 +12,7 @@ import VideoAPI
 /// | body | ledger | answer |
 /// | --- | --- | --- |
 /// | a task we understand | event (dedup, state machine, download job) | 200 |
+/// | a task we did not submit, with `api.accept_unknown_tasks: false` | rejected_bodies | 403 |
 /// | JSON but not a task we understand | unrecognized_callbacks | 202 + warning |
 /// | not JSON, not an object, an unsafe id, bad result URLs | rejected_bodies | 400 |
 /// | any of these when the ledger cannot write | nothing | 503 + Retry-After |
@@ -19,20 +20,30 @@ public final class CallbackIntake: Sendable {
     private let writer: LedgerWriter
     private let logger: Logger
     private let observer: IntakeObserver
+    private let policy: CallbackPolicy
 
-    /// - Parameter observer: told about each outcome (metrics) and each new download job
-    ///   (the downloader starts at once instead of at its next poll).
-    public init(writer: LedgerWriter, logger: Logger, observer: IntakeObserver = IntakeObserver()) {
+    /// - Parameters:
+    ///   - observer: told about each outcome (metrics), each new download job (the
+    ///     downloader starts at once instead of at its next poll) and each download held
+    ///     for verification (the verifier asks the API at once).
+    ///   - policy: whether completed callbacks wait for the video API, and whether tasks
+    ///     this daemon did not submit are taken.
+    public init(writer: LedgerWriter, logger: Logger, observer: IntakeObserver = IntakeObserver(),
+                policy: CallbackPolicy = CallbackPolicy()) {
         self.writer = writer
         self.logger = logger
         self.observer = observer
+        self.policy = policy
     }
 
     public func handle(_ request: HTTPRequest, context: RequestContext, respond: Responder) {
         let peer = context.peerDescription
         switch CallbackBody.classify(request.body) {
         case .task(let task):
-            writer.submit(.event(TaskEvent(task: task, peer: peer))) { [self] result in
+            let event = TaskEvent(task: task, peer: peer,
+                                  trust: policy.verifiesWithAPI ? .needsVerification : .unverified,
+                                  unknownTasks: policy.acceptsUnknownTasks ? .accept : .refuse)
+            writer.submit(.event(event)) { [self] result in
                 answerEvent(result, task: task, context: context, respond: respond)
             }
         case .unrecognized(let reason):
@@ -86,8 +97,27 @@ public final class CallbackIntake: Sendable {
 
     private func answerEvent(_ result: Result<LedgerOutcome, LedgerError>, task: ValidatedTask,
                              context: RequestContext, respond: Responder) {
-        guard case .success(let outcome) = result, let event = outcome.event else {
-            if case .failure(let error) = result { answerLedgerFailure(error, context: context, respond: respond, task: task) }
+        let outcome: LedgerOutcome
+        switch result {
+        case .failure(let error):
+            answerLedgerFailure(error, context: context, respond: respond, task: task)
+            return
+        case .success(let value):
+            outcome = value
+        }
+        if case .unknownTaskRefused = outcome {
+            observer.outcome(.rejected)
+            logger.warning("callback.unknown_task_refused", metadata: [
+                "task_id": "\(task.id)", "status": "\(task.status.rawValue)", "peer": "\(context.peerDescription)",
+                "reason": "not submitted by this daemon and api.accept_unknown_tasks is false",
+            ])
+            respond(.apiError(status: 403, message: "task \(task.id.rawValue) was not submitted by this receiver",
+                              type: "permission_error", param: "id"))
+            return
+        }
+        guard let event = outcome.event else {
+            answerLedgerFailure(.writeFailed(reason: "the ledger answered an event with \(outcome)"),
+                                context: context, respond: respond, task: task)
             return
         }
         let elapsed = elapsedMilliseconds(context)
@@ -96,14 +126,18 @@ public final class CallbackIntake: Sendable {
         var metadata: Logger.Metadata = [
             "task_id": "\(task.id)", "status": "\(task.status.rawValue)", "duplicate": "\(event.isDuplicate)",
             "state": "\(event.statusAfter.rawValue)", "peer": "\(context.peerDescription)", "ms": "\(elapsed)",
+            "submitted_by_us": "\(event.submittedByUs)",
         ]
         if !event.isDuplicate, !event.advanced {
             // An older or second terminal event: kept as an event, the state unchanged.
             metadata["ignored"] = "older than \(event.statusBefore?.rawValue ?? "-")"
         }
+        if let verification = event.verification { metadata["verification"] = "\(verification.rawValue)" }
         if event.downloadJobCreated { metadata["download"] = "queued" }
+        if event.downloadHeld { metadata["download"] = "held until the video API confirms the task" }
         logger.info(event.isDuplicate ? "callback.duplicate" : "callback.accepted", metadata: metadata)
         if event.downloadJobCreated { observer.downloadJobCreated(task.id) }
+        if event.downloadHeld { observer.verificationRequested(task.id) }
         let body = #"{"received":true,"task_id":"\#(task.id.rawValue)","duplicate":\#(event.isDuplicate),"status":"\#(event.statusAfter.rawValue)"}"#
         respond(.json(status: 200, body))
     }

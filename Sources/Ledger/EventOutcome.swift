@@ -17,10 +17,18 @@ public struct EventOutcome: Sendable, Equatable {
     public var advanced: Bool
     /// Whether this event queued the task's download: true once per task, ever.
     public var downloadJobCreated: Bool
+    /// Whether this event completed the task but its download waits for the video API
+    /// to confirm it (``EventTrust/needsVerification``).
+    public var downloadHeld: Bool
+    /// Whether the task was submitted by this daemon (`videohookd submit`).
+    public var submittedByUs: Bool
+    /// The task's verification after this event; nil until it completes.
+    public var verification: TaskVerification?
 
     public init(taskID: TaskID, eventStatus: TaskStatus, isDuplicate: Bool, duplicateCount: Int,
                 statusBefore: TaskStatus?, statusAfter: TaskStatus, advanced: Bool,
-                downloadJobCreated: Bool) {
+                downloadJobCreated: Bool, downloadHeld: Bool = false, submittedByUs: Bool = false,
+                verification: TaskVerification? = nil) {
         self.taskID = taskID
         self.eventStatus = eventStatus
         self.isDuplicate = isDuplicate
@@ -29,5 +37,8 @@ public struct EventOutcome: Sendable, Equatable {
         self.statusAfter = statusAfter
         self.advanced = advanced
         self.downloadJobCreated = downloadJobCreated
+        self.downloadHeld = downloadHeld
+        self.submittedByUs = submittedByUs
+        self.verification = verification
     }
 }

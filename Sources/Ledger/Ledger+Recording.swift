@@ -29,6 +29,7 @@ extension Ledger {
                         if let outcome {
                             results.append(.success(outcome))
                             if case .rejectedStored = outcome { storedRejected = true }
+                            if case .unknownTaskRefused = outcome { storedRejected = true }
                             if case .unrecognizedStored = outcome { storedUnrecognized = true }
                         }
                     } catch {
@@ -60,7 +61,7 @@ extension Ledger {
     private static func apply(_ write: LedgerWrite, in db: Database, limits: LedgerLimits) throws -> LedgerOutcome {
         switch write {
         case .event(let event):
-            return .event(try apply(event, in: db))
+            return try apply(event, in: db, limits: limits)
         case .unrecognized(let callback):
             try db.cachedStatement(sql: """
                 INSERT INTO unrecognized_callbacks (received_at, peer, reason, body, body_length)
@@ -74,33 +75,71 @@ extension Ledger {
                 ])
             return .unrecognizedStored(rowID: db.lastInsertedRowID)
         case .rejected(let rejected):
-            try db.cachedStatement(sql: """
-                INSERT INTO rejected_bodies (received_at, peer, status_code, reason, path, body, body_length)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [
-                    rejected.receivedAt.timeIntervalSince1970,
-                    clipped(rejected.peer, to: limits.maxTextBytes),
-                    rejected.statusCode,
-                    clipped(rejected.reason, to: limits.maxTextBytes),
-                    clipped(rejected.path, to: limits.maxTextBytes),
-                    rejected.body.prefix(limits.maxRejectedBodyBytes),
-                    max(rejected.declaredLength ?? 0, rejected.body.count),
-                ])
-            return .rejectedStored(rowID: db.lastInsertedRowID)
+            return .rejectedStored(rowID: try insert(rejected, in: db, limits: limits))
+        case .submitted(let submitted):
+            return try apply(submitted, in: db, limits: limits)
         }
     }
 
+    private static func insert(_ rejected: RejectedBody, in db: Database, limits: LedgerLimits) throws -> Int64 {
+        try db.cachedStatement(sql: """
+            INSERT INTO rejected_bodies (received_at, peer, status_code, reason, path, body, body_length)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [
+                rejected.receivedAt.timeIntervalSince1970,
+                clipped(rejected.peer, to: limits.maxTextBytes),
+                rejected.statusCode,
+                clipped(rejected.reason, to: limits.maxTextBytes),
+                clipped(rejected.path, to: limits.maxTextBytes),
+                rejected.body.prefix(limits.maxRejectedBodyBytes),
+                max(rejected.declaredLength ?? 0, rejected.body.count),
+            ])
+        return db.lastInsertedRowID
+    }
+
+    /// The API's answer to create, recorded as an event from the API, then the task
+    /// marked as ours with the request that made it. A callback that raced ahead of this
+    /// write has already made the row: it is marked all the same.
+    private static func apply(_ submitted: SubmittedTask, in db: Database, limits: LedgerLimits) throws -> LedgerOutcome {
+        let event = TaskEvent(task: submitted.answer, peer: "api (submit)", receivedAt: submitted.submittedAt,
+                              trust: .fromAPI)
+        guard case .event(var outcome) = try apply(event, in: db, limits: limits) else {
+            throw LedgerError.writeFailed(reason: "the submitted task \(submitted.answer.id) was not recorded")
+        }
+        try db.cachedStatement(sql: """
+            UPDATE tasks SET submitted_by_us = 1, request_json = ?, estimated_time = coalesce(?, estimated_time)
+            WHERE id = ?
+            """).execute(arguments: [
+                submitted.requestJSON, submitted.answer.object.estimatedTime, submitted.answer.id.rawValue,
+            ])
+        outcome.submittedByUs = true
+        return .event(outcome)
+    }
+
     /// Dedups the event, applies the state machine, and queues the download when the
-    /// task reaches `completed` for the first time.
-    private static func apply(_ event: TaskEvent, in db: Database) throws -> EventOutcome {
+    /// task reaches `completed` for the first time (or holds it for verification, see
+    /// ``EventTrust``).
+    private static func apply(_ event: TaskEvent, in db: Database, limits: LedgerLimits) throws -> LedgerOutcome {
         let task = event.task
         let id = task.id.rawValue
         let seen = event.receivedAt.timeIntervalSince1970
         let resultsKey = task.results.joined(separator: "\n")
 
-        let before = try String.fetchOne(
-            db.cachedStatement(sql: "SELECT status FROM tasks WHERE id = ?"), arguments: [id]
-        ).flatMap(TaskStatus.init(rawValue:))
+        let existing = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT status, submitted_by_us, verification FROM tasks WHERE id = ?"),
+            arguments: [id])
+        let before = (existing?["status"] as String?).flatMap(TaskStatus.init(rawValue:))
+        let submittedByUs: Bool = existing?["submitted_by_us"] ?? false
+        let verificationBefore = (existing?["verification"] as String?).flatMap(TaskVerification.init(rawValue:))
+
+        if event.unknownTasks == .refuse && !submittedByUs {
+            let rejected = RejectedBody(
+                statusCode: 403,
+                reason: "task \(id) was not submitted by this daemon, and api.accept_unknown_tasks is false",
+                path: "/callbacks/<token>", body: task.rawBody, peer: event.peer, receivedAt: event.receivedAt)
+            return .unknownTaskRefused(taskID: task.id, rowID: try insert(rejected, in: db, limits: limits))
+        }
+
         let seenBefore = try Row.fetchOne(
             db.cachedStatement(sql: """
                 SELECT id, duplicate_count FROM events WHERE task_id = ? AND status = ? AND results_key = ?
@@ -115,34 +154,38 @@ extension Ledger {
                 WHERE id = ?
                 """).execute(arguments: [seen, eventID])
             try touchTask(id, seen: seen, in: db)
-            return EventOutcome(taskID: task.id, eventStatus: task.status, isDuplicate: true,
-                                duplicateCount: duplicates + 1, statusBefore: before, statusAfter: before,
-                                advanced: false, downloadJobCreated: false)
+            return .event(EventOutcome(
+                taskID: task.id, eventStatus: task.status, isDuplicate: true, duplicateCount: duplicates + 1,
+                statusBefore: before, statusAfter: before, advanced: false, downloadJobCreated: false,
+                submittedByUs: submittedByUs, verification: verificationBefore))
         }
 
         let advanced = task.status.advances(from: before)
+        let estimatedTime = task.object.estimatedTime
         if before == nil {
             try db.cachedStatement(sql: """
                 INSERT INTO tasks (id, status, progress, results, error_code, error_message, created,
-                                   model, first_seen, last_seen, last_body)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                   model, first_seen, last_seen, last_body, estimated_time)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """).execute(arguments: [
                     id, task.status.rawValue, task.object.progress, try resultsJSON(task.results),
                     task.object.error?.code?.description, task.object.error?.message,
-                    task.object.created, task.object.model, seen, seen, task.rawBody,
+                    task.object.created, task.object.model, seen, seen, task.rawBody, estimatedTime,
                 ])
         } else if advanced {
-            // The new state replaces the old one; `created` and `model` do not change
-            // with the state, so a body without them keeps what an earlier one said.
+            // The new state replaces the old one; `created`, `model` and the estimated
+            // time do not change with the state, so a body without them keeps what an
+            // earlier one said.
             try db.cachedStatement(sql: """
                 UPDATE tasks SET status = ?, progress = ?, results = ?, error_code = ?,
                                  error_message = ?, created = coalesce(?, created),
-                                 model = coalesce(?, model), last_body = ?
+                                 model = coalesce(?, model), last_body = ?,
+                                 estimated_time = coalesce(?, estimated_time)
                 WHERE id = ?
                 """).execute(arguments: [
                     task.status.rawValue, task.object.progress, try resultsJSON(task.results),
                     task.object.error?.code?.description, task.object.error?.message,
-                    task.object.created, task.object.model, task.rawBody, id,
+                    task.object.created, task.object.model, task.rawBody, estimatedTime, id,
                 ])
         }
         try db.cachedStatement(sql: """
@@ -156,18 +199,34 @@ extension Ledger {
         try touchTask(id, seen: seen, in: db)
 
         var jobCreated = false
+        var held = false
+        var verification = verificationBefore
         if advanced && task.status == .completed, let videoURL = task.videoURL {
-            jobCreated = try queueDownload(id, from: videoURL, in: db, now: seen)
+            switch event.trust {
+            case .unverified, .fromAPI:
+                jobCreated = try queueDownload(id, from: videoURL, in: db, now: seen)
+                verification = event.trust == .fromAPI ? .verified : .unverified
+            case .needsVerification:
+                // No job yet: the verifier asks the API, then queues the download from
+                // the API's own URLs (``Ledger/recordVerification(_:now:)``).
+                held = true
+                verification = .pending
+            }
+            try db.cachedStatement(sql: """
+                UPDATE tasks SET verification = ?, next_check_at = NULL, check_attempts = 0, checks_ended_at = NULL
+                WHERE id = ?
+                """).execute(arguments: [verification?.rawValue, id])
         }
-        return EventOutcome(taskID: task.id, eventStatus: task.status, isDuplicate: false,
-                            duplicateCount: 0, statusBefore: before,
-                            statusAfter: advanced ? task.status : before ?? task.status,
-                            advanced: advanced, downloadJobCreated: jobCreated)
+        return .event(EventOutcome(
+            taskID: task.id, eventStatus: task.status, isDuplicate: false, duplicateCount: 0,
+            statusBefore: before, statusAfter: advanced ? task.status : before ?? task.status,
+            advanced: advanced, downloadJobCreated: jobCreated, downloadHeld: held,
+            submittedByUs: submittedByUs, verification: verification))
     }
 
     /// Inserts the task's download job unless it has one. The UNIQUE task_id makes a
     /// second job impossible even if the state machine were wrong.
-    private static func queueDownload(_ id: String, from url: String, in db: Database, now: Double) throws -> Bool {
+    static func queueDownload(_ id: String, from url: String, in db: Database, now: Double) throws -> Bool {
         // Links last 24 hours; counting from `created` errs on the early side. The job's
         // deadline comes from the task row, which keeps `created` from any earlier state.
         try db.cachedStatement(sql: """
@@ -190,7 +249,7 @@ extension Ledger {
                        arguments: [count])
     }
 
-    private static func resultsJSON(_ results: [String]) throws -> String? {
+    static func resultsJSON(_ results: [String]) throws -> String? {
         guard !results.isEmpty else { return nil }
         let encoder = JSONEncoder()
         encoder.outputFormatting = .withoutEscapingSlashes

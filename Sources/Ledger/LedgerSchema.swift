@@ -11,6 +11,9 @@ enum LedgerSchema {
         migrator.registerMigration("v2-download-resume") { db in
             try db.execute(sql: v2DownloadResume)
         }
+        migrator.registerMigration("v3-api-tasks") { db in
+            try db.execute(sql: v3APITasks)
+        }
         return migrator
     }
 
@@ -108,5 +111,21 @@ enum LedgerSchema {
         ALTER TABLE download_jobs ADD COLUMN started_at REAL;      -- first attempt
         ALTER TABLE download_jobs ADD COLUMN finished_at REAL;     -- done or failed
         CREATE INDEX download_jobs_by_due ON download_jobs (state, next_attempt_at);
+        """
+
+    /// What talking to the video API needs on a task: its estimated time (when the
+    /// reconciler expects it to have ended), whether the API confirmed a completed
+    /// callback, and the reconciler's schedule for asking the API about it.
+    private static let v3APITasks = """
+        ALTER TABLE tasks ADD COLUMN estimated_time INTEGER;        -- task_info.estimated_time, seconds
+        ALTER TABLE tasks ADD COLUMN verification TEXT
+            CHECK (verification IN ('pending', 'verified', 'unverified', 'contradicted'));
+        ALTER TABLE tasks ADD COLUMN verification_note TEXT;       -- why a callback was contradicted
+        ALTER TABLE tasks ADD COLUMN check_attempts INTEGER NOT NULL DEFAULT 0 CHECK (check_attempts >= 0);
+        ALTER TABLE tasks ADD COLUMN next_check_at REAL;           -- NULL: at the task's expected end
+        ALTER TABLE tasks ADD COLUMN last_checked_at REAL;
+        ALTER TABLE tasks ADD COLUMN last_check_note TEXT;         -- what the last question to the API gave
+        ALTER TABLE tasks ADD COLUMN checks_ended_at REAL;         -- the reconciler stopped asking
+        CREATE INDEX tasks_awaiting_verification ON tasks (verification) WHERE verification = 'pending';
         """
 }

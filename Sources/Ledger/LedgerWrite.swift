@@ -6,4 +6,6 @@ public enum LedgerWrite: Sendable {
     case unrecognized(UnrecognizedCallback)
     /// A body answered 400 or 413, kept so an operator can see what was refused.
     case rejected(RejectedBody)
+    /// A task `videohookd submit` created: the API's answer, with the request sent.
+    case submitted(SubmittedTask)
 }

@@ -26,6 +26,22 @@ public enum TaskDetailReport {
             field("error", code + (task.errorMessage.map { ": " + TerminalText.escape($0) } ?? ""))
         }
         field("submitted", task.submittedByUs ? "by this daemon" : "elsewhere (known from callbacks)")
+        if let request = task.requestJSON {
+            field("request", TerminalText.escape(request))
+        }
+        if let estimated = task.estimatedTime {
+            field("estimated", "\(estimated) s")
+        }
+        if let verification = task.verification {
+            field("verified", verification.rawValue + (task.verificationNote.map { ": " + TerminalText.escape($0) } ?? ""))
+        }
+        if task.checkAttempts > 0 || task.lastCheckNote != nil {
+            var text = "\(task.checkAttempts) asked"
+            if let last = task.lastCheckedAt { text += ", last at \(UTCTime.format(last)) UTC" }
+            if let note = task.lastCheckNote { text += ": " + TerminalText.escape(note) }
+            if let next = task.nextCheckAt, task.checksEndedAt == nil { text += "; next at \(UTCTime.format(next)) UTC" }
+            field("API checks", text)
+        }
 
         lines.append("")
         lines.append("events (\(detail.events.count))")

@@ -30,6 +30,9 @@ extension Settings: CustomStringConvertible {
         case .apiBaseURL: return api.baseURL
         case .apiKey: return secret(api.key, unset: "(none)")
         case .apiKeyFile: return api.keyFile ?? "(none)"
+        case .apiCAFile: return api.caFile ?? "(none)"
+        case .apiAcceptUnknownTasks: return String(api.acceptUnknownTasks)
+        case .apiReconcileGrace: return DurationParser.format(api.reconcileGrace)
         case .downloadConcurrency: return String(download.concurrency)
         case .downloadMaxBytes: return ByteCountParser.format(download.maxBytes)
         case .downloadCAFile: return download.caFile ?? "(none)"

@@ -11,6 +11,7 @@ struct SettingsBuilder {
     static let tokenLength = 22...256
     static let apiKeyLength = 1...4096
     static let apiKeyFileMaxBytes = 64 << 10
+    static let graceRange: ClosedRange<Duration> = .seconds(0) ... .seconds(86_400)
 
     private var reader: SettingsValueReader
     private let environment: [String: String]
@@ -27,6 +28,7 @@ struct SettingsBuilder {
         readNetwork(into: &settings)
         readFolders(into: &settings)
         readAPI(into: &settings)
+        readAPIOptions(into: &settings)
         readDownload(into: &settings)
         readLimits(into: &settings)
         if let level = reader.logLevel(.logLevel) { settings.logLevel = level }
@@ -96,6 +98,12 @@ struct SettingsBuilder {
                                           from: .apiKeyFile, source: "the key in \(path)")
             }
         }
+    }
+
+    private mutating func readAPIOptions(into settings: inout Settings) {
+        settings.api.caFile = reader.readableFile(.apiCAFile)
+        if let accept = reader.bool(.apiAcceptUnknownTasks) { settings.api.acceptUnknownTasks = accept }
+        if let grace = reader.duration(.apiReconcileGrace, in: Self.graceRange) { settings.api.reconcileGrace = grace }
     }
 
     private func whereSet(_ key: SettingsKey) -> String {

@@ -13,6 +13,9 @@ public enum SettingsKey: String, Sendable, CaseIterable {
     case apiBaseURL = "api.base_url"
     case apiKey = "api.key"
     case apiKeyFile = "api.key_file"
+    case apiCAFile = "api.ca_file"
+    case apiAcceptUnknownTasks = "api.accept_unknown_tasks"
+    case apiReconcileGrace = "api.reconcile_grace"
     case downloadConcurrency = "download.concurrency"
     case downloadMaxBytes = "download.max_bytes"
     case downloadCAFile = "download.ca_file"
@@ -56,6 +59,7 @@ public enum SettingsKey: String, Sendable, CaseIterable {
              .downloadConcurrency, .apiKey, .apiKeyFile:
             true
         case .listen, .adminListen, .publicURL, .token, .stateDir, .archiveDir, .apiBaseURL,
+             .apiCAFile, .apiAcceptUnknownTasks, .apiReconcileGrace,
              .downloadMaxBytes, .downloadCAFile, .downloadAllowInternal, .diskReserveBytes,
              .limitsMaxConnections:
             false

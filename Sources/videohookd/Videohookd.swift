@@ -5,7 +5,8 @@ struct Videohookd: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "videohookd",
         abstract: "Receives Seedance video-generation callbacks over HTTPS and archives every finished video.",
-        subcommands: [ServeCommand.self, CheckConfigCommand.self, CheckURLCommand.self, TasksCommand.self, ShowCommand.self,
-                      RetryCommand.self, DownloadBenchCommand.self]
+        subcommands: [ServeCommand.self, CheckConfigCommand.self, CheckURLCommand.self, SubmitCommand.self,
+                      TasksCommand.self, ShowCommand.self, RetryCommand.self, ReconcileCommand.self,
+                      DownloadBenchCommand.self]
     )
 }

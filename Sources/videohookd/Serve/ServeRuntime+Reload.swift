@@ -40,6 +40,7 @@ extension ServeRuntime {
             downloads?.setConcurrency(new.download.concurrency)
         }
         if let key = new.api.key?.value { redactor.registerSecret(key) }
+        videoAPI?.apply(key: new.api.key)
 
         // Keys that need a restart keep their running value until then.
         var running = new
@@ -65,6 +66,9 @@ extension Settings {
         case "state_dir": stateDirectory = running.stateDirectory
         case "archive_dir": archiveDirectory = running.archiveDirectory
         case "api.base_url": api.baseURL = running.api.baseURL
+        case "api.ca_file": api.caFile = running.api.caFile
+        case "api.accept_unknown_tasks": api.acceptUnknownTasks = running.api.acceptUnknownTasks
+        case "api.reconcile_grace": api.reconcileGrace = running.api.reconcileGrace
         case "download.max_bytes": download.maxBytes = running.download.maxBytes
         case "download.ca_file": download.caFile = running.download.caFile
         case "download.allow_internal": download.allowInternal = running.download.allowInternal

@@ -40,6 +40,7 @@ final class ServeRuntime: @unchecked Sendable {
     var downloads: DownloadService?
     var server: HTTPServer?
     var admin: HTTPServer?
+    var videoAPI: VideoAPIServices?
 
     /// The listening sockets systemd passed, taken before any thread started.
     let activatedSockets: [ActivatedSocket]
@@ -74,10 +75,16 @@ final class ServeRuntime: @unchecked Sendable {
 
         let ledger = try openLedger()
         self.ledger = ledger
-        let downloads = try startDownloads(ledger: ledger)
+        // The video API (issue 6): verification of completed callbacks, the reconciler, fresh links.
+        let videoAPI = try VideoAPIServices(settings: settings, ledger: ledger, logger: logger)
+        self.videoAPI = videoAPI
+        let downloads = try startDownloads(ledger: ledger, refreshURL: videoAPI.refreshURL)
         self.downloads = downloads
         let writer = LedgerWriter(ledger: ledger)
-        let intake = CallbackIntake(writer: writer, logger: logger, observer: intakeObserver(downloads: downloads))
+        videoAPI.start(writer: writer, onDownloadQueued: { _ in downloads.wake() })
+        let intake = CallbackIntake(writer: writer, logger: logger,
+                                    observer: intakeObserver(downloads: downloads, videoAPI: videoAPI),
+                                    policy: videoAPI.callbackPolicy)
 
         let server = HTTPServer(configuration: ServeRuntime.serverConfiguration(settings), logger: logger,
                                 observer: serverObserver(intake: intake))
@@ -107,6 +114,7 @@ final class ServeRuntime: @unchecked Sendable {
         downloads.stop()
         server.wait()
         admin.wait()
+        videoAPI.stop()
         // Every answered callback is committed already; this drains what is still queued.
         writer.close()
         try? ledger.close()
@@ -200,7 +208,7 @@ final class ServeRuntime: @unchecked Sendable {
         return router
     }
 
-    private func intakeObserver(downloads: DownloadService) -> IntakeObserver {
+    private func intakeObserver(downloads: DownloadService, videoAPI: VideoAPIServices) -> IntakeObserver {
         let metrics = self.metrics
         let counters = self.counters
         return IntakeObserver(
@@ -210,7 +218,8 @@ final class ServeRuntime: @unchecked Sendable {
             },
             committed: { nanoseconds in metrics.committed(after: nanoseconds) },
             // The job is committed: a worker takes it now rather than at its next poll.
-            downloadJobCreated: { _ in downloads.wake() })
+            downloadJobCreated: { _ in downloads.wake() },
+            verificationRequested: { id in videoAPI.verificationRequested(id) })
     }
 
     private func serverObserver(intake: CallbackIntake) -> ServerObserver {
