@@ -62,6 +62,7 @@ static inline long vh_SSL_MODE_ENABLE_PARTIAL_WRITE(void) { return SSL_MODE_ENAB
 static inline long vh_SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER(void) { return SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER; }
 static inline long vh_SSL_SESS_CACHE_SERVER(void) { return SSL_SESS_CACHE_SERVER; }
 static inline long vh_SSL_SESS_CACHE_CLIENT(void) { return SSL_SESS_CACHE_CLIENT; }
+static inline long vh_SSL_SESS_CACHE_OFF(void) { return SSL_SESS_CACHE_OFF; }
 static inline uint64_t vh_SSL_OP_NO_COMPRESSION(void) { return SSL_OP_NO_COMPRESSION; }
 static inline uint64_t vh_SSL_OP_NO_RENEGOTIATION(void) { return SSL_OP_NO_RENEGOTIATION; }
 static inline uint64_t vh_SSL_OP_CIPHER_SERVER_PREFERENCE(void) { return SSL_OP_CIPHER_SERVER_PREFERENCE; }

@@ -1,7 +1,7 @@
 import COpenSSL
 
 /// The server's TLS configuration: TLS 1.2 and 1.3 only, ECDHE key exchange only, ALPN
-/// `http/1.1`, session resumption (cache and tickets) on, one certificate chain and key.
+/// `http/1.1`, session resumption (tickets) on, one certificate chain and key.
 ///
 /// Sendable: an `SSL_CTX` is safe to share between threads once configured; sessions are
 /// created from it concurrently, and it is never reconfigured after `init` (a reload
@@ -55,7 +55,10 @@ public final class TLSServerContext: @unchecked Sendable {
         // of them cost little memory; partial writes suit the non-blocking socket.
         _ = vh_SSL_CTX_set_mode(context, vh_SSL_MODE_RELEASE_BUFFERS() | vh_SSL_MODE_ENABLE_PARTIAL_WRITE()
                                 | vh_SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER())
-        _ = vh_SSL_CTX_set_session_cache_mode(context, vh_SSL_SESS_CACHE_SERVER())
+        // Resumption through session tickets only (stateless, TLS 1.2 and 1.3): a
+        // server-side cache would hold an entry for every client that never comes back,
+        // and OpenSSL walks the whole cache to expire entries every 255 handshakes.
+        _ = vh_SSL_CTX_set_session_cache_mode(context, vh_SSL_SESS_CACHE_OFF())
         let sessionContext: [UInt8] = Array("videohookd".utf8)
         _ = SSL_CTX_set_session_id_context(context, sessionContext, UInt32(sessionContext.count))
         SSL_CTX_set_alpn_select_cb(context, alpnSelectHTTP11, nil)

@@ -140,6 +140,19 @@ struct HTTPServerTests {
         #expect(second.tls?.sessionReused == true)
     }
 
+    @Test("a TLS 1.2 client resumes through a session ticket (no server-side cache)")
+    func sessionResumptionTLS12() throws {
+        let server = try TestServer()
+        defer { server.stop() }
+        let first = try server.connect(maxVersion: vh_TLS1_2_VERSION())
+        try first.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        _ = try first.readResponse()
+        let session = try #require(first.tls?.session)
+        let second = try server.connect(session: session, maxVersion: vh_TLS1_2_VERSION())
+        #expect(second.tls?.protocolVersion == "TLSv1.2")
+        #expect(second.tls?.sessionReused == true)
+    }
+
     @Test("plain HTTP sent to the TLS port gets a readable 400 and a close")
     func plainHTTPOnTLSPort() throws {
         let server = try TestServer()
