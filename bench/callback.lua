@@ -15,6 +15,7 @@ function init(args)
   headers = { ["Content-Type"] = "application/json", ["Host"] = "localhost" }
   if os.getenv("BENCH_CLOSE") == "1" then headers["Connection"] = "close" end
   pause = tonumber(os.getenv("BENCH_DELAY_MS") or "0")
+  status = os.getenv("BENCH_STATUS") or "completed"
 end
 
 function delay()
@@ -26,7 +27,7 @@ request = function()
   local id = string.format("task-unified-1761313744-b%s_%d_%d", run, tid, counter)
   local body = '{"created":1761313744,"id":"' .. id .. '","model":"seedance-1.5-pro",'
     .. '"object":"video.generation.task","progress":100,'
-    .. '"results":["https://media.example.com/videos/' .. id .. '.mp4"],"status":"completed",'
+    .. '"results":["https://media.example.com/videos/' .. id .. '.mp4"],"status":"' .. status .. '",'
     .. '"task_info":{"can_cancel":false,"video_duration":8},"type":"video",'
     .. '"usage":{"billing_rule":"per_call","credits_reserved":8,"user_group":"default"}}'
   return wrk.format("POST", path, headers, body)

@@ -29,7 +29,7 @@ extension Ledger {
             ORDER BY verifying DESC, due, id
             LIMIT ?
             """
-        return try readChecks { db in
+        return try readTransaction { db in
             try Row.fetchAll(db, sql: sql, arguments: [schedule.defaultEstimatedTime, schedule.grace,
                                                       now.timeIntervalSince1970, limit]).map(Self.taskCheck(row:))
         }
@@ -37,7 +37,7 @@ extension Ledger {
 
     /// When the next check falls due, for the reconciler's sleep; nil when none is awaited.
     public func nextCheckDue(schedule: TaskCheckSchedule) throws(LedgerError) -> Date? {
-        try readChecks { db in
+        try readTransaction { db in
             try Double.fetchOne(db, sql: """
                 SELECT min(CASE WHEN verification = 'pending' THEN coalesce(next_check_at, 0)
                                 ELSE coalesce(next_check_at, coalesce(created, first_seen) + coalesce(estimated_time, ?) + ?)
@@ -51,7 +51,7 @@ extension Ledger {
     /// Stops asking about the tasks whose link would have expired by now (`created` +
     /// link lifetime) and returns them, each once: an answer could only name a dead link.
     public func endExpiredChecks(schedule: TaskCheckSchedule, now: Date = Date()) throws(LedgerError) -> [TaskCheck] {
-        try writeChecks { db in
+        try writeTransaction { db in
             let rows = try Row.fetchAll(db, sql: """
                 SELECT id, status, created, first_seen, estimated_time, results, check_attempts, submitted_by_us,
                        verification = 'pending' AS verifying
@@ -77,7 +77,7 @@ extension Ledger {
     /// when to ask next, and what the answer was.
     public func scheduleCheck(taskID: TaskID, attempts: Int, nextCheckAt: Date, note: String,
                               now: Date = Date()) throws(LedgerError) {
-        try writeChecks { db in
+        try writeTransaction { db in
             try db.execute(sql: """
                 UPDATE tasks SET check_attempts = ?, next_check_at = ?, last_checked_at = ?, last_check_note = ?
                 WHERE id = ?
@@ -89,7 +89,7 @@ extension Ledger {
     /// Records the last question about a task that needs no other: the task ended, or
     /// the API gave an answer that will not change (no such task).
     public func endChecks(taskID: TaskID, note: String, now: Date = Date()) throws(LedgerError) {
-        try writeChecks { db in
+        try writeTransaction { db in
             try db.execute(sql: """
                 UPDATE tasks SET next_check_at = NULL, last_checked_at = ?, last_check_note = ?,
                                  checks_ended_at = coalesce(checks_ended_at, ?)
@@ -108,7 +108,7 @@ extension Ledger {
     public func recordVerification(_ verdict: VerificationVerdict, now: Date = Date()) throws(LedgerError) -> Bool {
         let id = verdict.taskID.rawValue
         let seconds = now.timeIntervalSince1970
-        return try writeChecks { db in
+        return try writeTransaction { db in
             try db.execute(sql: """
                 UPDATE tasks SET verification = ?, verification_note = ?, next_check_at = NULL,
                                  last_checked_at = ?, last_check_note = ?, checks_ended_at = ?
@@ -130,7 +130,7 @@ extension Ledger {
     /// `unverified`. Returns their ids.
     public func releasePendingVerifications(now: Date = Date()) throws(LedgerError) -> [TaskID] {
         let seconds = now.timeIntervalSince1970
-        return try writeChecks { db in
+        return try writeTransaction { db in
             let rows = try Row.fetchAll(db, sql: """
                 SELECT id, results FROM tasks WHERE verification = 'pending' AND status = 'completed' ORDER BY id
                 """)
@@ -165,21 +165,5 @@ extension Ledger {
                          attempts: row["check_attempts"] ?? 0, submittedByUs: row["submitted_by_us"] ?? false)
     }
 
-    private func writeChecks<T>(_ body: (Database) throws -> T) throws(LedgerError) -> T {
-        do {
-            let result = try pool.write(body)
-            countTransaction()
-            return result
-        } catch {
-            throw LedgerError.forWrite(error)
-        }
-    }
 
-    private func readChecks<T>(_ body: (Database) throws -> T) throws(LedgerError) -> T {
-        do {
-            return try pool.read(body)
-        } catch {
-            throw LedgerError.forRead(error)
-        }
-    }
 }

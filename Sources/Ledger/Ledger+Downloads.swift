@@ -14,7 +14,7 @@ extension Ledger {
     /// any such job was cut short by a crash or a kill. Returns how many.
     @discardableResult
     public func requeueRunningDownloads(now: Date = Date()) throws(LedgerError) -> Int {
-        try write { db in
+        try writeTransaction { db in
             try db.execute(sql: """
                 UPDATE download_jobs SET state = 'queued', next_attempt_at = min(next_attempt_at, ?), updated_at = ?
                 WHERE state = 'running'
@@ -26,7 +26,7 @@ extension Ledger {
     /// Takes the due job whose link expires soonest and marks it `running`; nil when no
     /// job is due. One transaction, so two workers never take the same job.
     public func claimNextDownload(now: Date = Date()) throws(LedgerError) -> DownloadClaim? {
-        try write { db in
+        try writeTransaction { db in
             guard let row = try Row.fetchOne(db, sql: """
                 SELECT j.*, t.created AS task_created, t.last_body AS task_body, t.results AS task_results
                 FROM download_jobs j JOIN tasks t ON t.id = j.task_id
@@ -52,7 +52,7 @@ extension Ledger {
 
     /// When the next queued job is due; nil when none is queued.
     public func nextDownloadDue() throws(LedgerError) -> Date? {
-        try readDownloads { db in
+        try readTransaction { db in
             try Double.fetchOne(db, sql: "SELECT min(next_attempt_at) FROM download_jobs WHERE state = 'queued'")
                 .map(Date.init(timeIntervalSince1970:))
         }
@@ -61,7 +61,7 @@ extension Ledger {
     /// The expiry of the soonest-expiring link still waiting (queued or running), for
     /// the `oldest_waiting_link` gauge; nil when none waits.
     public func soonestWaitingDeadline() throws(LedgerError) -> Date? {
-        try readDownloads { db in
+        try readTransaction { db in
             try Double.fetchOne(db, sql: "SELECT min(deadline) FROM download_jobs WHERE state IN ('queued', 'running')")
                 .map(Date.init(timeIntervalSince1970:))
         }
@@ -69,14 +69,14 @@ extension Ledger {
 
     /// Tasks whose job is queued or running: the owners of the files in `.partial`.
     public func unfinishedDownloadTaskIDs() throws(LedgerError) -> Set<String> {
-        try readDownloads { db in
+        try readTransaction { db in
             Set(try String.fetchAll(db, sql: "SELECT task_id FROM download_jobs WHERE state IN ('queued', 'running')"))
         }
     }
 
     /// The job of one task, or nil.
     public func downloadJob(taskID: String) throws(LedgerError) -> DownloadJobRecord? {
-        try readDownloads { db in
+        try readTransaction { db in
             try Row.fetchOne(db, sql: "SELECT * FROM download_jobs WHERE task_id = ?", arguments: [taskID])
                 .map(DownloadJobRecord.init(row:))
         }
@@ -135,7 +135,7 @@ extension Ledger {
     /// attempts back to 0 (so its backoff starts over) and its last error kept for the
     /// record. Any other state is left alone.
     public func retryDownload(taskID: TaskID, now: Date = Date()) throws(LedgerError) -> DownloadRetryOutcome {
-        try write { db in
+        try writeTransaction { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM download_jobs WHERE task_id = ?",
                                              arguments: [taskID.rawValue]) else { return .noJob }
             var job = try DownloadJobRecord(row: row)
@@ -158,7 +158,7 @@ extension Ledger {
 
     private func update(_ taskID: String, _ assignments: String, _ values: [(any DatabaseValueConvertible)?],
                         now: Date) throws(LedgerError) {
-        try write { db in
+        try writeTransaction { db in
             try db.execute(sql: "UPDATE download_jobs SET \(assignments), updated_at = ? WHERE task_id = ?",
                            arguments: StatementArguments(values + [now.timeIntervalSince1970, taskID]))
             guard db.changesCount == 1 else {
@@ -167,21 +167,5 @@ extension Ledger {
         }
     }
 
-    private func write<T>(_ body: (Database) throws -> T) throws(LedgerError) -> T {
-        do {
-            let result = try pool.write(body)
-            countTransaction()
-            return result
-        } catch {
-            throw LedgerError.forWrite(error)
-        }
-    }
 
-    private func readDownloads<T>(_ body: (Database) throws -> T) throws(LedgerError) -> T {
-        do {
-            return try pool.read(body)
-        } catch {
-            throw LedgerError.forRead(error)
-        }
-    }
 }

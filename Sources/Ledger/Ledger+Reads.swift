@@ -20,14 +20,14 @@ extension Ledger {
             sql += " LIMIT ?"
             arguments += [limit]
         }
-        return try read { db in
+        return try readTransaction { db in
             try Row.fetchAll(db, sql: sql, arguments: arguments).map(TaskSummary.init(row:))
         }
     }
 
     /// The task, its events and its download job; nil when the ledger has no such task.
     public func task(id: TaskID) throws(LedgerError) -> TaskDetail? {
-        try read { db in
+        try readTransaction { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM tasks WHERE id = ?",
                                              arguments: [id.rawValue]) else { return nil }
             let events = try Row.fetchAll(
@@ -41,7 +41,7 @@ extension Ledger {
     }
 
     public func counts() throws(LedgerError) -> LedgerCounts {
-        try read { db in
+        try readTransaction { db in
             var tasks = Dictionary(uniqueKeysWithValues: TaskStatus.allCases.map { ($0, 0) })
             for row in try Row.fetchAll(db, sql: "SELECT status, count(*) AS n FROM tasks GROUP BY status") {
                 tasks[try row.taskStatus("status")] = row["n"]
@@ -64,7 +64,7 @@ extension Ledger {
 
     /// The most recent unrecognized bodies, newest first.
     public func unrecognizedCallbacks(limit: Int = 100) throws(LedgerError) -> [StoredBodyRecord] {
-        try read { db in
+        try readTransaction { db in
             try Row.fetchAll(db, sql: "SELECT * FROM unrecognized_callbacks ORDER BY id DESC LIMIT ?",
                              arguments: [limit]).map(StoredBodyRecord.init(row:))
         }
@@ -72,17 +72,10 @@ extension Ledger {
 
     /// The most recent rejected bodies, newest first.
     public func rejectedBodies(limit: Int = 100) throws(LedgerError) -> [StoredBodyRecord] {
-        try read { db in
+        try readTransaction { db in
             try Row.fetchAll(db, sql: "SELECT * FROM rejected_bodies ORDER BY id DESC LIMIT ?",
                              arguments: [limit]).map(StoredBodyRecord.init(row:))
         }
     }
 
-    private func read<T>(_ body: (Database) throws -> T) throws(LedgerError) -> T {
-        do {
-            return try pool.read(body)
-        } catch {
-            throw LedgerError.forRead(error)
-        }
-    }
 }

@@ -1,0 +1,25 @@
+import GRDB
+
+extension Ledger {
+    /// One write transaction outside the group-committing writer (the downloader's and
+    /// the reconciler's few writes), counted like the writer's, its error sorted for
+    /// the caller (unavailable: 503-like; anything else: this write's own fault).
+    func writeTransaction<T>(_ body: (Database) throws -> T) throws(LedgerError) -> T {
+        do {
+            let result = try pool.write(body)
+            countTransaction()
+            return result
+        } catch {
+            throw LedgerError.forWrite(error)
+        }
+    }
+
+    /// One read, from any thread, beside a running writer (WAL).
+    func readTransaction<T>(_ body: (Database) throws -> T) throws(LedgerError) -> T {
+        do {
+            return try pool.read(body)
+        } catch {
+            throw LedgerError.forRead(error)
+        }
+    }
+}
