@@ -1,4 +1,5 @@
 import Glibc
+import TestSupport
 import Testing
 @testable import Daemon
 
@@ -15,45 +16,45 @@ struct SystemdNotifierTests {
 
     @Test("READY, STOPPING, WATCHDOG and a raw message reach a socket named by path")
     func lifecycleMessages_ReachPathSocket() throws {
-        let listener = try NotifyDatagramListener.atPath()
+        let listener = try NotifySocket.atPath()
         let notifier = SystemdNotifier(environment: listener.environment)
         #expect(notifier.isEnabled)
         try notifier.ready()
-        #expect(listener.receive() == "READY=1")
+        #expect(listener.receive(within: 2)?.text == "READY=1")
         try notifier.stopping()
-        #expect(listener.receive() == "STOPPING=1")
+        #expect(listener.receive(within: 2)?.text == "STOPPING=1")
         try notifier.watchdog()
-        #expect(listener.receive() == "WATCHDOG=1")
+        #expect(listener.receive(within: 2)?.text == "WATCHDOG=1")
         try notifier.send("EXTEND_TIMEOUT_USEC=5000000")
-        #expect(listener.receive() == "EXTEND_TIMEOUT_USEC=5000000")
+        #expect(listener.receive(within: 2)?.text == "EXTEND_TIMEOUT_USEC=5000000")
     }
 
     @Test("an @name reaches the abstract namespace, with an address length that counts only the name")
     func abstractName_ReachesAbstractSocket() throws {
         // A length that counted a trailing NUL, or the whole sun_path, would name another
         // abstract socket, and sendto would fail with ECONNREFUSED.
-        let listener = try NotifyDatagramListener.abstract()
+        let listener = try NotifySocket.abstract()
         let notifier = SystemdNotifier(environment: listener.environment)
         try notifier.ready()
-        #expect(listener.receive() == "READY=1")
+        #expect(listener.receive(within: 2)?.text == "READY=1")
     }
 
     @Test("STATUS text stays on one line, so it cannot add another assignment")
     func status_FlattensControlCharacters() throws {
-        let listener = try NotifyDatagramListener.atPath()
+        let listener = try NotifySocket.atPath()
         let notifier = SystemdNotifier(environment: listener.environment)
         try notifier.status("archived 3 videos\nREADY=1\tok")
-        #expect(listener.receive() == "STATUS=archived 3 videos READY=1 ok")
+        #expect(listener.receive(within: 2)?.text == "STATUS=archived 3 videos READY=1 ok")
     }
 
     @Test("RELOADING carries MONOTONIC_USEC from the monotonic clock")
     func reloading_CarriesMonotonicTime() throws {
-        let listener = try NotifyDatagramListener.atPath()
+        let listener = try NotifySocket.atPath()
         let notifier = SystemdNotifier(environment: listener.environment)
         let before = SystemdNotifier.monotonicMicroseconds()
         try notifier.reloading()
         let after = SystemdNotifier.monotonicMicroseconds()
-        let lines = try #require(listener.receive()).split(separator: "\n")
+        let lines = try #require(listener.receive(within: 2)?.text).split(separator: "\n")
         #expect(lines.first == "RELOADING=1")
         let stamp = try #require(lines.last.flatMap { UInt64($0.dropFirst("MONOTONIC_USEC=".count)) })
         #expect(lines.last?.hasPrefix("MONOTONIC_USEC=") == true)
@@ -86,12 +87,12 @@ struct SystemdNotifierTests {
 
     @Test("an empty message or one with a NUL byte is refused before sending")
     func invalidMessages_AreRefused() throws {
-        let listener = try NotifyDatagramListener.atPath()
+        let listener = try NotifySocket.atPath()
         let notifier = SystemdNotifier(environment: listener.environment)
         #expect(throws: SystemdNotifyError.invalidMessage("the message is empty")) { try notifier.send("") }
         #expect(throws: SystemdNotifyError.invalidMessage("the message contains a NUL byte")) {
             try notifier.send("READY=1\u{0}")
         }
-        #expect(listener.receive(within: .milliseconds(100)) == nil)
+        #expect(listener.receive(within: 0.1)?.text == nil)
     }
 }

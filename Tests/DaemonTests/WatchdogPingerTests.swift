@@ -1,24 +1,25 @@
 import Glibc
 import Synchronization
+import TestSupport
 import Testing
 import Daemon
 
 @Suite("WatchdogPinger")
 struct WatchdogPingerTests {
     /// WATCHDOG_USEC=200000: a ping every 100 ms.
-    private func environment(_ listener: NotifyDatagramListener, watchdogPID: pid_t = getpid()) -> [String: String] {
+    private func environment(_ listener: NotifySocket, watchdogPID: pid_t = getpid()) -> [String: String] {
         listener.environment.merging(["WATCHDOG_USEC": "200000", "WATCHDOG_PID": "\(watchdogPID)"]) { $1 }
     }
 
     @Test("pings WATCHDOG=1 about every WATCHDOG_USEC / 2")
     func pingsAtHalfTheTimeout() throws {
-        let listener = try NotifyDatagramListener.atPath()
+        let listener = try NotifySocket.atPath()
         let environment = environment(listener)
         let pinger = try WatchdogPinger(environment: environment, notifier: SystemdNotifier(environment: environment))
         #expect(pinger.settings?.pingInterval == .milliseconds(100))
         pinger.start()
         defer { pinger.stop() }
-        let pings = listener.receiveAll(during: .seconds(1))
+        let pings = listener.receiveAll(during: 1).map(\.text)
         // About 10 in a second; the range is wide for a loaded machine, and still fails
         // for a pinger that never pings, pings once, or pings in a tight loop.
         #expect((3...20).contains(pings.count), "\(pings.count) pings in 1 s")
@@ -27,18 +28,18 @@ struct WatchdogPingerTests {
 
     @Test("sends nothing when WATCHDOG_PID names another process")
     func otherProcessWatchdog_SendsNothing() throws {
-        let listener = try NotifyDatagramListener.atPath()
+        let listener = try NotifySocket.atPath()
         let environment = environment(listener, watchdogPID: getpid() + 1)
         let pinger = try WatchdogPinger(environment: environment, notifier: SystemdNotifier(environment: environment))
         #expect(!pinger.isEnabled)
         pinger.start()
         defer { pinger.stop() }
-        #expect(listener.receiveAll(during: .milliseconds(500)).isEmpty)
+        #expect(listener.receiveAll(during: 0.5).isEmpty)
     }
 
     @Test("skips pings while the health check fails, and resumes when it passes")
     func failingHealthCheck_StopsPings() throws {
-        let listener = try NotifyDatagramListener.atPath()
+        let listener = try NotifySocket.atPath()
         let environment = environment(listener)
         let healthy = Mutex(false)
         let misses = Mutex<[WatchdogPinger.Miss]>([])
@@ -50,28 +51,28 @@ struct WatchdogPingerTests {
         )
         pinger.start()
         defer { pinger.stop() }
-        #expect(listener.receiveAll(during: .milliseconds(500)).isEmpty)
+        #expect(listener.receiveAll(during: 0.5).isEmpty)
         let missed = misses.withLock { $0 }
         #expect(missed.count >= 2)
         #expect(missed.allSatisfy { $0 == .unhealthy })
 
         healthy.withLock { $0 = true }
-        #expect(listener.receive(within: .seconds(2)) == "WATCHDOG=1")
+        #expect(listener.receive(within: 2)?.text == "WATCHDOG=1")
     }
 
     @Test("stop() ends the pings")
     func stop_EndsPings() throws {
-        let listener = try NotifyDatagramListener.atPath()
+        let listener = try NotifySocket.atPath()
         let pinger = WatchdogPinger(
             settings: WatchdogSettings(timeout: .milliseconds(100)),
             notifier: SystemdNotifier(environment: listener.environment)
         )
         pinger.start()
-        #expect(listener.receive() == "WATCHDOG=1")
+        #expect(listener.receive(within: 2)?.text == "WATCHDOG=1")
         pinger.stop()
         // A ping already under way at stop() may still land; let it, then expect silence.
-        _ = listener.receiveAll(during: .milliseconds(100))
-        #expect(listener.receiveAll(during: .milliseconds(400)).isEmpty)
+        _ = listener.receiveAll(during: 0.1)
+        #expect(listener.receiveAll(during: 0.4).isEmpty)
     }
 
     @Test("a ping that cannot be sent is reported, not fatal")
