@@ -5,6 +5,6 @@ import VideoAPI
 /// rejected body), as text with the bytes that are not UTF-8 replaced.
 enum StoredBody {
     static func json(_ body: Data) -> JSONValue {
-        (try? JSONDecoder().decode(JSONValue.self, from: body)) ?? .string(String(decoding: body, as: UTF8.self))
+        (try? JSONValue(parsing: body)) ?? .string(String(decoding: body, as: UTF8.self))
     }
 }

@@ -34,7 +34,7 @@ public enum CallbackBody {
     public static func classify(_ body: Data) -> DecodedCallback {
         let value: JSONValue
         do {
-            value = try JSONDecoder().decode(JSONValue.self, from: body)
+            value = try JSONValue(parsing: body)
         } catch {
             if body.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) {
                 return .hostile(reason: "the body is empty; a callback carries a JSON task object",

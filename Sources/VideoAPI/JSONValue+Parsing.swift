@@ -1,0 +1,59 @@
+import Foundation
+
+extension JSONValue {
+    /// Parses JSON text, any value at the top (`42` and `"x"` too, so a caller can say
+    /// what it got instead of only "not JSON").
+    ///
+    /// Through `JSONSerialization`, not `JSONDecoder`: `Decodable` has no way to ask
+    /// which type comes next, so decoding a loose value tries each type in turn, and
+    /// every miss throws an error with its coding path. That made decoding a callback
+    /// body the largest cost of the intake after the TLS handshake.
+    /// `JSONSerialization` also refuses nesting deeper than 512, so a hostile body
+    /// cannot exhaust the stack here.
+    public init(parsing data: Data) throws {
+        let object = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+        self = try JSONValue(serialized: object)
+    }
+
+    /// Converts what `JSONSerialization` returns.
+    private init(serialized object: Any) throws {
+        switch object {
+        case let string as String:
+            self = .string(string)
+        case let fields as [String: Any]:
+            var converted: [String: JSONValue] = [:]
+            converted.reserveCapacity(fields.count)
+            for (key, value) in fields { converted[key] = try JSONValue(serialized: value) }
+            self = .object(converted)
+        case let items as [Any]:
+            self = .array(try items.map { try JSONValue(serialized: $0) })
+        case is NSNull:
+            self = .null
+        case let number as NSNumber:
+            self = JSONValue(number: number)
+        default:
+            throw JSONValueParsingError(typeName: "\(type(of: object))")
+        }
+    }
+
+    /// `true` and `false` come as NSNumbers of type `c` (char); JSON numbers never do
+    /// (small integers are `i`, others `q`, `Q` or `d`). `0 is Bool` is true on Linux, so
+    /// the type code is the reliable test.
+    private init(number: NSNumber) {
+        switch UInt8(bitPattern: number.objCType.pointee) {
+        case UInt8(ascii: "c"), UInt8(ascii: "B"):
+            self = .bool(number.boolValue)
+        case UInt8(ascii: "i"), UInt8(ascii: "q"), UInt8(ascii: "l"), UInt8(ascii: "s"):
+            self = .integer(number.int64Value)
+        default:
+            // Fractions, exponents, and integers beyond Int64 (`Q`, decimals).
+            self = .number(number.doubleValue)
+        }
+    }
+}
+
+/// `JSONSerialization` returned a type it is not documented to return.
+struct JSONValueParsingError: Error, CustomStringConvertible {
+    let typeName: String
+    var description: String { "JSON parsing returned an unexpected \(typeName)" }
+}
