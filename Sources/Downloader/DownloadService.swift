@@ -155,9 +155,13 @@ public final class DownloadService: Sendable {
         }
     }
 
-    /// Looks for due jobs now.
+    /// Looks for a due job now: the intake calls this once per job it queued, so one
+    /// idle worker is woken, not all of them to race for the one claim. While paused for
+    /// disk space nothing can start, and the workers' own poll notices when space comes
+    /// back; waking them would only ask the disk again for every callback.
     public func wake() {
-        wakeSignal.wakeAll()
+        if state.withLock({ $0.pausedUntilFree != nil }) { return }
+        wakeSignal.wakeOne()
     }
 
     /// Stops the workers at a resumable point. Returns true when every worker has
@@ -231,6 +235,9 @@ public final class DownloadService: Sendable {
                 wakeSignal.wait(after: seen, seconds: min(poll, max(due, 0.01)))
                 continue
             }
+            // More may be due (a burst, a restart's backlog): pass the wake on to one more
+            // idle worker, which claims the next job or goes back to sleep.
+            wakeSignal.wakeOne()
             active.add(1, ordering: .relaxed)
             let outcome = runner.run(claim)
             active.subtract(1, ordering: .relaxed)

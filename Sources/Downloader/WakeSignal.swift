@@ -13,6 +13,14 @@ final class WakeSignal: @unchecked Sendable {
         return generation
     }
 
+    /// Wakes one idle worker: enough for one new job, and the others sleep on.
+    func wakeOne() {
+        condition.lock()
+        generation &+= 1
+        condition.signal()
+        condition.unlock()
+    }
+
     func wakeAll() {
         condition.lock()
         generation &+= 1
