@@ -63,8 +63,14 @@ final class EventLoop: @unchecked Sendable {
 
     /// Runs `work` on the loop's thread, soon.
     func execute(_ work: @escaping @Sendable () -> Void) {
-        pending.withLock { $0.append(work) }
-        wakeup.signal()
+        // One wake-up per batch: when work is already queued, the loop has been woken
+        // and has not yet taken the queue (it takes all of it at once), so it will run
+        // this too. The ledger writer answers a whole group commit this way.
+        let wasEmpty = pending.withLock { queue -> Bool in
+            defer { queue.append(work) }
+            return queue.isEmpty
+        }
+        if wasEmpty { wakeup.signal() }
     }
 
     /// Stop accepting; let requests in flight finish, up to the grace period.
