@@ -5,52 +5,80 @@ import VideoAPI
 extension Ledger {
     /// Records writes in ONE transaction and returns one result per write, in order.
     ///
-    /// Each write runs in its own savepoint, so a write that SQLite refuses fails alone
-    /// (``LedgerError/writeFailed(reason:)``) while the others commit. A condition of the
-    /// file or disk (full, read-only, I/O error, locked) aborts the whole transaction and
-    /// throws ``LedgerError/unavailable(reason:)``: nothing was committed.
+    /// A write that SQLite refuses fails alone (``LedgerError/writeFailed(reason:)``)
+    /// while the others commit. A condition of the file or disk (full, read-only, I/O
+    /// error, locked) aborts the whole transaction and throws
+    /// ``LedgerError/unavailable(reason:)``: nothing was committed.
     /// When this returns, every success is durable (see ``Ledger``).
+    ///
+    /// Writes almost never fail alone, so the batch first runs without savepoints (each
+    /// costs two statements per write); if one does fail, that transaction is rolled
+    /// back and the batch runs again with each write in its own savepoint.
     public func record(_ writes: [LedgerWrite]) throws(LedgerError) -> [Result<LedgerOutcome, LedgerError>] {
         guard !writes.isEmpty else { return [] }
-        let limits = self.limits
         do {
-            let results = try pool.write { db -> [Result<LedgerOutcome, LedgerError>] in
-                var results: [Result<LedgerOutcome, LedgerError>] = []
-                results.reserveCapacity(writes.count)
-                var storedRejected = false
-                var storedUnrecognized = false
-                for write in writes {
-                    do {
-                        var outcome: LedgerOutcome?
-                        try db.inSavepoint {
-                            outcome = try Self.apply(write, in: db, limits: limits)
-                            return .commit
-                        }
-                        if let outcome {
-                            results.append(.success(outcome))
-                            if case .rejectedStored = outcome { storedRejected = true }
-                            if case .unknownTaskRefused = outcome { storedRejected = true }
-                            if case .unrecognizedStored = outcome { storedUnrecognized = true }
-                        }
-                    } catch {
-                        let failure = LedgerError.forWrite(error)
-                        if failure.isUnavailable { throw failure }
-                        results.append(.failure(failure))
-                    }
-                }
-                if storedRejected {
-                    try Self.keepNewest(limits.maxRejectedRows, of: "rejected_bodies", in: db)
-                }
-                if storedUnrecognized {
-                    try Self.keepNewest(limits.maxUnrecognizedRows, of: "unrecognized_callbacks", in: db)
-                }
+            do {
+                let results = try pool.write { db in try Self.apply(writes, in: db, limits: limits, isolated: false) }
+                countTransaction()
                 return results
+            } catch let refused as WriteRefused {
+                // Alone in its transaction, the refused write is the whole answer.
+                if writes.count == 1 { return [.failure(refused.error)] }
             }
+            let results = try pool.write { db in try Self.apply(writes, in: db, limits: limits, isolated: true) }
             countTransaction()
             return results
         } catch {
             throw LedgerError.forWrite(error)
         }
+    }
+
+    /// A write SQLite refused in a batch without savepoints: the batch is rolled back
+    /// and runs again isolated.
+    private struct WriteRefused: Error {
+        let error: LedgerError
+    }
+
+    private static func apply(_ writes: [LedgerWrite], in db: Database, limits: LedgerLimits,
+                              isolated: Bool) throws -> [Result<LedgerOutcome, LedgerError>] {
+        var results: [Result<LedgerOutcome, LedgerError>] = []
+        results.reserveCapacity(writes.count)
+        var storedRejected = false
+        var storedUnrecognized = false
+        for write in writes {
+            let outcome: LedgerOutcome
+            do {
+                if isolated {
+                    var applied: LedgerOutcome?
+                    try db.inSavepoint {
+                        applied = try apply(write, in: db, limits: limits)
+                        return .commit
+                    }
+                    outcome = try applied ?? { throw LedgerError.writeFailed(reason: "the savepoint did not run") }()
+                } else {
+                    outcome = try apply(write, in: db, limits: limits)
+                }
+            } catch {
+                let failure = LedgerError.forWrite(error)
+                if failure.isUnavailable { throw failure }
+                if !isolated { throw WriteRefused(error: failure) }
+                results.append(.failure(failure))
+                continue
+            }
+            results.append(.success(outcome))
+            switch outcome {
+            case .rejectedStored, .unknownTaskRefused: storedRejected = true
+            case .unrecognizedStored: storedUnrecognized = true
+            default: break
+            }
+        }
+        if storedRejected {
+            try keepNewest(limits.maxRejectedRows, of: "rejected_bodies", in: db)
+        }
+        if storedUnrecognized {
+            try keepNewest(limits.maxUnrecognizedRows, of: "unrecognized_callbacks", in: db)
+        }
+        return results
     }
 
     /// Records one write in its own transaction.
@@ -119,6 +147,10 @@ extension Ledger {
     /// Dedups the event, applies the state machine, and queues the download when the
     /// task reaches `completed` for the first time (or holds it for verification, see
     /// ``EventTrust``).
+    ///
+    /// The common cases take few statements, because this runs once per callback on the
+    /// writer thread: a new task is one read and three inserts (task, event, job); an
+    /// event for a known task adds the dedup read and the task's update.
     private static func apply(_ event: TaskEvent, in db: Database, limits: LedgerLimits) throws -> LedgerOutcome {
         let task = event.task
         let id = task.id.rawValue
@@ -140,13 +172,12 @@ extension Ledger {
             return .unknownTaskRefused(taskID: task.id, rowID: try insert(rejected, in: db, limits: limits))
         }
 
-        let seenBefore = try Row.fetchOne(
+        // A task with no row has no events yet (events reference tasks): no dedup to do.
+        if let before, let seenBefore = try Row.fetchOne(
             db.cachedStatement(sql: """
                 SELECT id, duplicate_count FROM events WHERE task_id = ? AND status = ? AND results_key = ?
                 """),
-            arguments: [id, task.status.rawValue, resultsKey])
-
-        if let seenBefore, let before {
+            arguments: [id, task.status.rawValue, resultsKey]) {
             let eventID: Int64 = seenBefore["id"]
             let duplicates: Int = seenBefore["duplicate_count"]
             try db.cachedStatement(sql: """
@@ -161,33 +192,23 @@ extension Ledger {
         }
 
         let advanced = task.status.advances(from: before)
-        let estimatedTime = task.object.estimatedTime
-        if before == nil {
-            try db.cachedStatement(sql: """
-                INSERT INTO tasks (id, status, progress, results, error_code, error_message, created,
-                                   model, first_seen, last_seen, last_body, estimated_time)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [
-                    id, task.status.rawValue, task.object.progress, try resultsJSON(task.results),
-                    task.object.error?.code?.description, task.object.error?.message,
-                    task.object.created, task.object.model, seen, seen, task.rawBody, estimatedTime,
-                ])
-        } else if advanced {
-            // The new state replaces the old one; `created`, `model` and the estimated
-            // time do not change with the state, so a body without them keeps what an
-            // earlier one said.
-            try db.cachedStatement(sql: """
-                UPDATE tasks SET status = ?, progress = ?, results = ?, error_code = ?,
-                                 error_message = ?, created = coalesce(?, created),
-                                 model = coalesce(?, model), last_body = ?,
-                                 estimated_time = coalesce(?, estimated_time)
-                WHERE id = ?
-                """).execute(arguments: [
-                    task.status.rawValue, task.object.progress, try resultsJSON(task.results),
-                    task.object.error?.code?.description, task.object.error?.message,
-                    task.object.created, task.object.model, task.rawBody, estimatedTime, id,
-                ])
+        // The first `completed`: queue the download, or hold it until the verifier has
+        // asked the API and queues it from the API's own URLs
+        // (``Ledger/recordVerification(_:now:)``).
+        let videoURL = advanced && task.status == .completed ? task.videoURL : nil
+        var verification = verificationBefore
+        var held = false
+        if videoURL != nil {
+            switch event.trust {
+            case .unverified: verification = .unverified
+            case .fromAPI: verification = .verified
+            case .needsVerification:
+                held = true
+                verification = .pending
+            }
         }
+        try writeTaskState(task, id: id, before: before, advanced: advanced, seen: seen,
+                           verification: videoURL != nil ? verification : nil, in: db)
         try db.cachedStatement(sql: """
             INSERT INTO events (task_id, status, results_key, progress, first_seen, last_seen,
                                 duplicate_count, applied, raw_body, peer)
@@ -196,32 +217,66 @@ extension Ledger {
                 id, task.status.rawValue, resultsKey, task.object.progress, seen, seen,
                 advanced, task.rawBody, event.peer,
             ])
-        try touchTask(id, seen: seen, in: db)
-
         var jobCreated = false
-        var held = false
-        var verification = verificationBefore
-        if advanced && task.status == .completed, let videoURL = task.videoURL {
-            switch event.trust {
-            case .unverified, .fromAPI:
-                jobCreated = try queueDownload(id, from: videoURL, in: db, now: seen)
-                verification = event.trust == .fromAPI ? .verified : .unverified
-            case .needsVerification:
-                // No job yet: the verifier asks the API, then queues the download from
-                // the API's own URLs (``Ledger/recordVerification(_:now:)``).
-                held = true
-                verification = .pending
-            }
-            try db.cachedStatement(sql: """
-                UPDATE tasks SET verification = ?, next_check_at = NULL, check_attempts = 0, checks_ended_at = NULL
-                WHERE id = ?
-                """).execute(arguments: [verification?.rawValue, id])
+        if let videoURL, !held {
+            jobCreated = try queueDownload(id, from: videoURL, in: db, now: seen)
         }
         return .event(EventOutcome(
             taskID: task.id, eventStatus: task.status, isDuplicate: false, duplicateCount: 0,
             statusBefore: before, statusAfter: advanced ? task.status : before ?? task.status,
             advanced: advanced, downloadJobCreated: jobCreated, downloadHeld: held,
             submittedByUs: submittedByUs, verification: verification))
+    }
+
+    /// The task's row after a new (not duplicate) event: inserted for a task not seen
+    /// before, replaced when the event advances it, only `last_seen` moved when it is
+    /// older. `verification` is set (and the reconciler's schedule reset) when the event
+    /// is the task's first `completed`.
+    private static func writeTaskState(_ task: ValidatedTask, id: String, before: TaskStatus?, advanced: Bool,
+                                       seen: Double, verification: TaskVerification?, in db: Database) throws {
+        let object = task.object
+        if before == nil {
+            try db.cachedStatement(sql: """
+                INSERT INTO tasks (id, status, progress, results, error_code, error_message, created,
+                                   model, first_seen, last_seen, last_body, estimated_time, verification)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """).execute(arguments: [
+                    id, task.status.rawValue, object.progress, try resultsJSON(task.results),
+                    object.error?.code?.description, object.error?.message,
+                    object.created, object.model, seen, seen, task.rawBody, object.estimatedTime,
+                    verification?.rawValue,
+                ])
+        } else if advanced {
+            // The new state replaces the old one; `created`, `model` and the estimated
+            // time do not change with the state, so a body without them keeps what an
+            // earlier one said.
+            let arguments: StatementArguments = [
+                task.status.rawValue, object.progress, try resultsJSON(task.results),
+                object.error?.code?.description, object.error?.message,
+                object.created, object.model, task.rawBody, object.estimatedTime, seen,
+            ]
+            if let verification {
+                try db.cachedStatement(sql: """
+                    UPDATE tasks SET status = ?, progress = ?, results = ?, error_code = ?,
+                                     error_message = ?, created = coalesce(?, created),
+                                     model = coalesce(?, model), last_body = ?,
+                                     estimated_time = coalesce(?, estimated_time), last_seen = max(last_seen, ?),
+                                     verification = ?, next_check_at = NULL, check_attempts = 0,
+                                     checks_ended_at = NULL
+                    WHERE id = ?
+                    """).execute(arguments: arguments + [verification.rawValue, id])
+            } else {
+                try db.cachedStatement(sql: """
+                    UPDATE tasks SET status = ?, progress = ?, results = ?, error_code = ?,
+                                     error_message = ?, created = coalesce(?, created),
+                                     model = coalesce(?, model), last_body = ?,
+                                     estimated_time = coalesce(?, estimated_time), last_seen = max(last_seen, ?)
+                    WHERE id = ?
+                    """).execute(arguments: arguments + [id])
+            }
+        } else {
+            try touchTask(id, seen: seen, in: db)
+        }
     }
 
     /// Inserts the task's download job unless it has one. The UNIQUE task_id makes a
@@ -251,9 +306,9 @@ extension Ledger {
 
     static func resultsJSON(_ results: [String]) throws -> String? {
         guard !results.isEmpty else { return nil }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .withoutEscapingSlashes
-        return String(decoding: try encoder.encode(results), as: UTF8.self)
+        // JSONSerialization: JSONEncoder costs several times as much for an array of strings.
+        let data = try JSONSerialization.data(withJSONObject: results, options: [.withoutEscapingSlashes])
+        return String(decoding: data, as: UTF8.self)
     }
 
     /// Text cut to at most `bytes` bytes of UTF-8, never inside a character's encoding.

@@ -91,4 +91,33 @@ struct LedgerFailureTests {
         #expect(try ledger.counts().rejectedBodies == 0)
         #expect(ledger.writeTransactionCount == 1)
     }
+
+    @Test("a write refused halfway leaves none of its statements; alone, it commits nothing")
+    func halfDoneWriteIsUndone() throws {
+        let directory = TemporaryDirectory()
+        let ledger = try Ledger.open(path: directory.ledgerPath)
+        // The task row and its event go in first; the job's insert is refused after them.
+        try ledger.pool.write { db in
+            try db.execute(sql: """
+                CREATE TEMP TRIGGER refuse_job BEFORE INSERT ON main.download_jobs
+                WHEN NEW.task_id = 'half-done' BEGIN SELECT RAISE(ABORT, 'no job'); END
+                """)
+        }
+        let results = try ledger.record([
+            try TaskBody.event(id: "before-it", status: .completed),
+            try TaskBody.event(id: "half-done", status: .completed),
+            try TaskBody.event(id: "after-it", status: .completed),
+        ])
+        #expect((try? results[0].get()) != nil && (try? results[2].get()) != nil)
+        #expect((try? results[1].get()) == nil)
+        #expect(try ledger.task(id: TaskID("half-done")!) == nil)
+        #expect(try ledger.task(id: TaskID("after-it")!)?.downloadJob != nil)
+        #expect(try ledger.counts().events == 2)
+
+        let transactions = ledger.writeTransactionCount
+        let alone = try ledger.record([try TaskBody.event(id: "half-done", status: .completed)])
+        #expect((try? alone[0].get()) == nil)
+        #expect(try ledger.task(id: TaskID("half-done")!) == nil)
+        #expect(ledger.writeTransactionCount == transactions, "nothing was committed")
+    }
 }
