@@ -120,22 +120,25 @@ public final class CallbackIntake: Sendable {
                                 context: context, respond: respond, task: task)
             return
         }
-        let elapsed = elapsedMilliseconds(context)
         observer.outcome(event.isDuplicate ? .duplicate : .accepted)
         observer.committed(MonotonicClock.nanoseconds() &- context.receivedAt)
-        var metadata: Logger.Metadata = [
-            "task_id": "\(task.id)", "status": "\(task.status.rawValue)", "duplicate": "\(event.isDuplicate)",
-            "state": "\(event.statusAfter.rawValue)", "peer": "\(context.peerDescription)", "ms": "\(elapsed)",
-            "submitted_by_us": "\(event.submittedByUs)",
-        ]
-        if !event.isDuplicate, !event.advanced {
-            // An older or second terminal event: kept as an event, the state unchanged.
-            metadata["ignored"] = "older than \(event.statusBefore?.rawValue ?? "-")"
+        // This runs on the ledger writer's thread, once per callback: the line's fields
+        // are only put together when the line will be written.
+        if logger.logLevel <= .info {
+            var metadata: Logger.Metadata = [
+                "task_id": "\(task.id)", "status": "\(task.status.rawValue)", "duplicate": "\(event.isDuplicate)",
+                "state": "\(event.statusAfter.rawValue)", "peer": "\(context.peerDescription)",
+                "ms": "\(elapsedMilliseconds(context))", "submitted_by_us": "\(event.submittedByUs)",
+            ]
+            if !event.isDuplicate, !event.advanced {
+                // An older or second terminal event: kept as an event, the state unchanged.
+                metadata["ignored"] = "older than \(event.statusBefore?.rawValue ?? "-")"
+            }
+            if let verification = event.verification { metadata["verification"] = "\(verification.rawValue)" }
+            if event.downloadJobCreated { metadata["download"] = "queued" }
+            if event.downloadHeld { metadata["download"] = "held until the video API confirms the task" }
+            logger.info(event.isDuplicate ? "callback.duplicate" : "callback.accepted", metadata: metadata)
         }
-        if let verification = event.verification { metadata["verification"] = "\(verification.rawValue)" }
-        if event.downloadJobCreated { metadata["download"] = "queued" }
-        if event.downloadHeld { metadata["download"] = "held until the video API confirms the task" }
-        logger.info(event.isDuplicate ? "callback.duplicate" : "callback.accepted", metadata: metadata)
         if event.downloadJobCreated { observer.downloadJobCreated(task.id) }
         if event.downloadHeld { observer.verificationRequested(task.id) }
         let body = #"{"received":true,"task_id":"\#(task.id.rawValue)","duplicate":\#(event.isDuplicate),"status":"\#(event.statusAfter.rawValue)"}"#
@@ -157,8 +160,15 @@ public final class CallbackIntake: Sendable {
         }
     }
 
+    /// Milliseconds since the request was read, with two decimals ("3.07").
     private func elapsedMilliseconds(_ context: RequestContext) -> String {
-        let nanoseconds = MonotonicClock.nanoseconds() &- context.receivedAt
-        return String(format: "%.2f", Double(nanoseconds) / 1e6)
+        CallbackIntake.milliseconds(MonotonicClock.nanoseconds() &- context.receivedAt)
+    }
+
+    /// `String(format:)` goes through Foundation's formatter; this is plain arithmetic.
+    static func milliseconds(_ nanoseconds: UInt64) -> String {
+        let hundredths = (nanoseconds + 5_000) / 10_000
+        let fraction = hundredths % 100
+        return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
     }
 }
