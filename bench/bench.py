@@ -62,7 +62,7 @@ def start_videohookd(binary, crt, key, extra=""):
         f.write(f"""listen: 127.0.0.1:{VH_PORT}
 admin_listen: 127.0.0.1:{VH_ADMIN}
 state_dir: {state}
-log_level: warning
+log_file: {state}/videohookd.log
 tls:
   cert_file: {crt}
   key_file: {key}
@@ -88,7 +88,9 @@ pid {OUT}/nginx.pid;
 error_log {OUT}/nginx-error.log;
 events {{ worker_connections 20000; }}
 http {{
-  access_log off;
+  # Both servers write one line per request, as each does by default: videohookd its
+  # event log at level info, nginx its access log.
+  access_log {OUT}/nginx-access.log;
   keepalive_requests 1000000;
   server {{
     listen 127.0.0.1:{NGINX_PORT} ssl;

@@ -61,6 +61,11 @@ public final class TLSServerContext: @unchecked Sendable {
         _ = vh_SSL_CTX_set_session_cache_mode(context, vh_SSL_SESS_CACHE_OFF())
         let sessionContext: [UInt8] = Array("videohookd".utf8)
         _ = SSL_CTX_set_session_id_context(context, sessionContext, UInt32(sessionContext.count))
+        // TLS 1.3: one ticket per connection, not OpenSSL's two. The video API opens a
+        // connection per callback, one after another, and each connection hands out the
+        // ticket for the next; the second would only cost a ticket's encryption and a
+        // packet on every handshake.
+        _ = SSL_CTX_set_num_tickets(context, 1)
         SSL_CTX_set_alpn_select_cb(context, alpnSelectHTTP11, nil)
     }
 }

@@ -140,6 +140,30 @@ struct HTTPServerTests {
         #expect(second.tls?.sessionReused == true)
     }
 
+    @Test("TLS 1.3: one ticket per connection, and a chain of connections each resumes from the last")
+    func oneTicketPerConnection() throws {
+        let server = try TestServer()
+        defer { server.stop() }
+        // openssl s_client prints each handshake message it reads; a server with
+        // OpenSSL's default would send two NewSessionTickets.
+        let transcript = try ProcessRunner.run("/bin/sh", ["-c", """
+            printf 'GET /healthz HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n' \
+            | timeout 10 openssl s_client -connect 127.0.0.1:\(server.port) -tls1_3 -msg -quiet 2>&1
+            """])
+        #expect(transcript.components(separatedBy: "NewSessionTicket").count - 1 == 1, "\(transcript)")
+
+        var previous = try server.connect()
+        try previous.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        _ = try previous.readResponse()
+        for _ in 0..<3 {
+            let next = try server.connect(session: try #require(previous.tls?.session))
+            #expect(next.tls?.sessionReused == true)
+            try next.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            #expect(try next.readResponse().status == 200)
+            previous = next
+        }
+    }
+
     @Test("a TLS 1.2 client resumes through a session ticket (no server-side cache)")
     func sessionResumptionTLS12() throws {
         let server = try TestServer()
