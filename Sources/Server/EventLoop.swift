@@ -18,6 +18,9 @@ final class EventLoop: @unchecked Sendable {
     private let epoll: Epoll
     private let wakeup: EventFD
     private let pending = Mutex<[@Sendable () -> Void]>([])
+    /// Set with the first item queued, cleared when the loop takes the queue: checked
+    /// between events so that handed-over work does not wait for a whole batch of them.
+    private let hasPending = Atomic<Bool>(false)
     private let listeners: [ServerListener]
     let readBuffer: UnsafeMutableRawBufferPointer
     private var connections: [UInt64: Connection] = [:]
@@ -70,7 +73,10 @@ final class EventLoop: @unchecked Sendable {
             defer { queue.append(work) }
             return queue.isEmpty
         }
-        if wasEmpty { wakeup.signal() }
+        if wasEmpty {
+            hasPending.store(true, ordering: .releasing)
+            wakeup.signal()
+        }
     }
 
     /// Stop accepting; let requests in flight finish, up to the grace period.
@@ -95,6 +101,10 @@ final class EventLoop: @unchecked Sendable {
                 } else if let connection = connections[event.token] {
                     connection.handle(event)
                 }
+                // An answer the ledger committed meanwhile goes out now, not after the
+                // rest of the batch: each event may be a TLS handshake of half a
+                // millisecond, and a batch holds many.
+                if hasPending.load(ordering: .acquiring) { runPending() }
             }
             runPending()
             let now = MonotonicClock.nanoseconds()
@@ -129,6 +139,7 @@ final class EventLoop: @unchecked Sendable {
             let work = pending.withLock { queue -> [@Sendable () -> Void] in
                 let taken = queue
                 queue.removeAll(keepingCapacity: true)
+                hasPending.store(false, ordering: .relaxed)
                 return taken
             }
             if work.isEmpty { return }
