@@ -160,7 +160,7 @@ public final class DownloadService: Sendable {
     /// disk space nothing can start, and the workers' own poll notices when space comes
     /// back; waking them would only ask the disk again for every callback.
     public func wake() {
-        if state.withLock({ $0.pausedUntilFree != nil }) { return }
+        if isPausedForDiskSpace { return }
         wakeSignal.wakeOne()
     }
 
