@@ -137,8 +137,7 @@ extension Ledger {
             var released: [TaskID] = []
             for row in rows {
                 let id: String = row["id"]
-                let resultsJSON: String? = row["results"]
-                let results = try resultsJSON.map { try JSONDecoder().decode([String].self, from: Data($0.utf8)) } ?? []
+                let results = try row.results("results")
                 try db.execute(sql: """
                     UPDATE tasks SET verification = 'unverified', next_check_at = NULL, checks_ended_at = ? WHERE id = ?
                     """, arguments: [seconds, id])
@@ -156,8 +155,7 @@ extension Ledger {
         guard let id = TaskID(raw) else {
             throw LedgerError.readFailed(reason: "the task id \"\(raw)\" in the ledger is not a safe id")
         }
-        let resultsJSON: String? = row["results"]
-        let results = try resultsJSON.map { try JSONDecoder().decode([String].self, from: Data($0.utf8)) } ?? []
+        let results = try row.results("results")
         let verifying: Bool = row["verifying"] ?? false
         return TaskCheck(taskID: id, reason: verifying ? .verification : .overdue, status: try row.taskStatus("status"),
                          created: row["created"], firstSeen: try row.date("first_seen"),

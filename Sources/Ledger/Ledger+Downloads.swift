@@ -43,10 +43,8 @@ extension Ledger {
             job.state = .running
             job.startedAt = job.startedAt ?? now
             job.updatedAt = now
-            let resultsJSON: String? = row["task_results"]
-            let results = try resultsJSON.map { try JSONDecoder().decode([String].self, from: Data($0.utf8)) } ?? []
             return DownloadClaim(job: job, taskCreated: row["task_created"], taskBody: row["task_body"],
-                                 results: results)
+                                 results: try row.results("task_results"))
         }
     }
 

@@ -38,4 +38,10 @@ extension Row {
         }
         return state
     }
+
+    /// A results column (``Ledger/resultsJSON(_:)`` wrote it): the URLs, none for NULL.
+    func results(_ column: String) throws -> [String] {
+        guard let json: String = self[column] else { return [] }
+        return try JSONDecoder().decode([String].self, from: Data(json.utf8))
+    }
 }

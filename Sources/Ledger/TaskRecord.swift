@@ -37,8 +37,7 @@ public struct TaskRecord: Sendable, Equatable {
         id = try row.text("id")
         status = try row.taskStatus("status")
         progress = row["progress"]
-        let resultsJSON: String? = row["results"]
-        results = try resultsJSON.map { try JSONDecoder().decode([String].self, from: Data($0.utf8)) } ?? []
+        results = try row.results("results")
         errorCode = row["error_code"]
         errorMessage = row["error_message"]
         created = row["created"]
