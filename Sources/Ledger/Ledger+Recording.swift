@@ -48,16 +48,8 @@ extension Ledger {
         for write in writes {
             let outcome: LedgerOutcome
             do {
-                if isolated {
-                    var applied: LedgerOutcome?
-                    try db.inSavepoint {
-                        applied = try apply(write, in: db, limits: limits)
-                        return .commit
-                    }
-                    outcome = try applied ?? { throw LedgerError.writeFailed(reason: "the savepoint did not run") }()
-                } else {
-                    outcome = try apply(write, in: db, limits: limits)
-                }
+                outcome = isolated ? try applyInSavepoint(write, in: db, limits: limits)
+                                   : try apply(write, in: db, limits: limits)
             } catch {
                 let failure = LedgerError.forWrite(error)
                 if failure.isUnavailable { throw failure }
@@ -79,6 +71,18 @@ extension Ledger {
             try keepNewest(limits.maxUnrecognizedRows, of: "unrecognized_callbacks", in: db)
         }
         return results
+    }
+
+    /// One write in a savepoint of its own: refused, it leaves none of its statements.
+    private static func applyInSavepoint(_ write: LedgerWrite, in db: Database, limits: LedgerLimits) throws -> LedgerOutcome {
+        var outcome: LedgerOutcome?
+        try db.inSavepoint {
+            outcome = try apply(write, in: db, limits: limits)
+            return .commit
+        }
+        // inSavepoint runs its closure, so `outcome` is set unless it threw.
+        guard let outcome else { throw LedgerError.writeFailed(reason: "the savepoint did not run its write") }
+        return outcome
     }
 
     /// Records one write in its own transaction.
@@ -250,29 +254,23 @@ extension Ledger {
             // The new state replaces the old one; `created`, `model` and the estimated
             // time do not change with the state, so a body without them keeps what an
             // earlier one said.
-            let arguments: StatementArguments = [
-                task.status.rawValue, object.progress, try resultsJSON(task.results),
-                object.error?.code?.description, object.error?.message,
-                object.created, object.model, task.rawBody, object.estimatedTime, seen,
-            ]
+            try db.cachedStatement(sql: """
+                UPDATE tasks SET status = ?, progress = ?, results = ?, error_code = ?,
+                                 error_message = ?, created = coalesce(?, created),
+                                 model = coalesce(?, model), last_body = ?,
+                                 estimated_time = coalesce(?, estimated_time), last_seen = max(last_seen, ?)
+                WHERE id = ?
+                """).execute(arguments: [
+                    task.status.rawValue, object.progress, try resultsJSON(task.results),
+                    object.error?.code?.description, object.error?.message,
+                    object.created, object.model, task.rawBody, object.estimatedTime, seen, id,
+                ])
+            // Once in a task's life (its first `completed`), so a statement of its own.
             if let verification {
                 try db.cachedStatement(sql: """
-                    UPDATE tasks SET status = ?, progress = ?, results = ?, error_code = ?,
-                                     error_message = ?, created = coalesce(?, created),
-                                     model = coalesce(?, model), last_body = ?,
-                                     estimated_time = coalesce(?, estimated_time), last_seen = max(last_seen, ?),
-                                     verification = ?, next_check_at = NULL, check_attempts = 0,
-                                     checks_ended_at = NULL
+                    UPDATE tasks SET verification = ?, next_check_at = NULL, check_attempts = 0, checks_ended_at = NULL
                     WHERE id = ?
-                    """).execute(arguments: arguments + [verification.rawValue, id])
-            } else {
-                try db.cachedStatement(sql: """
-                    UPDATE tasks SET status = ?, progress = ?, results = ?, error_code = ?,
-                                     error_message = ?, created = coalesce(?, created),
-                                     model = coalesce(?, model), last_body = ?,
-                                     estimated_time = coalesce(?, estimated_time), last_seen = max(last_seen, ?)
-                    WHERE id = ?
-                    """).execute(arguments: arguments + [id])
+                    """).execute(arguments: [verification.rawValue, id])
             }
         } else {
             try touchTask(id, seen: seen, in: db)
