@@ -77,10 +77,11 @@ struct SubmitCommand: ParsableCommand {
     func run() throws {
         do {
             try submit()
-        } catch let failure as SubmitFailure {
+        } catch {
+            // `submit` throws only SubmitFailure (typed throws), so `error` is one.
             var standardError = StandardError()
-            print("videohookd: \(failure.message)", to: &standardError)
-            throw ExitCode(failure.status.rawValue)
+            print("videohookd: \(error.message)", to: &standardError)
+            throw ExitCode(error.status.rawValue)
         }
     }
 
