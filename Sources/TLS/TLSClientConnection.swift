@@ -124,11 +124,7 @@ public final class TLSClientConnection {
     public var sessionReused: Bool { SSL_session_reused(ssl) == 1 }
 
     public var alpnProtocol: String? {
-        var data: UnsafePointer<UInt8>? = nil
-        var length: UInt32 = 0
-        SSL_get0_alpn_selected(ssl, &data, &length)
-        guard let data, length > 0 else { return nil }
-        return String(decoding: UnsafeBufferPointer(start: data, count: Int(length)), as: UTF8.self)
+        ALPN.selected(by: ssl)
     }
 
     /// The session to offer on the next connection to the same server.

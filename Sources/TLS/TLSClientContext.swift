@@ -39,8 +39,7 @@ public final class TLSClientContext: @unchecked Sendable {
             }
         }
         _ = vh_SSL_CTX_set_session_cache_mode(context, vh_SSL_SESS_CACHE_CLIENT())
-        let alpn: [UInt8] = [8] + Array("http/1.1".utf8)
-        _ = SSL_CTX_set_alpn_protos(context, alpn, UInt32(alpn.count))
+        _ = SSL_CTX_set_alpn_protos(context, ALPN.http11Wire, UInt32(ALPN.http11Wire.count))
     }
 
     deinit { SSL_CTX_free(context) }

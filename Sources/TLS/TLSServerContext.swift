@@ -73,7 +73,7 @@ public final class TLSServerContext: @unchecked Sendable {
 /// The only protocol we speak, in ALPN wire form (length-prefixed). Static storage: the
 /// selected protocol pointer handed back to OpenSSL must outlive the handshake.
 nonisolated(unsafe) private let alpnHTTP11: UnsafeMutablePointer<UInt8> = {
-    let wire: [UInt8] = [8] + Array("http/1.1".utf8)
+    let wire = ALPN.http11Wire
     let pointer = UnsafeMutablePointer<UInt8>.allocate(capacity: wire.count)
     pointer.initialize(from: wire, count: wire.count)
     return pointer
@@ -87,7 +87,7 @@ private func alpnSelectHTTP11(
     _ offeredLength: UInt32, _ argument: UnsafeMutableRawPointer?
 ) -> Int32 {
     var selected: UnsafeMutablePointer<UInt8>? = nil
-    let result = SSL_select_next_proto(&selected, outLength, alpnHTTP11, 9, offered, offeredLength)
+    let result = SSL_select_next_proto(&selected, outLength, alpnHTTP11, UInt32(ALPN.http11Wire.count), offered, offeredLength)
     guard result == OPENSSL_NPN_NEGOTIATED, let selected else { return vh_SSL_TLSEXT_ERR_NOACK() }
     out?.pointee = UnsafePointer(selected)
     return vh_SSL_TLSEXT_ERR_OK()
