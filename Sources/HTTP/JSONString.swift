@@ -1,6 +1,14 @@
-/// JSON string literals (RFC 8259 §7) for the hand-built error bodies, written straight
-/// into the body bytes.
-enum JSONString {
+/// JSON string literals (RFC 8259 §7) for hand-built JSON bodies: the error bodies,
+/// written straight into the body bytes, and the admin listener's answers.
+public enum JSONString {
+    /// `text` as a quoted JSON string.
+    public static func quoted(_ text: String) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count + 2)
+        append(text, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
     /// Appends `text` as a quoted JSON string: quotes, backslashes and control characters
     /// escaped; U+2028 and U+2029 escaped too, so the body is also safe as JavaScript.
     static func append(_ text: String, to out: inout [UInt8]) {

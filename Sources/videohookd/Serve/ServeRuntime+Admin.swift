@@ -18,7 +18,7 @@ extension ServeRuntime {
             if failures.isEmpty {
                 respond(.json(status: 200, #"{"status":"ready"}"#))
             } else {
-                let checks = failures.map { #""\#($0.check)":"\#(JSONText.escape($0.problem))""# }.joined(separator: ",")
+                let checks = failures.map { #""\#($0.check)":\#(JSONString.quoted($0.problem))"# }.joined(separator: ",")
                 respond(.json(status: 503, #"{"status":"not ready","failed":{\#(checks)}}"#))
             }
         }
@@ -82,21 +82,5 @@ struct ReadinessProbe {
             failures.append(Failure(check: "listener", problem: "the callback listener is not running"))
         }
         return failures
-    }
-}
-
-/// JSON string escaping for the few hand-made admin answers.
-enum JSONText {
-    static func escape(_ text: String) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
     }
 }
