@@ -68,8 +68,27 @@ public final class LogFile: Sendable {
     /// `\r`, so one call is always one line.
     public func write(line: String) {
         var line = line
-        let bytes = line.withUTF8 { Self.lineBytes($0) }
+        write(bytes: line.withUTF8 { Self.lineBytes($0) })
+    }
 
+    /// Appends a line given as UTF-8 (the logfmt handler's), under the same rule as
+    /// ``write(line:)``: a line break in it is escaped, so one call is one line.
+    func write(utf8 line: [UInt8]) {
+        var line = line
+        // The handler's lines are escaped already: then the newline goes on in place.
+        let clean = line.withUnsafeBufferPointer { buffer in
+            buffer.isEmpty || (memchr(buffer.baseAddress!, 0x0A, buffer.count) == nil
+                && memchr(buffer.baseAddress!, 0x0D, buffer.count) == nil)
+        }
+        if clean {
+            line.append(0x0A)
+            write(bytes: line)
+        } else {
+            write(bytes: line.withUnsafeBufferPointer { Self.lineBytes($0) })
+        }
+    }
+
+    private func write(bytes: [UInt8]) {
         let handle = state.withLock { $0.handle }
         if !Self.writeAll(bytes, to: handle.fd) {
             failures.add(1, ordering: .relaxed)

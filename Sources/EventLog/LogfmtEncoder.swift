@@ -6,6 +6,10 @@ import Logging
 /// The line is the unit an operator greps, so whatever a peer sent (a header, a task id,
 /// an error message) must not be able to end it early, start a forged one, or drive the
 /// terminal that shows it: every control character is escaped and the value quoted.
+///
+/// The line is built as UTF-8 bytes, not a String: one is written per callback, and
+/// appending scalar by scalar to a String cost more than the rest of the answer's
+/// bookkeeping. A value of plain printable ASCII (almost every one) is copied whole.
 enum LogfmtEncoder {
     /// Keys the line itself uses; metadata with the same name is written as `_<key>` so
     /// that a line never has two `level=`.
@@ -21,10 +25,30 @@ enum LogfmtEncoder {
         metadata: Logger.Metadata,
         redactor: SecretRedactor?
     ) -> String {
-        var line = "ts=\(timestamp) level=\(level.rawValue) event="
+        String(decoding: bytes(timestamp: timestamp, level: level, event: event, metadata: metadata,
+                               redactor: redactor),
+               as: UTF8.self)
+    }
+
+    /// The same line as UTF-8, without the newline; what the log file writes.
+    static func bytes(
+        timestamp: String,
+        level: Logger.Level,
+        event: String,
+        metadata: Logger.Metadata,
+        redactor: SecretRedactor?
+    ) -> [UInt8] {
+        var line: [UInt8] = []
+        line.reserveCapacity(256)
+        appendRaw("ts=", to: &line)
+        appendRaw(timestamp, to: &line)
+        appendRaw(" level=", to: &line)
+        appendRaw(level.rawValue, to: &line)
+        appendRaw(" event=", to: &line)
         appendValue(redact(event, redactor), to: &line)
 
         var fields: [(key: String, value: String)] = []
+        fields.reserveCapacity(metadata.count)
         for (key, value) in metadata {
             flatten(key: key, value: value, into: &fields)
         }
@@ -35,9 +59,9 @@ enum LogfmtEncoder {
             return lhs.key < rhs.key
         }
         for field in fields {
-            line += " "
-            line += sanitizedKey(redact(field.key, redactor))
-            line += "="
+            line.append(UInt8(ascii: " "))
+            appendRaw(sanitizedKey(redact(field.key, redactor)), to: &line)
+            line.append(UInt8(ascii: "="))
             appendValue(redact(field.value, redactor), to: &line)
         }
         return line
@@ -45,6 +69,10 @@ enum LogfmtEncoder {
 
     private static func redact(_ text: String, _ redactor: SecretRedactor?) -> String {
         redactor?.redact(text) ?? text
+    }
+
+    private static func appendRaw(_ text: String, to line: inout [UInt8]) {
+        line.append(contentsOf: text.utf8)
     }
 
     /// A dictionary becomes dotted keys (`usage.credits=…`), a list a comma-separated
@@ -80,43 +108,67 @@ enum LogfmtEncoder {
     /// either: anything but letters, digits and `_ . - /` becomes `_`.
     static func sanitizedKey(_ key: String) -> String {
         guard !key.isEmpty else { return "_" }
+        guard !key.utf8.allSatisfy(isKeyByte) else {
+            return reservedKeys.contains(key) ? "_" + key : key
+        }
         var result = ""
         for scalar in key.unicodeScalars {
-            switch scalar {
-            case "a"..."z", "A"..."Z", "0"..."9", "_", ".", "-", "/":
+            if scalar.isASCII && isKeyByte(UInt8(scalar.value)) {
                 result.unicodeScalars.append(scalar)
-            default:
+            } else {
                 result += "_"
             }
         }
         return reservedKeys.contains(result) ? "_" + result : result
     }
 
+    private static func isKeyByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+             UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "."),
+             UInt8(ascii: "-"), UInt8(ascii: "/"):
+            true
+        default:
+            false
+        }
+    }
+
     /// Appends a value bare when it is a plain word, otherwise quoted with `\"`, `\\`,
     /// `\n`, `\r`, `\t` and `\u00XX` escapes (the JSON forms, which every logfmt reader
     /// and `jq` understand).
-    static func appendValue(_ value: String, to line: inout String) {
-        guard value.unicodeScalars.contains(where: needsQuoting) || value.isEmpty else {
-            line += value
+    static func appendValue(_ value: String, to line: inout [UInt8]) {
+        // Printable ASCII but for the space, `=`, `"` and `\` is a plain word; anything
+        // else (a non-ASCII byte included) goes through the scalar check below.
+        if !value.isEmpty && value.utf8.allSatisfy(isPlainByte) {
+            line.append(contentsOf: value.utf8)
             return
         }
-        line += "\""
+        guard value.unicodeScalars.contains(where: needsQuoting) || value.isEmpty else {
+            line.append(contentsOf: value.utf8)
+            return
+        }
+        line.append(UInt8(ascii: "\""))
         for scalar in value.unicodeScalars {
             switch scalar {
-            case "\"": line += "\\\""
-            case "\\": line += "\\\\"
-            case "\n": line += "\\n"
-            case "\r": line += "\\r"
-            case "\t": line += "\\t"
+            case "\"": appendRaw("\\\"", to: &line)
+            case "\\": appendRaw("\\\\", to: &line)
+            case "\n": appendRaw("\\n", to: &line)
+            case "\r": appendRaw("\\r", to: &line)
+            case "\t": appendRaw("\\t", to: &line)
             default:
                 if isEscaped(scalar) {
-                    line += unicodeEscape(scalar)
+                    appendRaw(unicodeEscape(scalar), to: &line)
                 } else {
-                    line.unicodeScalars.append(scalar)
+                    UTF8.encode(scalar) { line.append($0) }
                 }
             }
         }
-        line += "\""
+        line.append(UInt8(ascii: "\""))
+    }
+
+    private static func isPlainByte(_ byte: UInt8) -> Bool {
+        byte > 0x20 && byte < 0x7F && byte != UInt8(ascii: "=") && byte != UInt8(ascii: "\"")
+            && byte != UInt8(ascii: "\\")
     }
 
     private static func needsQuoting(_ scalar: Unicode.Scalar) -> Bool {

@@ -41,23 +41,29 @@ public struct LogfmtLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var merged = metadata
-        if let provided = metadataProvider?.get() {
-            merged.merge(provided) { _, provided in provided }
-        }
-        if let explicit = event.metadata {
-            merged.merge(explicit) { _, explicit in explicit }
+        var merged: Logger.Metadata
+        if metadata.isEmpty && metadataProvider == nil {
+            // The usual case: only the event's own fields, used as they are.
+            merged = event.metadata ?? [:]
+        } else {
+            merged = metadata
+            if let provided = metadataProvider?.get() {
+                merged.merge(provided) { _, provided in provided }
+            }
+            if let explicit = event.metadata {
+                merged.merge(explicit) { _, explicit in explicit }
+            }
         }
         if let error = event.error {
             merged["error"] = .string("\(error)")
         }
-        let line = LogfmtEncoder.line(
+        let line = LogfmtEncoder.bytes(
             timestamp: LogTimestamp.now(),
             level: event.level,
             event: event.message.description,
             metadata: merged,
             redactor: redactor
         )
-        file.write(line: line)
+        file.write(utf8: line)
     }
 }

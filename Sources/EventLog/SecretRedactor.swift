@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Synchronization
 
 /// Replaces every registered secret with `[redacted]` in a log line's message and values.
@@ -33,12 +36,35 @@ public final class SecretRedactor: Sendable {
     public func redact(_ text: String) -> String {
         let current = secrets.withLock { $0 }
         guard !current.isEmpty else { return text }
+        // Every field of every log line comes through here and almost none holds a
+        // secret: look first, without copying, and copy only to replace.
+        guard current.contains(where: { Self.occurs($0, in: text) }) else { return text }
         var bytes = Array(text.utf8)
-        var changed = false
         for secret in current {
-            changed = Self.replace(Array(secret.utf8), in: &bytes) || changed
+            _ = Self.replace(Array(secret.utf8), in: &bytes)
         }
-        return changed ? String(decoding: bytes, as: UTF8.self) : text
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static func occurs(_ secret: String, in text: String) -> Bool {
+        var secret = secret
+        var text = text
+        return secret.withUTF8 { needle in
+            text.withUTF8 { haystack in
+                guard let first = needle.first, haystack.count >= needle.count else { return false }
+                // memchr finds each candidate start; memcmp checks it.
+                let base = haystack.baseAddress!
+                var offset = 0
+                let lastStart = haystack.count - needle.count
+                while offset <= lastStart,
+                      let hit = memchr(base + offset, Int32(first), lastStart - offset + 1) {
+                    let start = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                    if memcmp(base + start, needle.baseAddress!, needle.count) == 0 { return true }
+                    offset = start + 1
+                }
+                return false
+            }
+        }
     }
 
     /// Matches bytes, not Characters: a combining mark placed right after a secret would

@@ -97,6 +97,14 @@ struct LogFileTests {
         #expect(try folder.lines(of: "videohookd.log") == [#"event=a x=1\nevent=forged\r"#])
     }
 
+    @Test("A line given as bytes is held to the same rule: one call, one line")
+    func byteWriteStaysOneLine() throws {
+        let file = try LogFile(path: folder.file("videohookd.log"))
+        file.write(utf8: Array("event=a\nevent=forged".utf8))
+        file.write(utf8: Array("event=b".utf8))
+        #expect(try folder.lines(of: "videohookd.log") == [#"event=a\nevent=forged"#, "event=b"])
+    }
+
     @Test("The file is appended to, never truncated, when opened again")
     func appendsToExistingFile() throws {
         let path = folder.file("videohookd.log")

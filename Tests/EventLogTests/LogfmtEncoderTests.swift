@@ -22,6 +22,14 @@ struct LogfmtEncoderTests {
         #expect(line.contains(#"\u0000\u0001"#) && line.contains(#"\t\n\u000b\u000c\r"#))
     }
 
+    @Test("Plain ASCII and plain non-ASCII text stay bare; a space, quote, = or repaired byte quotes")
+    func bareAndQuotedValues() {
+        let line = encode(["a": "https://x.example/v.mp4", "b": "café", "c": "a b", "d": #"say "hi""#,
+                           "e": "x\u{FFFD}", "f": "", "g": "k=v"])
+        #expect(line == #"ts=T level=info event=e a=https://x.example/v.mp4 b=café c="a b" d="say \"hi\"" e="x"#
+            + "\u{FFFD}" + #"" f="" g="k=v""#)
+    }
+
     @Test("Metadata named like the line's own keys cannot forge them")
     func reservedKeysArePrefixed() {
         let line = encode(["level": "critical", "ts": "0", "event": "forged"])

@@ -30,6 +30,17 @@ struct SupportTests {
         #expect(redactor.redact("s3cretT0kens3cretT0ken") == "[redacted][redacted]")
     }
 
+    @Test("The redactor finds a secret at either end, after a false start, and leaves other text alone")
+    func redactorSearchEdges() {
+        let redactor = SecretRedactor()
+        redactor.registerSecret("tok3n")
+        #expect(redactor.redact("/callbacks/tok3n") == "/callbacks/[redacted]")
+        #expect(redactor.redact("tottok3n") == "tot[redacted]")
+        #expect(redactor.redact("tok3") == "tok3")
+        #expect(redactor.redact("") == "")
+        #expect(redactor.redact("tok4n tok3m") == "tok4n tok3m")
+    }
+
     @Test("The longer of two overlapping secrets is replaced whole; unregistering stops redaction")
     func redactorOverlapAndUnregister() {
         let redactor = SecretRedactor()
