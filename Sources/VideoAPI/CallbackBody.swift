@@ -131,8 +131,10 @@ public enum CallbackBody {
     }
 
     private static func isSpaceOrControl(_ scalar: Unicode.Scalar) -> Bool {
-        scalar.value <= 0x20 || (0x7F...0x9F).contains(scalar.value)
-            || scalar.properties.isWhitespace
+        // ASCII (every byte of almost every URL) is decided without the Unicode
+        // property lookup, which costs more than the rest of the check.
+        if scalar.isASCII { return scalar.value <= 0x20 || scalar.value == 0x7F }
+        return (0x80...0x9F).contains(scalar.value) || scalar.properties.isWhitespace
     }
 
     /// A value from outside, cut and with control characters escaped, fit for a reason

@@ -16,23 +16,27 @@ extension JSONValue {
     }
 
     /// Converts what `JSONSerialization` returns.
+    ///
+    /// The dynamic type is looked at before any cast: a cast that fails (an NSNumber to
+    /// `[String: Any]`, a dictionary to NSNumber) goes through the runtime's bridging,
+    /// which costs more than the rest of the conversion.
     private init(serialized object: Any) throws {
-        switch object {
-        case let string as String:
+        let dynamicType = Swift.type(of: object)
+        if dynamicType == String.self, let string = object as? String {
             self = .string(string)
-        case let fields as [String: Any]:
+        } else if dynamicType is NSNumber.Type, let number = object as? NSNumber {
+            self = JSONValue(number: number)
+        } else if let fields = object as? [String: Any] {
             var converted: [String: JSONValue] = [:]
             converted.reserveCapacity(fields.count)
             for (key, value) in fields { converted[key] = try JSONValue(serialized: value) }
             self = .object(converted)
-        case let items as [Any]:
+        } else if let items = object as? [Any] {
             self = .array(try items.map { try JSONValue(serialized: $0) })
-        case is NSNull:
+        } else if object is NSNull {
             self = .null
-        case let number as NSNumber:
-            self = JSONValue(number: number)
-        default:
-            throw JSONValueParsingError(typeName: "\(type(of: object))")
+        } else {
+            throw JSONValueParsingError(typeName: "\(dynamicType)")
         }
     }
 

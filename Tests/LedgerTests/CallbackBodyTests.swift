@@ -129,6 +129,9 @@ struct CallbackBodyTests {
     @Test("a result that is not an http(s) URL is hostile, param results", arguments: [
         "file:///etc/passwd", "javascript:alert(1)", "/videos/x.mp4", "https://", "ftp://cdn.example.com/x.mp4",
         "https://cdn.example.com/x.mp4\r\nX-Evil: 1", "https://cdn.example.com/a b.mp4",
+        // DEL, a C1 control, and whitespace outside ASCII (no-break and em space).
+        "https://cdn.example.com/a\u{7F}.mp4", "https://cdn.example.com/a\u{85}.mp4",
+        "https://cdn.example.com/a\u{A0}.mp4", "https://cdn.example.com/a\u{2003}.mp4",
         "https://cdn.example.com/" + String(repeating: "a", count: CallbackBody.maxResultURLLength),
     ])
     func badResultURLIsHostile(url: String) {
@@ -139,6 +142,16 @@ struct CallbackBodyTests {
         }
         #expect(param == "results")
         #expect(reason.hasPrefix("results[1]"))
+    }
+
+    @Test("a space or control character in a result URL is named, ASCII or not", arguments: [
+        ("https://cdn.example.com/a b.mp4", "U+20"), ("https://cdn.example.com/a\u{7F}.mp4", "U+7F"),
+        ("https://cdn.example.com/a\u{85}.mp4", "U+85"), ("https://cdn.example.com/a\u{A0}.mp4", "U+A0"),
+        ("https://cdn.example.com/a\u{2003}.mp4", "U+2003"),
+    ])
+    func spaceInResultURLIsNamed(url: String, code: String) {
+        #expect(CallbackBody.resultURLProblem(url) == "contains whitespace or a control character (\(code))")
+        #expect(CallbackBody.resultURLProblem("https://cdn.example.com/café.mp4")?.contains("whitespace") != true)
     }
 
     @Test("a result URL of exactly the longest length is accepted")
