@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks videohookd against nginx on the same certificate, on loopback.
-# Usage: bench/run.sh [seconds per run, default 10]
+# Usage: bench/run.sh [seconds per run, default 10] [alternating rounds, default 2]
 # Installs nginx-light, wrk and the build dependencies when missing, builds a release
 # binary, then prints one table of ratios measured in this one run.
 set -euo pipefail
@@ -15,4 +15,4 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 swift build -c release --product videohookd >/dev/null
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-exec python3 bench/bench.py --binary "$(swift build -c release --show-bin-path)/videohookd" --seconds "${1:-10}"
+exec python3 bench/bench.py --binary "$(swift build -c release --show-bin-path)/videohookd" --seconds "${1:-10}" --rounds "${2:-2}"
