@@ -19,7 +19,8 @@ enum LogTimestamp {
         // Digits written straight into 24 bytes: this runs for every log line.
         var text = [UInt8](repeating: 0, count: 24)
         func put(_ number: Int, _ width: Int, at end: Int) {
-            var number = number
+            // A clock set before year 0 must not stop the logging: such a year reads 0000.
+            var number = max(0, number)
             for index in stride(from: end - 1, through: end - width, by: -1) {
                 text[index] = UInt8(ascii: "0") + UInt8(number % 10)
                 number /= 10

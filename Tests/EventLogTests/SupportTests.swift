@@ -20,6 +20,9 @@ struct SupportTests {
         #expect(LogTimestamp.format(seconds: 1_795_606_802, nanoseconds: 123_456_789)
             == "2026-11-25T11:40:02.123Z")
         #expect(LogTimestamp.format(seconds: 0, nanoseconds: 5_000_000) == "1970-01-01T00:00:00.005Z")
+        #expect(LogTimestamp.format(seconds: -1, nanoseconds: 999_999_999) == "1969-12-31T23:59:59.999Z")
+        // Before year 0 (a clock gone wrong): the line is still written.
+        #expect(LogTimestamp.format(seconds: -62_200_000_000, nanoseconds: 0).hasPrefix("0000-"))
     }
 
     @Test("A combining mark after a secret does not hide it from the redactor")
