@@ -20,7 +20,7 @@ extension JSONValue {
     /// The dynamic type is looked at before any cast: a cast that fails (an NSNumber to
     /// `[String: Any]`, a dictionary to NSNumber) goes through the runtime's bridging,
     /// which costs more than the rest of the conversion.
-    private init(serialized object: Any) throws {
+    init(serialized object: Any) throws {
         let dynamicType = Swift.type(of: object)
         if dynamicType == String.self, let string = object as? String {
             self = .string(string)
@@ -35,6 +35,13 @@ extension JSONValue {
             self = .array(try items.map { try JSONValue(serialized: $0) })
         } else if object is NSNull {
             self = .null
+        } else if let string = object as? String {
+            // The casts the types above skipped, for values JSONSerialization on Linux
+            // does not return (an NSString, a Swift number): a Foundation that did would
+            // still be read.
+            self = .string(string)
+        } else if let number = object as? NSNumber {
+            self = JSONValue(number: number)
         } else {
             throw JSONValueParsingError(typeName: "\(dynamicType)")
         }

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import VideoAPI
+@testable import VideoAPI
 
 @Suite("JSON text is parsed into JSONValue with every type kept apart")
 struct JSONValueParsingTests {
@@ -45,6 +45,16 @@ struct JSONValueParsingTests {
     }
 
     /// JSONSerialization's one leniency: harmless, and a callback is better taken than refused.
+    @Test("the conversion reads Foundation's types and Swift's alike: strings, numbers, null, nested")
+    func foundationObjectsConvert() throws {
+        let object: [String: Any] = ["s": NSString(string: "x"), "n": NSNumber(value: 7), "z": NSNull(),
+                                     "b": NSNumber(value: true), "a": [NSString(string: "y"), 1.5] as [Any]]
+        #expect(try JSONValue(serialized: object)
+            == .object(["s": .string("x"), "n": .integer(7), "z": .null, "b": .bool(true),
+                        "a": .array([.string("y"), .number(1.5)])]))
+        #expect(throws: (any Error).self) { try JSONValue(serialized: Date()) }
+    }
+
     @Test("a trailing comma is accepted")
     func trailingComma() throws {
         #expect(try parse(#"{"a": [1,],}"#) == .object(["a": .array([.integer(1)])]))
