@@ -162,6 +162,4 @@ extension Ledger {
                          estimatedTime: row["estimated_time"], results: results,
                          attempts: row["check_attempts"] ?? 0, submittedByUs: row["submitted_by_us"] ?? false)
     }
-
-
 }

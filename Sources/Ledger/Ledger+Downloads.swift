@@ -164,6 +164,4 @@ extension Ledger {
             }
         }
     }
-
-
 }

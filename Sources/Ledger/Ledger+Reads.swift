@@ -77,5 +77,4 @@ extension Ledger {
                              arguments: [limit]).map(StoredBodyRecord.init(row:))
         }
     }
-
 }

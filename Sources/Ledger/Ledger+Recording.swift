@@ -16,21 +16,19 @@ extension Ledger {
     /// back and the batch runs again with each write in its own savepoint.
     public func record(_ writes: [LedgerWrite]) throws(LedgerError) -> [Result<LedgerOutcome, LedgerError>] {
         guard !writes.isEmpty else { return [] }
+        // Not `writeTransaction`: its typed error would hide the refusal that sends the
+        // batch round again.
         do {
-            do {
-                let results = try pool.write { db in try Self.apply(writes, in: db, limits: limits, isolated: false) }
-                countTransaction()
-                return results
-            } catch let refused as WriteRefused {
-                // Alone in its transaction, the refused write is the whole answer.
-                if writes.count == 1 { return [.failure(refused.error)] }
-            }
-            let results = try pool.write { db in try Self.apply(writes, in: db, limits: limits, isolated: true) }
+            let results = try pool.write { db in try Self.apply(writes, in: db, limits: limits, isolated: false) }
             countTransaction()
             return results
+        } catch let refused as WriteRefused {
+            // Alone in its transaction, the refused write is the whole answer.
+            if writes.count == 1 { return [.failure(refused.error)] }
         } catch {
             throw LedgerError.forWrite(error)
         }
+        return try writeTransaction { db in try Self.apply(writes, in: db, limits: limits, isolated: true) }
     }
 
     /// A write SQLite refused in a batch without savepoints: the batch is rolled back
