@@ -76,15 +76,11 @@ public final class LogFile: Sendable {
     func write(utf8 line: [UInt8]) {
         var line = line
         // The handler's lines are escaped already: then the newline goes on in place.
-        let clean = line.withUnsafeBufferPointer { buffer in
-            buffer.isEmpty || (memchr(buffer.baseAddress!, 0x0A, buffer.count) == nil
-                && memchr(buffer.baseAddress!, 0x0D, buffer.count) == nil)
-        }
-        if clean {
+        if line.withUnsafeBufferPointer(Self.hasLineBreak) {
+            write(bytes: line.withUnsafeBufferPointer { Self.lineBytes($0) })
+        } else {
             line.append(0x0A)
             write(bytes: line)
-        } else {
-            write(bytes: line.withUnsafeBufferPointer { Self.lineBytes($0) })
         }
     }
 
@@ -105,9 +101,7 @@ public final class LogFile: Sendable {
     private static func lineBytes(_ utf8: UnsafeBufferPointer<UInt8>) -> [UInt8] {
         var bytes = [UInt8]()
         bytes.reserveCapacity(utf8.count + 1)
-        let hasBreak = utf8.count > 0 && (memchr(utf8.baseAddress!, 0x0A, utf8.count) != nil
-            || memchr(utf8.baseAddress!, 0x0D, utf8.count) != nil)
-        if hasBreak {
+        if hasLineBreak(utf8) {
             for byte in utf8 {
                 switch byte {
                 case 0x0A: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
@@ -120,6 +114,11 @@ public final class LogFile: Sendable {
         }
         bytes.append(0x0A)
         return bytes
+    }
+
+    private static func hasLineBreak(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
+        utf8.count > 0 && (memchr(utf8.baseAddress!, 0x0A, utf8.count) != nil
+            || memchr(utf8.baseAddress!, 0x0D, utf8.count) != nil)
     }
 
     /// Writes the whole buffer: one `write(2)` in every normal case; a short write (a
