@@ -6,6 +6,18 @@ import VideoAPI
 
 @Suite("A ledger that cannot take writes says so, and nothing is half-committed")
 struct LedgerFailureTests {
+    /// A trigger stands in for a write SQLite refuses (a value it will not store): an
+    /// insert into `table` that matches `condition` aborts with `message`.
+    private func refuseInserts(into table: String, when condition: String, saying message: String,
+                               in ledger: Ledger) throws {
+        try ledger.pool.write { db in
+            try db.execute(sql: """
+                CREATE TEMP TRIGGER refuse_\(table) BEFORE INSERT ON main.\(table)
+                WHEN \(condition) BEGIN SELECT RAISE(ABORT, '\(message)'); END
+                """)
+        }
+    }
+
     @Test("writes to a read-only database fail as unavailable (503) through the writer")
     func readOnlyDatabase() throws {
         let directory = TemporaryDirectory()
@@ -67,13 +79,7 @@ struct LedgerFailureTests {
     func oneBadWriteFailsAlone() throws {
         let directory = TemporaryDirectory()
         let ledger = try Ledger.open(path: directory.ledgerPath)
-        // A trigger stands in for a write SQLite refuses (a value it will not store).
-        try ledger.pool.write { db in
-            try db.execute(sql: """
-                CREATE TEMP TRIGGER refuse_poison BEFORE INSERT ON main.rejected_bodies
-                WHEN NEW.reason = 'poison' BEGIN SELECT RAISE(ABORT, 'poisoned'); END
-                """)
-        }
+        try refuseInserts(into: "rejected_bodies", when: "NEW.reason = 'poison'", saying: "poisoned", in: ledger)
         let results = try ledger.record([
             try TaskBody.event(id: "good-1", status: .completed),
             .rejected(RejectedBody(statusCode: 400, reason: "poison", path: "/", body: Data(), peer: "p")),
@@ -97,12 +103,7 @@ struct LedgerFailureTests {
         let directory = TemporaryDirectory()
         let ledger = try Ledger.open(path: directory.ledgerPath)
         // The task row and its event go in first; the job's insert is refused after them.
-        try ledger.pool.write { db in
-            try db.execute(sql: """
-                CREATE TEMP TRIGGER refuse_job BEFORE INSERT ON main.download_jobs
-                WHEN NEW.task_id = 'half-done' BEGIN SELECT RAISE(ABORT, 'no job'); END
-                """)
-        }
+        try refuseInserts(into: "download_jobs", when: "NEW.task_id = 'half-done'", saying: "no job", in: ledger)
         let results = try ledger.record([
             try TaskBody.event(id: "before-it", status: .completed),
             try TaskBody.event(id: "half-done", status: .completed),
