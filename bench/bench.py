@@ -228,40 +228,38 @@ def main():
     vh, state = start_videohookd(args.binary, crt, key)
     ng = start_nginx(crt, key)
     vh_pids, ng_pids = (lambda: [vh.pid]), (lambda: family(ng.pid))
-    vh_url, ng_url = f"https://127.0.0.1:{VH_PORT}", f"https://127.0.0.1:{NGINX_PORT}"
+    urls = {"videohookd": f"https://127.0.0.1:{VH_PORT}", "nginx": f"https://127.0.0.1:{NGINX_PORT}"}
+
+    def both(run):
+        """`run(name, base_url)` for each server, alternating, best of the rounds."""
+        return alternate(rounds, [(name, lambda name=name: run(name, urls[name])) for name in urls])
+
     rows = {}
     try:
         time.sleep(1)
         if server_suite:
             rows["idle"] = {"videohookd": idle_row(vh_pids, VH_PORT), "nginx": idle_row(ng_pids, NGINX_PORT)}
-            rows["keepalive"] = alternate(rounds, [
-                ("videohookd", lambda: wrk(vh_url + "/healthz", seconds, 32)),
-                ("nginx", lambda: wrk(ng_url + "/healthz", seconds, 32))])
-            rows["close"] = alternate(rounds, [
-                ("videohookd", lambda: wrk(vh_url + "/healthz", seconds, 16, ("-H", "Connection: close"))),
-                ("nginx", lambda: wrk(ng_url + "/healthz", seconds, 16, ("-H", "Connection: close")))])
+            rows["keepalive"] = both(lambda _, url: wrk(url + "/healthz", seconds, 32))
+            rows["close"] = both(lambda _, url: wrk(url + "/healthz", seconds, 16, ("-H", "Connection: close")))
         if callback_suite:
             token = open(os.path.join(state, "callback-token")).read().strip()
-            vh_path, ng_path = f"/callbacks/{token}", "/callbacks/bench"
-            rows["cb_keepalive"] = alternate(rounds, [
-                ("videohookd", lambda: wrk(vh_url + vh_path, seconds, 32, script="callback.lua", env=callback_env(vh_path))),
-                ("nginx", lambda: wrk(ng_url + ng_path, seconds, 32, script="callback.lua", env=callback_env(ng_path)))])
-            rows["cb_close"] = alternate(rounds, [
-                ("videohookd", lambda: wrk(vh_url + vh_path, seconds, 16, script="callback.lua", env=callback_env(vh_path, True))),
-                ("nginx", lambda: wrk(ng_url + ng_path, seconds, 16, script="callback.lua", env=callback_env(ng_path, True)))])
+            paths = {"videohookd": f"/callbacks/{token}", "nginx": "/callbacks/bench"}
+
+            def callbacks(connections, close=False, pauses=None):
+                return lambda name, url: wrk(url + paths[name], seconds, connections, script="callback.lua",
+                                             env=callback_env(paths[name], close, pauses and pauses[name]))
+
+            rows["cb_keepalive"] = both(callbacks(32))
+            rows["cb_close"] = both(callbacks(16, close=True))
             # Half each server's own new-connection rate. Each of the 16 connections pauses
             # before every request; the pause that gives half the rate is found by a short
             # calibration run, since at a lower load a request also takes less time. The
             # latency is then what an answer costs when the server is not saturated.
-            vh_pause = half_rate_pause(vh_url + vh_path, vh_path, rows["cb_close"]["videohookd"]["rps"])
-            ng_pause = half_rate_pause(ng_url + ng_path, ng_path, rows["cb_close"]["nginx"]["rps"])
-            rows["cb_half"] = alternate(rounds, [
-                ("videohookd", lambda: wrk(vh_url + vh_path, seconds, 16, script="callback.lua",
-                                           env=callback_env(vh_path, True, vh_pause))),
-                ("nginx", lambda: wrk(ng_url + ng_path, seconds, 16, script="callback.lua",
-                                      env=callback_env(ng_path, True, ng_pause)))])
-            rows["cb_half"]["videohookd"]["target"] = rows["cb_close"]["videohookd"]["rps"] / 2
-            rows["cb_half"]["nginx"]["target"] = rows["cb_close"]["nginx"]["rps"] / 2
+            pauses = {name: half_rate_pause(urls[name] + paths[name], paths[name], rows["cb_close"][name]["rps"])
+                      for name in urls}
+            rows["cb_half"] = both(callbacks(16, close=True, pauses=pauses))
+            for name in urls:
+                rows["cb_half"][name]["target"] = rows["cb_close"][name]["rps"] / 2
         peak = {"videohookd": rss_kib(vh_pids(), "VmHWM") / 1024, "nginx": rss_kib(ng_pids(), "VmHWM") / 1024}
     finally:
         vh.send_signal(signal.SIGTERM)
