@@ -64,6 +64,13 @@ final class Connection: @unchecked Sendable {
 
     // MARK: Events
 
+    /// Just accepted: a client's first bytes usually arrive with the connection, so the
+    /// TLS handshake starts now rather than one trip round the event loop later, while
+    /// the client waits for our first flight.
+    func accepted() {
+        if state == .fresh { start() }
+    }
+
     func handle(_ event: Epoll.Event) {
         switch state {
         case .fresh:
@@ -92,10 +99,14 @@ final class Connection: @unchecked Sendable {
             return
         }
         var first: UInt8 = 0
-        let peeked = withUnsafeMutableBytes(of: &first) { SystemSocket.peek(fd, into: $0) }
-        guard let peeked, peeked > 0 else {
+        switch withUnsafeMutableBytes(of: &first, { SystemSocket.peek(fd, into: $0) }) {
+        case .nothingYet:
+            return  // epoll says when the first bytes arrive
+        case .failed, .bytes(0):
             close()
             return
+        case .bytes:
+            break
         }
         if first == 0x16 {
             do {

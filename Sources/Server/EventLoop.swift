@@ -181,6 +181,7 @@ final class EventLoop: @unchecked Sendable {
             connections[id] = connection
             server.observer.connectionOpened()
             if stopping { connection.shutdownRequested() }
+            connection.accepted()
         }
     }
 

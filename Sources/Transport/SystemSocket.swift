@@ -104,10 +104,26 @@ public enum SystemSocket {
         }
     }
 
+    /// What a look at a socket's waiting bytes found.
+    public enum Peek: Equatable {
+        /// This many bytes are waiting (they stay waiting); 0 means the peer closed.
+        case bytes(Int)
+        /// Nothing has arrived yet.
+        case nothingYet
+        case failed
+    }
+
     /// Looks at the first bytes waiting on a socket without consuming them.
-    public static func peek(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) -> Int? {
-        let count = recv(fd, buffer.baseAddress, buffer.count, Int32(MSG_PEEK))
-        return count >= 0 ? count : nil
+    public static func peek(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) -> Peek {
+        while true {
+            let count = recv(fd, buffer.baseAddress, buffer.count, Int32(MSG_PEEK))
+            if count >= 0 { return .bytes(count) }
+            switch errno {
+            case EINTR: continue
+            case EAGAIN, EWOULDBLOCK: return .nothingYet
+            default: return .failed
+            }
+        }
     }
 
     /// Ends our sending side so the peer reads a clean end of stream after our answer.

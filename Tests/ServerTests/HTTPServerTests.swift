@@ -208,6 +208,22 @@ struct HTTPServerTests {
         #expect(try good.readResponse().status == 200)
     }
 
+    @Test("a client that waits after connecting before its ClientHello is still served")
+    func lateClientHello() throws {
+        // The server looks for the ClientHello as soon as it accepts; finding nothing yet,
+        // it must wait for the bytes rather than take the empty socket for a closed one.
+        let server = try TestServer()
+        defer { server.stop() }
+        let fd = try SystemSocket.connect(to: SocketAddress(parsing: "127.0.0.1:\(server.port)"), timeoutMilliseconds: 2000,
+                                          ioTimeoutMilliseconds: 5000)
+        Thread.sleep(forTimeInterval: 0.3)
+        let context = try TLSClientContext(extraCAFile: server.certificate.certificateFile, useSystemTrust: false)
+        let tls = try TLSClientConnection(context: context, fd: fd, serverName: "localhost", resuming: nil)
+        let client = TestClient(fd: fd, tls: tls)
+        try client.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        #expect(try client.readResponse().status == 200)
+    }
+
     @Test("a stalled request head is cut with 408 while another client is served")
     func stalledClientTimesOut() throws {
         let server = try TestServer(configuration: ServerConfiguration(headerTimeout: 1, bodyTimeout: 1, idleTimeout: 5, loopCount: 1))
