@@ -189,8 +189,9 @@ final class EventLoop: @unchecked Sendable {
         try? epoll.modify(connection.fd, token: connection.id, interest: interest)
     }
 
+    /// The connection is about to close its socket. No EPOLL_CTL_DEL: closing a socket
+    /// takes it out of every epoll set, since no other descriptor shares it.
     func forget(_ connection: Connection) {
-        epoll.remove(connection.fd)
         connections.removeValue(forKey: connection.id)
         server.connectionClosed()
         server.observer.connectionClosed()

@@ -208,6 +208,34 @@ struct HTTPServerTests {
         #expect(try good.readResponse().status == 200)
     }
 
+    @Test("a closed connection leaves no entry behind in the event loops' epoll sets")
+    func closedConnectionsLeaveEpoll() throws {
+        // The server does not EPOLL_CTL_DEL before closing a connection's socket: the close
+        // itself takes it out of every epoll set. An entry left behind would name a file
+        // that is gone, whatever descriptor now has its number.
+        let server = try TestServer()
+        defer { server.stop() }
+        // Before: the loops' listener and wake-up entries, and whatever else in this
+        // process uses epoll (Dispatch does).
+        let before = EpollEntries.inThisProcess().count
+        for _ in 0..<20 {
+            let client = try server.connect()
+            try client.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            #expect(try client.readResponse().status == 200)
+            #expect(client.readsEndOfStream())
+        }
+        // The server closes its side once it reads the clients' end of stream.
+        let deadline = Date().addingTimeInterval(5)
+        var registered = EpollEntries.inThisProcess()
+        while registered.count > before || registered.contains(where: { !$0.isLive }), Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.05)
+            registered = EpollEntries.inThisProcess()
+        }
+        let stale = registered.filter { !$0.isLive }
+        #expect(stale.isEmpty, "entries whose file is gone: \(stale)")
+        #expect(registered.count == before, "entries: \(registered)")
+    }
+
     @Test("a client that waits after connecting before its ClientHello is still served")
     func lateClientHello() throws {
         // The server looks for the ClientHello as soon as it accepts; finding nothing yet,
@@ -415,5 +443,35 @@ struct HTTPServerTests {
         #expect(process.terminationStatus == 0)
         // The second transfer reuses the first connection: 0 new connects.
         #expect(output == "200 1\n202 0\n")
+    }
+}
+
+/// What the epoll sets of this process watch, read from /proc/self/fdinfo: each entry's
+/// descriptor number and the inode it was registered with.
+struct EpollEntries {
+    struct Entry: CustomStringConvertible {
+        let fd: Int32
+        let inode: UInt64
+        /// The descriptor is open and is still the file that was registered.
+        var isLive: Bool {
+            var info = stat()
+            return stat("/proc/self/fd/\(fd)", &info) == 0 && UInt64(info.st_ino) == inode
+        }
+        var description: String { "fd \(fd) inode \(inode)" }
+    }
+
+    static func inThisProcess() -> [Entry] {
+        let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fdinfo")) ?? []
+        return fds.flatMap { fd -> [Entry] in
+            guard let text = try? String(contentsOfFile: "/proc/self/fdinfo/\(fd)", encoding: .utf8) else { return [] }
+            return text.split(separator: "\n").compactMap { line -> Entry? in
+                // "tfd:        5 events:       19 data:  ...  pos:0 ino:f1724 sdev:9"
+                let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+                guard fields.first == "tfd:", fields.count > 1, let target = Int32(fields[1]),
+                      let ino = fields.first(where: { $0.hasPrefix("ino:") }),
+                      let inode = UInt64(ino.dropFirst(4), radix: 16) else { return nil }
+                return Entry(fd: target, inode: inode)
+            }
+        }
     }
 }
