@@ -34,14 +34,14 @@ let package = Package(
         // Knows nothing of sockets.
         .target(name: "HTTP"),
         // The event loops that join transport, TLS and HTTP, and the router.
-        .target(name: "Server", dependencies: ["Transport", "TLS", "HTTP",
+        .target(name: "Server", dependencies: ["CLinux", "Transport", "TLS", "HTTP",
                                               .product(name: "Logging", package: "swift-log")]),
         // The callback URL rules, one policy used everywhere a URL is accepted.
         .target(name: "URLPolicy", dependencies: ["Transport"]),
         // The video API's task object and error shape.
         .target(name: "VideoAPI"),
         // SQLite ledger: tasks, events, download jobs, rejected bodies.
-        .target(name: "Ledger", dependencies: ["VideoAPI", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Ledger", dependencies: ["CLinux", "VideoAPI", .product(name: "GRDB", package: "GRDB.swift")]),
         // POST /callbacks/<token>: check, decode, record, answer.
         .target(name: "Intake", dependencies: ["HTTP", "Server", "Ledger", "VideoAPI",
                                               .product(name: "Logging", package: "swift-log")]),
@@ -54,11 +54,11 @@ let package = Package(
         // Archive files: partial files, fsync, atomic rename, the sidecar JSON. File system only.
         .target(name: "Archive"),
         // The HTTPS client on our own sockets and TLS, and the download workers.
-        .target(name: "Downloader", dependencies: ["Transport", "TLS", "HTTP", "URLPolicy", "Ledger", "VideoAPI",
+        .target(name: "Downloader", dependencies: ["CLinux", "Transport", "TLS", "HTTP", "URLPolicy", "Ledger", "VideoAPI",
                                                   "Archive", .product(name: "Logging", package: "swift-log")]),
         // The video API's client (create, query) and the reconciler that asks it about
         // quiet tasks and unconfirmed callbacks.
-        .target(name: "APIClient", dependencies: ["VideoAPI", "URLPolicy", "TLS", "Transport", "HTTP", "Ledger",
+        .target(name: "APIClient", dependencies: ["CLinux", "VideoAPI", "URLPolicy", "TLS", "Transport", "HTTP", "Ledger",
                                                  "Downloader", .product(name: "Logging", package: "swift-log")]),
         // systemd notify protocol, socket activation, signals. Glibc only, on purpose:
         // it must work before anything else in the process starts.
@@ -82,7 +82,7 @@ let package = Package(
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "TLS", "HTTP", "Transport", "TestSupport"]),
         .testTarget(name: "URLPolicyTests", dependencies: ["URLPolicy"]),
-        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "VideoAPI"],
+        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "VideoAPI", "TestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "IntakeTests", dependencies: ["Intake", "Ledger", "HTTP", "Server", "VideoAPI",
                                                        .product(name: "Logging", package: "swift-log")]),

@@ -1,4 +1,5 @@
-// Linux headers that Swift's Glibc module does not include: epoll, eventfd, signalfd.
+// Linux headers that Swift's Glibc module does not include: epoll, eventfd, signalfd,
+// and the GNU calls below.
 // Nothing is wrapped; the functions and types import as they are.
 #ifndef VIDEOHOOKD_CLINUX_H
 #define VIDEOHOOKD_CLINUX_H
@@ -6,7 +7,10 @@
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <pthread.h>
 
 // accept4 is declared only under _GNU_SOURCE, which Swift's Glibc module is not built with.
 extern int accept4(int sockfd, struct sockaddr *addr, socklen_t *addrlen, int flags);
+// So is pthread_setname_np: names the calling thread for `top -H` and `ps -L`.
+extern int pthread_setname_np(pthread_t thread, const char *name);
 #endif

@@ -1,4 +1,5 @@
 import Archive
+import CLinux
 import Foundation
 import TLS
 
@@ -37,8 +38,12 @@ final class DiskWriterThread: @unchecked Sendable {
         self.written = written
         all = (0..<count).map { _ in .allocate(byteCount: bytes, alignment: 4096) }
         free = all
-        let thread = Thread { [self] in run() }
-        thread.name = "videohookd-download-disk"
+        let thread = Thread { [self] in
+            // Named from inside: Foundation keeps `Thread.name` to itself on Linux, and the kernel
+            // refuses a name over 15 bytes. `top -H` and `ps -L` show this one.
+            pthread_setname_np(pthread_self(), "vh-disk-writer")
+            run()
+        }
         thread.start()
     }
 

@@ -1,4 +1,5 @@
 import Archive
+import CLinux
 import Foundation
 import Glibc
 import Ledger
@@ -147,10 +148,12 @@ public final class DownloadService: Sendable {
                 return state.nextWorkerNumber
             }
             let thread = Thread { [self] in
+                // Named from inside: Foundation keeps `Thread.name` to itself on Linux, and the kernel
+                // refuses a name over 15 bytes. `top -H` and `ps -L` show this one.
+                pthread_setname_np(pthread_self(), "vh-download-\(number)")
                 work()
                 exited.wakeAll()
             }
-            thread.name = "videohookd-download-\(number)"
             thread.start()
         }
     }

@@ -1,3 +1,4 @@
+import CLinux
 import Foundation
 import Synchronization
 
@@ -31,9 +32,11 @@ public final class LedgerWriter: Sendable {
         queue = LedgerWriteQueue(maxBatchSize: maxBatchSize, maxPendingWrites: maxPendingWrites)
         let queue = self.queue
         let thread = Thread {
+            // Named from inside: Foundation keeps `Thread.name` to itself on Linux, and the kernel
+            // refuses a name over 15 bytes. `top -H` and `ps -L` show this one.
+            pthread_setname_np(pthread_self(), "vh-ledger")
             queue.drain(into: ledger)
         }
-        thread.name = "videohookd-ledger-writer"
         thread.start()
     }
 

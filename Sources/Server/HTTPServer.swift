@@ -1,3 +1,4 @@
+import CLinux
 import Foundation
 import Logging
 import Synchronization
@@ -33,8 +34,12 @@ public final class HTTPServer: Sendable {
         }
         loops.withLock { $0 = started }
         for loop in started {
-            let thread = Thread { loop.run() }
-            thread.name = "videohookd-loop-\(loop.index)"
+            let thread = Thread {
+                // Named from inside: Foundation keeps `Thread.name` to itself on Linux, and the kernel
+                // refuses a name over 15 bytes. `top -H` and `ps -L` show this one.
+                pthread_setname_np(pthread_self(), "vh-loop-\(loop.index)")
+                loop.run()
+            }
             thread.start()
         }
     }

@@ -325,6 +325,17 @@ struct ProductionTests {
         #expect(daemon.logLines().last?.contains("event=serve.stopped") == true)
     }
 
+    @Test("the running daemon's threads carry names that top -H and ps -L show")
+    func threadNames() throws {
+        let daemon = try DaemonProcess()
+        defer { daemon.stop(); daemon.removeFiles() }
+        try daemon.start()
+        let names = ThreadNames.of(pid: try #require(daemon.pid))
+        for expected in ["vh-loop-0", "vh-ledger", "vh-download-0"] {
+            #expect(names.contains(expected), "\(expected) among \(names.sorted())")
+        }
+    }
+
     // MARK: check-config
 
     @Test("check-config: the documented example and a small file are ok, with the effective values; exit 0")

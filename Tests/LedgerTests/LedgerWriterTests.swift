@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Testing
 @testable import Ledger
+import TestSupport
 import VideoAPI
 
 @Suite("Group commit through the writer thread")
@@ -39,6 +40,18 @@ struct LedgerWriterTests {
             #expect(detail.downloadJob?.state == .queued)
         }
         #expect(ledger.writeTransactionCount < 200, "the storm was committed in batches")
+    }
+
+    @Test("the writer thread is named vh-ledger, so top -H and ps -L show which thread it is")
+    func threadName() throws {
+        let directory = TemporaryDirectory()
+        let ledger = try Ledger.open(path: directory.ledgerPath)
+        let writer = LedgerWriter(ledger: ledger)
+        defer { writer.close() }
+        // The name is set by the thread as it starts.
+        let deadline = Date().addingTimeInterval(5)
+        while !ThreadNames.current().contains("vh-ledger"), Date() < deadline { usleep(10_000) }
+        #expect(ThreadNames.current().contains("vh-ledger"))
     }
 
     @Test("writes queued while the writer is busy are committed in one transaction")

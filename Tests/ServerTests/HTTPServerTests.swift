@@ -208,6 +208,17 @@ struct HTTPServerTests {
         #expect(try good.readResponse().status == 200)
     }
 
+    @Test("the event loop threads are named vh-loop-N, so top -H shows them")
+    func loopThreadNames() throws {
+        let server = try TestServer()
+        defer { server.stop() }
+        let client = try server.connect()
+        try client.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        #expect(try client.readResponse().status == 200)
+        let names = ThreadNames.current()
+        #expect(names.contains("vh-loop-0") && names.contains("vh-loop-1"), "thread names: \(names.sorted())")
+    }
+
     @Test("a closed connection leaves no entry behind in the event loops' epoll sets")
     func closedConnectionsLeaveEpoll() throws {
         // The server does not EPOLL_CTL_DEL before closing a connection's socket: the close

@@ -1,3 +1,4 @@
+import CLinux
 import Dispatch
 import Foundation
 import Ledger
@@ -34,10 +35,12 @@ public final class ReconcilerService: Sendable {
         }
         guard first else { return }
         let thread = Thread { [self] in
+            // Named from inside: Foundation keeps `Thread.name` to itself on Linux, and the kernel
+            // refuses a name over 15 bytes. `top -H` and `ps -L` show this one.
+            pthread_setname_np(pthread_self(), "vh-reconciler")
             loop()
             finished.signal()
         }
-        thread.name = "videohookd-reconciler"
         thread.start()
     }
 
