@@ -182,6 +182,9 @@ final class EventLoop: @unchecked Sendable {
             server.observer.connectionOpened()
             if stopping { connection.shutdownRequested() }
             connection.accepted()
+            // A burst of new connections is a burst of handshakes: answers committed
+            // meanwhile go out between them, as they do between events.
+            if hasPending.load(ordering: .acquiring) { runPending() }
         }
     }
 
