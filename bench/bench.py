@@ -111,20 +111,49 @@ def to_ms(text):
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def wrk(url, seconds, connections, extra=(), script=None, env=None):
+def cpu_seconds(pids):
+    """User plus system CPU time the processes (all their threads) have used so far."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except FileNotFoundError:
+            pass
+    return total / ticks
+
+
+def wrk(url, seconds, connections, extra=(), script=None, env=None, server_pids=None):
+    """One wrk run. With `server_pids` (a callable), also the CPU the server and wrk spent
+    per request: on a machine whose cores the two share, requests/s follow from these."""
     args = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", *extra]
     if script:
         args += ["-s", os.path.join(ROOT, script)]
+    server_before = cpu_seconds(server_pids()) if server_pids else 0.0
+    children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.monotonic()
     out = subprocess.run(args + [url], check=True, capture_output=True, text=True,
                          env={**os.environ, **(env or {})}).stdout
+    wall = time.monotonic() - started
+    children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p50 = to_ms(re.search(r"50%\s+([\d.]+\w+)", out).group(1))
     p99 = to_ms(re.search(r"99%\s+([\d.]+\w+)", out).group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     socket_errors = re.search(r"Socket errors: (.*)", out)
-    return {"rps": rps, "p50": p50, "p99": p99,
-            "non2xx": int(errors.group(1)) if errors else 0,
-            "socket_errors": socket_errors.group(1) if socket_errors else ""}
+    result = {"rps": rps, "p50": p50, "p99": p99,
+              "non2xx": int(errors.group(1)) if errors else 0,
+              "socket_errors": socket_errors.group(1) if socket_errors else ""}
+    if server_pids:
+        requests = max(rps * seconds, 1)
+        server = cpu_seconds(server_pids()) - server_before
+        client = (children_after.ru_utime + children_after.ru_stime
+                  - children_before.ru_utime - children_before.ru_stime)
+        result.update(server_cpu_ms=1000 * server / requests, client_cpu_ms=1000 * client / requests,
+                      server_cores=server / wall, client_cores=client / wall)
+    return result
 
 
 def idle_connections(port, count):
@@ -245,9 +274,12 @@ def main():
             token = open(os.path.join(state, "callback-token")).read().strip()
             paths = {"videohookd": f"/callbacks/{token}", "nginx": "/callbacks/bench"}
 
+            pids_of = {"videohookd": vh_pids, "nginx": ng_pids}
+
             def callbacks(connections, close=False, pauses=None):
                 return lambda name, url: wrk(url + paths[name], seconds, connections, script="callback.lua",
-                                             env=callback_env(paths[name], close, pauses and pauses[name]))
+                                             env=callback_env(paths[name], close, pauses and pauses[name]),
+                                             server_pids=pids_of[name])
 
             rows["cb_keepalive"] = both(callbacks(32))
             rows["cb_close"] = both(callbacks(16, close=True))
@@ -287,6 +319,10 @@ def main():
         line(f"{label} p99", vh_r["p99"], ng_r["p99"], "ms", "{:.2f}")
         if "target" in vh_r:
             line(f"{label}: the rate aimed at (half the full rate)", vh_r["target"], ng_r["target"], "req/s", "{:.0f}")
+        if "server_cpu_ms" in vh_r and key != "cb_half":
+            line(f"{label}: server CPU per request", vh_r["server_cpu_ms"], ng_r["server_cpu_ms"], "ms", "{:.3f}")
+            line(f"{label}: cores the server used", vh_r["server_cores"], ng_r["server_cores"], "", "{:.2f}")
+            line(f"{label}: wrk CPU per request", vh_r["client_cpu_ms"], ng_r["client_cpu_ms"], "ms", "{:.3f}")
         for name, r in (("videohookd", vh_r), ("nginx", ng_r)):
             if r["non2xx"] or r["socket_errors"]:
                 print(f"note: {name} {label}: non-2xx {r['non2xx']}, socket errors: {r['socket_errors']}")
