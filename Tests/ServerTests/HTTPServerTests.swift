@@ -226,9 +226,11 @@ struct HTTPServerTests {
         // that is gone, whatever descriptor now has its number.
         let server = try TestServer()
         defer { server.stop() }
-        // Before: the loops' listener and wake-up entries, and whatever else in this
-        // process uses epoll (Dispatch does).
-        let before = EpollEntries.inThisProcess().count
+        // Only this server's loops: the epoll sets that watch its listener. Tests running
+        // alongside have servers, and epoll sets, of their own.
+        func watched() -> [EpollEntries.Entry] { EpollEntries.watching(listener: server.listenerFD) }
+        let before = watched()
+        #expect(before.count == 4, "2 loops, each watching the listener and its wake-up eventfd: \(before)")
         for _ in 0..<20 {
             let client = try server.connect()
             try client.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
@@ -237,14 +239,14 @@ struct HTTPServerTests {
         }
         // The server closes its side once it reads the clients' end of stream.
         let deadline = Date().addingTimeInterval(5)
-        var registered = EpollEntries.inThisProcess()
-        while registered.count > before || registered.contains(where: { !$0.isLive }), Date() < deadline {
+        var registered = watched()
+        while registered.count > before.count || registered.contains(where: { !$0.isLive }), Date() < deadline {
             Thread.sleep(forTimeInterval: 0.05)
-            registered = EpollEntries.inThisProcess()
+            registered = watched()
         }
         let stale = registered.filter { !$0.isLive }
         #expect(stale.isEmpty, "entries whose file is gone: \(stale)")
-        #expect(registered.count == before, "entries: \(registered)")
+        #expect(registered.count == before.count, "entries: \(registered)")
     }
 
     @Test("a client that waits after connecting before its ClientHello is still served")
@@ -457,8 +459,8 @@ struct HTTPServerTests {
     }
 }
 
-/// What the epoll sets of this process watch, read from /proc/self/fdinfo: each entry's
-/// descriptor number and the inode it was registered with.
+/// What epoll sets watch, read from /proc/self/fdinfo: each entry's descriptor number and
+/// the inode it was registered with.
 struct EpollEntries {
     struct Entry: CustomStringConvertible {
         let fd: Int32
@@ -471,18 +473,25 @@ struct EpollEntries {
         var description: String { "fd \(fd) inode \(inode)" }
     }
 
-    static func inThisProcess() -> [Entry] {
-        let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fdinfo")) ?? []
-        return fds.flatMap { fd -> [Entry] in
-            guard let text = try? String(contentsOfFile: "/proc/self/fdinfo/\(fd)", encoding: .utf8) else { return [] }
-            return text.split(separator: "\n").compactMap { line -> Entry? in
-                // "tfd:        5 events:       19 data:  ...  pos:0 ino:f1724 sdev:9"
-                let fields = line.split(separator: " ", omittingEmptySubsequences: true)
-                guard fields.first == "tfd:", fields.count > 1, let target = Int32(fields[1]),
-                      let ino = fields.first(where: { $0.hasPrefix("ino:") }),
-                      let inode = UInt64(ino.dropFirst(4), radix: 16) else { return nil }
-                return Entry(fd: target, inode: inode)
-            }
+    /// The entries of every epoll set in this process that watches `listener`.
+    static func watching(listener: Int32) -> [Entry] {
+        var info = stat()
+        guard fstat(listener, &info) == 0 else { return [] }
+        let listenerInode = UInt64(info.st_ino)
+        let sets = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fdinfo")) ?? []).map(entries(ofSet:))
+        return sets.filter { $0.contains { $0.fd == listener && $0.inode == listenerInode } }.flatMap { $0 }
+    }
+
+    /// The entries listed in /proc/self/fdinfo/<fd>; none when the descriptor is not epoll.
+    private static func entries(ofSet fd: String) -> [Entry] {
+        guard let text = try? String(contentsOfFile: "/proc/self/fdinfo/\(fd)", encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").compactMap { line -> Entry? in
+            // "tfd:        5 events:       19 data:  ...  pos:0 ino:f1724 sdev:9"
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            guard fields.first == "tfd:", fields.count > 1, let target = Int32(fields[1]),
+                  let ino = fields.first(where: { $0.hasPrefix("ino:") }),
+                  let inode = UInt64(ino.dropFirst(4), radix: 16) else { return nil }
+            return Entry(fd: target, inode: inode)
         }
     }
 }
