@@ -33,11 +33,12 @@ public final class HTTPServer: Sendable {
             started.append(try EventLoop(server: self, index: index, listeners: listeners))
         }
         loops.withLock { $0 = started }
+        let name = String(configuration.threadName.utf8.prefix(12)) ?? "vh-loop"
         for loop in started {
             let thread = Thread {
                 // Named from inside: Foundation keeps `Thread.name` to itself on Linux, and the kernel
                 // refuses a name over 15 bytes. `top -H` and `ps -L` show this one.
-                pthread_setname_np(pthread_self(), "vh-loop-\(loop.index)")
+                pthread_setname_np(pthread_self(), "\(name)-\(loop.index)")
                 loop.run()
             }
             thread.start()

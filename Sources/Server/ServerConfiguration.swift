@@ -17,10 +17,13 @@ public struct ServerConfiguration: Sendable {
     public var loopCount: Int
     /// How long a graceful stop waits for requests in flight.
     public var shutdownGrace: Double
+    /// The loop threads' names are this and their number ("vh-loop-0"), as `top -H` shows
+    /// them: Linux keeps 15 bytes of a thread's name, so the number fits after at most 12.
+    public var threadName: String
 
     public init(limits: HTTPLimits = HTTPLimits(), headerTimeout: Double = 10, bodyTimeout: Double = 10,
                 idleTimeout: Double = 60, maxConnections: Int = 10_000, loopCount: Int = 0,
-                shutdownGrace: Double = 10) {
+                shutdownGrace: Double = 10, threadName: String = "vh-loop") {
         self.limits = limits
         self.headerTimeout = headerTimeout
         self.bodyTimeout = bodyTimeout
@@ -28,5 +31,6 @@ public struct ServerConfiguration: Sendable {
         self.maxConnections = maxConnections
         self.loopCount = loopCount
         self.shutdownGrace = shutdownGrace
+        self.threadName = threadName
     }
 }

@@ -331,7 +331,7 @@ struct ProductionTests {
         defer { daemon.stop(); daemon.removeFiles() }
         try daemon.start()
         let names = ThreadNames.of(pid: try #require(daemon.pid))
-        for expected in ["vh-loop-0", "vh-ledger", "vh-download-0"] {
+        for expected in ["vh-loop-0", "vh-admin-0", "vh-ledger", "vh-download-0"] {
             #expect(names.contains(expected), "\(expected) among \(names.sorted())")
         }
     }

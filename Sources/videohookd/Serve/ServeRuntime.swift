@@ -196,7 +196,8 @@ final class ServeRuntime: @unchecked Sendable {
 
     /// The admin listener is for local probes: one loop, small limits.
     static let adminConfiguration = ServerConfiguration(limits: HTTPLimits(maxBodyBytes: 1024), headerTimeout: 5,
-                                                        bodyTimeout: 5, idleTimeout: 30, maxConnections: 64, loopCount: 1)
+                                                        bodyTimeout: 5, idleTimeout: 30, maxConnections: 64, loopCount: 1,
+                                                        threadName: "vh-admin")
 
     private func callbackRouter(intake: CallbackIntake) -> Router {
         var router = Router()
