@@ -101,10 +101,7 @@ final class EventLoop: @unchecked Sendable {
                 } else if let connection = connections[event.token] {
                     connection.handle(event)
                 }
-                // An answer the ledger committed meanwhile goes out now, not after the
-                // rest of the batch: each event may be a TLS handshake of half a
-                // millisecond, and a batch holds many.
-                if hasPending.load(ordering: .acquiring) { runPending() }
+                runPendingBetweenHandshakes()
             }
             runPending()
             let now = MonotonicClock.nanoseconds()
@@ -132,6 +129,13 @@ final class EventLoop: @unchecked Sendable {
         finishedCondition.lock()
         while !finished.withLock({ $0 }) { finishedCondition.wait() }
         finishedCondition.unlock()
+    }
+
+    /// An answer the ledger committed meanwhile goes out now, not after the rest of the
+    /// batch of events or of accepted connections: each may be a TLS handshake of half a
+    /// millisecond, and a batch holds many.
+    private func runPendingBetweenHandshakes() {
+        if hasPending.load(ordering: .acquiring) { runPending() }
     }
 
     private func runPending() {
@@ -182,9 +186,7 @@ final class EventLoop: @unchecked Sendable {
             server.observer.connectionOpened()
             if stopping { connection.shutdownRequested() }
             connection.accepted()
-            // A burst of new connections is a burst of handshakes: answers committed
-            // meanwhile go out between them, as they do between events.
-            if hasPending.load(ordering: .acquiring) { runPending() }
+            runPendingBetweenHandshakes()
         }
     }
 
