@@ -11,6 +11,8 @@
 
 // accept4 is declared only under _GNU_SOURCE, which Swift's Glibc module is not built with.
 extern int accept4(int sockfd, struct sockaddr *addr, socklen_t *addrlen, int flags);
-// So is pthread_setname_np: names the calling thread for `top -H` and `ps -L`.
+// So is pthread_setname_np, which the daemon's threads call on themselves as they start
+// so that `top -H` and `ps -L` tell them apart: Foundation keeps `Thread.name` to itself
+// on Linux, and the kernel refuses a name over 15 bytes.
 extern int pthread_setname_np(pthread_t thread, const char *name);
 #endif

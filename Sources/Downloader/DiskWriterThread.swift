@@ -39,8 +39,7 @@ final class DiskWriterThread: @unchecked Sendable {
         all = (0..<count).map { _ in .allocate(byteCount: bytes, alignment: 4096) }
         free = all
         let thread = Thread { [self] in
-            // Named from inside: Foundation keeps `Thread.name` to itself on Linux, and the kernel
-            // refuses a name over 15 bytes. `top -H` and `ps -L` show this one.
+            // Named from inside, as top -H shows it (see CLinux/linux.h).
             pthread_setname_np(pthread_self(), "vh-disk-writer")
             run()
         }

@@ -148,8 +148,7 @@ public final class DownloadService: Sendable {
                 return state.nextWorkerNumber
             }
             let thread = Thread { [self] in
-                // Named from inside: Foundation keeps `Thread.name` to itself on Linux, and the kernel
-                // refuses a name over 15 bytes. `top -H` and `ps -L` show this one.
+                // Named from inside, as top -H shows it (see CLinux/linux.h).
                 pthread_setname_np(pthread_self(), "vh-download-\(number)")
                 work()
                 exited.wakeAll()

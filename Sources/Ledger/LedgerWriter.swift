@@ -32,8 +32,7 @@ public final class LedgerWriter: Sendable {
         queue = LedgerWriteQueue(maxBatchSize: maxBatchSize, maxPendingWrites: maxPendingWrites)
         let queue = self.queue
         let thread = Thread {
-            // Named from inside: Foundation keeps `Thread.name` to itself on Linux, and the kernel
-            // refuses a name over 15 bytes. `top -H` and `ps -L` show this one.
+            // Named from inside, as top -H shows it (see CLinux/linux.h).
             pthread_setname_np(pthread_self(), "vh-ledger")
             queue.drain(into: ledger)
         }

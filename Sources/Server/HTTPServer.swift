@@ -36,8 +36,7 @@ public final class HTTPServer: Sendable {
         let name = String(configuration.threadName.utf8.prefix(12)) ?? "vh-loop"
         for loop in started {
             let thread = Thread {
-                // Named from inside: Foundation keeps `Thread.name` to itself on Linux, and the kernel
-                // refuses a name over 15 bytes. `top -H` and `ps -L` show this one.
+                // Named from inside, as top -H shows it (see CLinux/linux.h).
                 pthread_setname_np(pthread_self(), "\(name)-\(loop.index)")
                 loop.run()
             }

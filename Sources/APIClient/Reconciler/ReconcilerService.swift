@@ -35,8 +35,7 @@ public final class ReconcilerService: Sendable {
         }
         guard first else { return }
         let thread = Thread { [self] in
-            // Named from inside: Foundation keeps `Thread.name` to itself on Linux, and the kernel
-            // refuses a name over 15 bytes. `top -H` and `ps -L` show this one.
+            // Named from inside, as top -H shows it (see CLinux/linux.h).
             pthread_setname_np(pthread_self(), "vh-reconciler")
             loop()
             finished.signal()
