@@ -147,7 +147,9 @@ def wrk(url, seconds, connections, extra=(), script=None, env=None, server_pids=
               "non2xx": int(errors.group(1)) if errors else 0,
               "socket_errors": socket_errors.group(1) if socket_errors else ""}
     if server_pids:
-        requests = max(rps * seconds, 1)
+        # wrk's own count: its seconds start after its connections are set up, the CPU
+        # times around the whole process.
+        requests = max(int(re.search(r"(\d+) requests in", out).group(1)), 1)
         server = cpu_seconds(server_pids()) - server_before
         client = (children_after.ru_utime + children_after.ru_stime
                   - children_before.ru_utime - children_before.ru_stime)
