@@ -27,6 +27,44 @@ struct ArchiveFileSystemTests {
         #expect(ArchiveFileSystem.fileSize(path) == 11, "appends land at the new end")
     }
 
+    @Test("whole aligned blocks go straight to the disk, everything else through the cache, and the bytes are the same")
+    func partialFileWritesAlignedBlocksDirect() throws {
+        let directory = TemporaryDirectory()
+        // Whether this file system takes O_DIRECT at all, asked apart from PartialFile.
+        let probe = directory.file("probe")
+        _ = FileManager.default.createFile(atPath: probe, contents: nil)
+        let probeFD = open(probe, O_WRONLY | __O_DIRECT)
+        let fileSystemTakesDirect = probeFD >= 0
+        if probeFD >= 0 { close(probeFD) }
+
+        for direct in [true, false] {
+            let path = directory.file("t-\(direct).0.part")
+            let file = try PartialFile(path: path, direct: direct)
+            #expect(file.writesDirect == (direct && fileSystemTakesDirect))
+            let block = PartialFile.directAlignment
+            let aligned = UnsafeMutableRawBufferPointer.allocate(byteCount: 4 * block, alignment: block)
+            defer { aligned.deallocate() }
+            for index in 0..<aligned.count { aligned[index] = UInt8(truncatingIfNeeded: index * 7) }
+            var expected = [UInt8]()
+
+            // Three whole blocks direct, the 10 bytes after them through the cache.
+            try file.append(UnsafeRawBufferPointer(rebasing: aligned[0..<(3 * block + 10)]))
+            expected += aligned[0..<(3 * block + 10)]
+            try Array("short tail".utf8).withUnsafeBytes { try file.append($0) }   // short: cache
+            expected += Array("short tail".utf8)
+            try file.append(UnsafeRawBufferPointer(rebasing: aligned[0..<block]))  // at an unaligned offset: cache
+            expected += aligned[0..<block]
+            try file.append(UnsafeRawBufferPointer(rebasing: aligned[1..<(block + 1)]))  // unaligned memory: cache
+            expected += aligned[1..<(block + 1)]
+            try file.sync()
+
+            #expect(file.length == Int64(expected.count))
+            #expect(file.directBytes == (file.writesDirect ? Int64(3 * block) : 0))
+            #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data(expected))
+            file.close()
+        }
+    }
+
     @Test("opening a partial file in a folder that does not exist says which path and why")
     func partialFileErrorNamesPath() {
         #expect {
