@@ -156,7 +156,7 @@ final class DownloadJobRunner {
     private func openPartial(_ path: String, recordedBytes: Int64, logger: Logger) throws(DownloadFailure) -> PartialFileWriter {
         do {
             try ArchiveFileSystem.makeDirectories(layout.partialDirectory)
-            let file = try PartialFile(path: path)
+            let file = try PartialFile(path: path, direct: configuration.writesDirect)
             if file.length < recordedBytes {
                 logger.warning("download.restarted", metadata: [
                     "file": "video", "reason": "the partial file has \(file.length) bytes, fewer than the \(recordedBytes) recorded",
@@ -175,7 +175,7 @@ final class DownloadJobRunner {
 
     private func rehash(_ path: String, job: DownloadJobRecord) throws(DownloadFailure) -> FetchedFile {
         do {
-            let file = try PartialFile(path: path)
+            let file = try PartialFile(path: path, direct: configuration.writesDirect)
             defer { file.close() }
             let writer = PartialFileWriter(file: file, digest: SHA256Digest(), bufferBytes: configuration.writeBufferBytes)
             try writer.hashExistingBytes()
@@ -218,7 +218,7 @@ final class DownloadJobRunner {
             let writer: PartialFileWriter
             do {
                 path = try layout.partialPath(taskID: claim.job.taskID, index: index)
-                let file = try PartialFile(path: path)
+                let file = try PartialFile(path: path, direct: configuration.writesDirect)
                 try file.truncate(to: 0)
                 writer = PartialFileWriter(file: file, digest: SHA256Digest(), bufferBytes: 64 << 10)
             } catch let error as ArchiveError {

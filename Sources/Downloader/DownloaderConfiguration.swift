@@ -41,6 +41,10 @@ public struct DownloaderConfiguration: Sendable {
     /// Bytes read from the network at once, and bytes gathered before one write to disk.
     public var receiveBufferBytes: Int
     public var writeBufferBytes: Int
+    /// Whole aligned blocks of a download go straight to the disk (`O_DIRECT`, see
+    /// `PartialFile`); false sends every write through the page cache, as the benchmark
+    /// does to compare the two.
+    public var writesDirect: Bool
     public var userAgent: String
 
     public init(archiveDirectory: String, concurrency: Int = 4, maxBytes: Int64 = 4 << 30, caFile: String? = nil,
@@ -50,7 +54,7 @@ public struct DownloaderConfiguration: Sendable {
                 pollInterval: Duration = .seconds(5), checkpointBytes: Int64 = 256 << 20,
                 checkpointInterval: Duration = .seconds(5), progressLogInterval: Duration = .seconds(10),
                 stopTimeout: Duration = .seconds(5), receiveBufferBytes: Int = 256 << 10,
-                writeBufferBytes: Int = 1 << 20, userAgent: String = "videohookd/1.0") {
+                writeBufferBytes: Int = 1 << 20, writesDirect: Bool = true, userAgent: String = "videohookd/1.0") {
         self.archiveDirectory = archiveDirectory
         self.concurrency = concurrency
         self.maxBytes = maxBytes
@@ -69,6 +73,7 @@ public struct DownloaderConfiguration: Sendable {
         self.stopTimeout = stopTimeout
         self.receiveBufferBytes = receiveBufferBytes
         self.writeBufferBytes = writeBufferBytes
+        self.writesDirect = writesDirect
         self.userAgent = userAgent
     }
 }

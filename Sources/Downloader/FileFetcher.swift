@@ -163,7 +163,7 @@ final class FileFetcher {
             if self.canceller.isCancelled { throw .stopped }
             guard writer.length > writer.durableLength else { return }
             do throws(ArchiveError) {
-                try writer.checkpoint()
+                try writer.checkpointEverything()
             } catch {
                 throw Self.failure(error)
             }
@@ -227,7 +227,7 @@ final class FileFetcher {
     /// attempt (or the next start of the daemon) resumes.
     private func saveProgress(_ writer: PartialFileWriter, hooks: Hooks) {
         do {
-            try writer.checkpoint()
+            try writer.checkpointEverything()
             hooks.checkpointed(writer.durableLength)
         } catch {
             // A full disk can refuse the last buffers; what reached the file still counts.

@@ -8,12 +8,20 @@ import TLS
 /// `length` counts every byte accepted; `checkpoint()` waits for them to be written and
 /// flushes them to the disk, after which `durableLength` may be recorded in the ledger
 /// as a resume offset. Used by one thread (the worker's); the disk thread is its own.
+///
+/// Buffers end on the file's block boundaries (``PartialFile/directAlignment``), so that
+/// the file takes them straight to the disk: after a start at an unaligned length (a
+/// resume), the first buffer is cut short to reach the next boundary, and a checkpoint
+/// writes up to the last boundary and carries the few bytes after it into the next
+/// buffer.
 final class PartialFileWriter {
     let file: PartialFile
     let digest: SHA256Digest
     private let disk: DiskWriterThread
     private var current: UnsafeMutableRawBufferPointer?
     private var filled = 0
+    /// How much of `current` to fill: the buffer's size, less what realigns its end.
+    private var capacity = 0
     private let bufferBytes: Int
     /// Bytes accepted: on disk, queued, or in `current`.
     private(set) var length: Int64
@@ -46,17 +54,46 @@ final class PartialFileWriter {
             if let current {
                 buffer = current
             } else {
-                buffer = try disk.take()
-                current = buffer
-                filled = 0
+                buffer = try takeBuffer(startingAt: length)
             }
-            let count = min(rest.count, bufferBytes - filled)
+            let count = min(rest.count, capacity - filled)
             (buffer.baseAddress! + filled).copyMemory(from: rest.baseAddress!, byteCount: count)
             filled += count
             length += Int64(count)
             rest = UnsafeRawBufferPointer(rebasing: rest[count...])
-            if filled == bufferBytes { submitCurrent() }
+            if filled == capacity { submitCurrent() }
         }
+    }
+
+    /// A free buffer becomes `current`, for the file's bytes from `offset` up to the next
+    /// block boundary after at most `bufferBytes`.
+    private func takeBuffer(startingAt offset: Int64) throws(ArchiveError) -> UnsafeMutableRawBufferPointer {
+        let buffer = try disk.take()
+        current = buffer
+        filled = 0
+        let misalignment = Int(offset % Int64(PartialFile.directAlignment))
+        capacity = bufferBytes > misalignment ? bufferBytes - misalignment : bufferBytes
+        return buffer
+    }
+
+    /// Hands the bytes of `current` up to the file's last block boundary to the disk
+    /// thread, and carries the rest (under one block) into a new `current`.
+    private func submitCurrentToBoundary() throws(ArchiveError) {
+        guard let buffer = current, filled > 0 else { return }
+        let rest = Int(length % Int64(PartialFile.directAlignment))
+        if rest == 0 || rest > filled {
+            // It ends on a boundary, or began after one (a resume) and holds none: whole.
+            submitCurrent()
+            return
+        }
+        // It began on a boundary and has not reached the next: nothing to write yet.
+        if rest == filled { return }
+        let kept = filled - rest
+        // Should the disk thread have failed, `current` is still the full buffer.
+        let next = try takeBuffer(startingAt: length - Int64(rest))
+        next.baseAddress!.copyMemory(from: buffer.baseAddress! + kept, byteCount: rest)
+        filled = rest
+        disk.submit(buffer, count: kept)
     }
 
     private func submitCurrent() {
@@ -76,10 +113,23 @@ final class PartialFileWriter {
         try disk.drain()
     }
 
-    /// Writes what is pending and flushes it to the disk: the length is now safe to
-    /// resume from.
+    /// Writes what is pending up to the file's last block boundary and flushes it to the
+    /// disk: `durableLength` is now safe to resume from. Under one block stays in memory
+    /// for the next buffer; ``checkpointEverything()`` leaves nothing behind.
     func checkpoint() throws(ArchiveError) {
+        try submitCurrentToBoundary()
+        try disk.drain()
+        try syncWritten()
+    }
+
+    /// Writes everything pending and flushes it to the disk, `durableLength` then equal to
+    /// `length`: for a pause in the body or a failure, when nothing should wait in memory.
+    func checkpointEverything() throws(ArchiveError) {
         try flush()
+        try syncWritten()
+    }
+
+    private func syncWritten() throws(ArchiveError) {
         try file.syncData()
         // Clean now: the cache may drop what the last writeback call still held.
         file.startWriteback(offset: durableLength, count: file.length - durableLength)

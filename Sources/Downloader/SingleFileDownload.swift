@@ -37,7 +37,7 @@ public enum SingleFileDownload {
         let fetcher = FileFetcher(client: client, configuration: configuration, canceller: canceller, logger: logger)
         let started = MonotonicClock.nanoseconds()
         do {
-            let file = try PartialFile(path: path + ".part")
+            let file = try PartialFile(path: path + ".part", direct: configuration.writesDirect)
             try file.truncate(to: 0)
             let writer = PartialFileWriter(file: file, digest: SHA256Digest(), bufferBytes: configuration.writeBufferBytes)
             let fetched = try fetcher.fetch(FetchPlan(url: url, rule: .video, resume: nil, label: "file"), into: writer,

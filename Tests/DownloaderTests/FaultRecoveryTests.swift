@@ -8,9 +8,11 @@ import Testing
 /// server's, resumed with `Range` where bytes could be kept, started over where not.
 @Suite("Faults are retried and resumed, never spliced", .serialized)
 struct FaultRecoveryTests {
-    @Test("a connection reset at 30 % resumes from the bytes on disk with Range and If-Range")
-    func resetAtThirtyPercentResumes() throws {
-        let harness = try DownloadHarness()
+    @Test("a connection reset at 30 % resumes from the bytes on disk with Range and If-Range",
+          arguments: [true, false])
+    func resetAtThirtyPercentResumes(writesDirect: Bool) throws {
+        // Direct writes, and every write through the page cache (a file system without O_DIRECT).
+        let harness = try DownloadHarness { $0.writesDirect = writesDirect }
         let expected = try harness.server.makeFile("reset.bin", size: 4 << 20)
         let key = uniqueKey("reset")
         try harness.addCompletedTask("task-reset", results: [harness.server.url("reset.bin", query: "key=\(key)&reset=0.3&times=1")])
