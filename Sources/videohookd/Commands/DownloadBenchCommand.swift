@@ -24,10 +24,14 @@ struct DownloadBenchCommand: ParsableCommand {
     @Flag(name: .customLong("allow-internal"), help: "Allow loopback and private addresses (a local server).")
     var allowInternal = false
 
+    @Flag(name: .customLong("through-page-cache"),
+          help: "Write every byte through the page cache, not whole blocks straight to the disk (O_DIRECT).")
+    var throughPageCache = false
+
     func run() throws {
         let configuration = DownloaderConfiguration(
             archiveDirectory: (output as NSString).deletingLastPathComponent, maxBytes: Int64.max, caFile: caFile,
-            diskReserveBytes: 0)
+            diskReserveBytes: 0, writesDirect: !throughPageCache)
         let policy = URLPolicy(allowInternal: allowInternal, resolver: SystemHostResolver())
         do {
             let result = try SingleFileDownload.run(url: url, to: output, configuration: configuration, policy: policy,
