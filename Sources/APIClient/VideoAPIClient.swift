@@ -63,15 +63,16 @@ public final class VideoAPIClient: Sendable {
         return try task(from: response, call: call, expecting: id)
     }
 
-    /// The video's current URL, for a download whose link answered 403 or 410: the API
-    /// signs a fresh link when asked. Throws when the API does not say the task completed.
-    public func freshVideoURL(for id: TaskID) throws(APIClientError) -> String {
+    /// The task's current result URLs, the video first, for a download whose link
+    /// answered 403 or 410: the API signs fresh links when asked. Throws when the API
+    /// does not say the task completed with a video.
+    public func freshResultURLs(for id: TaskID) throws(APIClientError) -> [String] {
         let answer = try task(id)
-        guard answer.status == .completed, let url = answer.videoURL else {
+        guard answer.status == .completed, answer.videoURL != nil else {
             throw .unreadableAnswer(call: .queryTask(id),
                                     reason: "the task is \(answer.status.rawValue), so there is no video link to refresh")
         }
-        return url
+        return answer.results
     }
 
     /// Uses `key` from the next call on (a reloaded `api.key`).

@@ -23,17 +23,17 @@ final class DownloadJobRunner {
     private let configuration: DownloaderConfiguration
     private let layout: ArchiveLayout
     private let fetcherFactory: (Logger) -> FileFetcher
-    private let refreshURL: DownloadService.RefreshURL?
+    private let refreshLinks: DownloadService.RefreshLinks?
     private let backoff: RetryBackoff
     private let baseLogger: Logger
 
     init(ledger: Ledger, configuration: DownloaderConfiguration, client: HTTPSClient, canceller: ConnectionCanceller,
-         logger: Logger, refreshURL: DownloadService.RefreshURL?) {
+         logger: Logger, refreshLinks: DownloadService.RefreshLinks?) {
         self.ledger = ledger
         self.configuration = configuration
         layout = ArchiveLayout(root: configuration.archiveDirectory)
         fetcherFactory = { FileFetcher(client: client, configuration: configuration, canceller: canceller, logger: $0) }
-        self.refreshURL = refreshURL
+        self.refreshLinks = refreshLinks
         backoff = RetryBackoff(base: configuration.retryBaseDelay.seconds, maximum: configuration.retryMaxDelay.seconds)
         baseLogger = logger
     }
@@ -58,9 +58,10 @@ final class DownloadJobRunner {
         }
         let created = claim.taskCreated ?? Int64(job.createdAt.timeIntervalSince1970)
         let fetcher = fetcherFactory(logger)
+        let refresh = LinkRefresh(ask: refreshLinks, taskID: taskID)
         do throws(DownloadFailure) {
-            let video = try fetchVideo(claim, taskID: taskID, created: created, fetcher: fetcher, logger: logger)
-            let extras = try fetchExtras(claim, fetcher: fetcher, logger: logger)
+            let video = try fetchVideo(claim, created: created, fetcher: fetcher, refresh: refresh, logger: logger)
+            let extras = try fetchExtras(claim, fetcher: fetcher, refresh: refresh, logger: logger)
             let path = try commit(claim, created: created, video: video, extras: extras, started: started)
             do {
                 try ledger.markDownloadDone(taskID: job.taskID, archivePath: path, sha256: video.file.sha256,
@@ -91,7 +92,7 @@ final class DownloadJobRunner {
         var alreadyInPlace: Bool
     }
 
-    private func fetchVideo(_ claim: DownloadClaim, taskID: TaskID, created: Int64, fetcher: FileFetcher,
+    private func fetchVideo(_ claim: DownloadClaim, created: Int64, fetcher: FileFetcher, refresh: LinkRefresh,
                             logger: Logger) throws(DownloadFailure) -> Video {
         let job = claim.job
         let partialPath: String, finalPath: String
@@ -120,7 +121,6 @@ final class DownloadJobRunner {
             "results": "\(claim.results.count)",
         ])
         var url = job.sourceURL
-        var refreshed = false
         while true {
             do throws(DownloadFailure) {
                 let file = try fetcher.fetch(FetchPlan(url: url, rule: .video, resume: resume, label: "video"),
@@ -128,18 +128,18 @@ final class DownloadJobRunner {
                 return Video(file: file, partialPath: partialPath, finalPath: finalPath, sourceURL: url,
                              alreadyInPlace: false)
             } catch where error.kind == .linkRefused {
-                guard let refreshURL, !refreshed else { throw .permanent(error.reason) }
-                refreshed = true
                 let fresh: String?
                 do {
-                    fresh = try refreshURL(taskID)
-                } catch let refreshError {
-                    throw .temporary("\(error.reason); asking the video API for a fresh link failed: \(refreshError)")
+                    fresh = try refresh.freshLink(for: 0, replacing: url)
+                } catch let refreshFailure {
+                    throw .temporary("\(error.reason); \(refreshFailure.reason)")
                 }
-                guard let fresh, fresh != url else {
-                    throw .permanent("\(error.reason); the video API has no other link for it")
+                guard let fresh else {
+                    throw .permanent(refresh.isAvailable ? "\(error.reason); the video API has no other link for it"
+                                                         : error.reason)
                 }
-                logger.notice("download.link_refreshed", metadata: ["url": "\(LoggableURL.withoutQuery(fresh))"])
+                logger.notice("download.link_refreshed", metadata: ["file": "video",
+                                                                    "url": "\(LoggableURL.withoutQuery(fresh))"])
                 try? ledger.updateDownloadSource(taskID: job.taskID, url: fresh)
                 url = fresh
                 // What is on disk still resumes: If-Range decides whether it is the same file.
@@ -207,12 +207,16 @@ final class DownloadJobRunner {
         var file: FetchedFile
     }
 
-    /// Each further result whole, from the start (they are small). One that fails for
-    /// good is skipped with a warning: the video matters more than its last frame.
-    private func fetchExtras(_ claim: DownloadClaim, fetcher: FileFetcher, logger: Logger) throws(DownloadFailure) -> [Extra] {
+    /// Each further result whole, from the start (they are small), from the API's fresh
+    /// links when this attempt asked for them. A 403 or 410 asks for fresh links once per
+    /// attempt. One that fails for good is skipped with a warning: the video matters more
+    /// than its last frame.
+    private func fetchExtras(_ claim: DownloadClaim, fetcher: FileFetcher, refresh: LinkRefresh,
+                             logger: Logger) throws(DownloadFailure) -> [Extra] {
         var extras: [Extra] = []
-        for (position, url) in claim.results.dropFirst().enumerated() {
+        for (position, recorded) in claim.results.dropFirst().enumerated() {
             let index = position + 1
+            var url = refresh.link(for: index, recorded: recorded)
             let label = "result \(index)"
             let path: String
             let writer: PartialFileWriter
@@ -226,21 +230,49 @@ final class DownloadJobRunner {
             } catch {
                 throw .permanent("\(error)")
             }
-            do throws(DownloadFailure) {
-                let hooks = FileFetcher.Hooks(availableSpace: { [archive = configuration.archiveDirectory] in
-                    try? DiskSpace.availableBytes(at: archive)
-                })
-                let file = try fetcher.fetch(FetchPlan(url: url, rule: .media, resume: nil, label: label),
-                                             into: writer, hooks: hooks)
-                extras.append(Extra(index: index, url: url, partialPath: path, file: file))
-            } catch where error.kind == .permanent || error.kind == .linkRefused {
-                logger.warning("download.extra_skipped", metadata: ["file": "\(label)",
-                                                                    "url": "\(LoggableURL.withoutQuery(url))",
-                                                                    "reason": "\(error.reason)"])
-                try? ArchiveFileSystem.remove(path)
+            let hooks = FileFetcher.Hooks(availableSpace: { [archive = configuration.archiveDirectory] in
+                try? DiskSpace.availableBytes(at: archive)
+            })
+            fetching: while true {
+                do throws(DownloadFailure) {
+                    let file = try fetcher.fetch(FetchPlan(url: url, rule: .media, resume: nil, label: label),
+                                                 into: writer, hooks: hooks)
+                    extras.append(Extra(index: index, url: url, partialPath: path, file: file))
+                } catch where error.kind == .linkRefused {
+                    let fresh: String?
+                    do {
+                        fresh = try refresh.freshLink(for: index, replacing: url)
+                    } catch let refreshFailure {
+                        skip(label, url: url, reason: "\(error.reason); \(refreshFailure.reason)", partialPath: path,
+                             logger: logger)
+                        break fetching
+                    }
+                    guard let fresh else {
+                        skip(label, url: url, reason: error.reason, partialPath: path, logger: logger)
+                        break fetching
+                    }
+                    logger.notice("download.link_refreshed", metadata: ["file": "\(label)",
+                                                                        "url": "\(LoggableURL.withoutQuery(fresh))"])
+                    url = fresh
+                    do {
+                        try writer.startOver()
+                    } catch {
+                        throw FileFetcher.failure(error)
+                    }
+                    continue fetching
+                } catch where error.kind == .permanent {
+                    skip(label, url: url, reason: error.reason, partialPath: path, logger: logger)
+                }
+                break fetching
             }
         }
         return extras
+    }
+
+    private func skip(_ label: String, url: String, reason: String, partialPath: String, logger: Logger) {
+        logger.warning("download.extra_skipped", metadata: ["file": "\(label)", "url": "\(LoggableURL.withoutQuery(url))",
+                                                            "reason": "\(reason)"])
+        try? ArchiveFileSystem.remove(partialPath)
     }
 
     // MARK: Into the archive

@@ -21,9 +21,9 @@ import VideoAPI
 /// - While the archive's disk has less than `diskReserveBytes` free, no job starts and
 ///   running ones pause; `isPausedForDiskSpace` says so for `/readyz`.
 public final class DownloadService: Sendable {
-    /// Asks the video API for the task again and returns its current video link (nil:
-    /// none). Called on a 403 or 410 when an API key is set.
-    public typealias RefreshURL = @Sendable (TaskID) throws -> String?
+    /// Asks the video API for the task again and returns its current result links, the
+    /// video first (empty: none). Called on a 403 or 410 when an API key is set.
+    public typealias RefreshLinks = @Sendable (TaskID) throws -> [String]
 
     private struct State {
         var started = false
@@ -43,7 +43,7 @@ public final class DownloadService: Sendable {
     private let configuration: DownloaderConfiguration
     private let policy: URLPolicy
     private let logger: Logger
-    private let refreshURL: RefreshURL?
+    private let refreshLinks: RefreshLinks?
     private let observer: DownloadObserver
     private let tls: TLSClientContext
     private let connector: any SocketConnector
@@ -55,23 +55,23 @@ public final class DownloadService: Sendable {
     /// - Parameters:
     ///   - policy: judges every video URL and redirect; its resolver's answers are the
     ///     only addresses connected to.
-    ///   - refreshURL: asks the video API for a fresh link on 403/410; nil makes those final.
+    ///   - refreshLinks: asks the video API for fresh links on 403/410; nil makes those final.
     ///   - observer: told about archived bytes (metrics).
     public convenience init(ledger: Ledger, configuration: DownloaderConfiguration, policy: URLPolicy, logger: Logger,
-                            refreshURL: RefreshURL? = nil, observer: DownloadObserver = DownloadObserver()) throws(DownloaderError) {
+                            refreshLinks: RefreshLinks? = nil, observer: DownloadObserver = DownloadObserver()) throws(DownloaderError) {
         try self.init(ledger: ledger, configuration: configuration, policy: policy, logger: logger,
-                      refreshURL: refreshURL, observer: observer, connector: SystemSocketConnector())
+                      refreshLinks: refreshLinks, observer: observer, connector: SystemSocketConnector())
     }
 
     init(ledger: Ledger, configuration: DownloaderConfiguration, policy: URLPolicy, logger: Logger,
-         refreshURL: RefreshURL?, observer: DownloadObserver = DownloadObserver(),
+         refreshLinks: RefreshLinks?, observer: DownloadObserver = DownloadObserver(),
          connector: any SocketConnector) throws(DownloaderError) {
         precondition(configuration.concurrency > 0, "download.concurrency must be positive")
         self.ledger = ledger
         self.configuration = configuration
         self.policy = policy
         self.logger = logger
-        self.refreshURL = refreshURL
+        self.refreshLinks = refreshLinks
         self.observer = observer
         self.connector = connector
         do {
@@ -216,7 +216,7 @@ public final class DownloadService: Sendable {
             maxRedirects: configuration.maxRedirects, userAgent: configuration.userAgent,
             receiveBufferBytes: configuration.receiveBufferBytes)
         let runner = DownloadJobRunner(ledger: ledger, configuration: configuration, client: client, canceller: canceller,
-                                       logger: logger, refreshURL: refreshURL)
+                                       logger: logger, refreshLinks: refreshLinks)
         let poll = configuration.pollInterval.seconds
         while !shouldLeave(canceller) {
             let seen = wakeSignal.current

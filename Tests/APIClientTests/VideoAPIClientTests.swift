@@ -256,13 +256,15 @@ struct VideoAPIClientTests {
         }
     }
 
-    @Test("A fresh video link comes from the API's completed answer; none from an unfinished task")
-    func freshVideoURL() throws {
+    @Test("Fresh result links, the video first, come from the API's completed answer; none from an unfinished task")
+    func freshResultURLs() throws {
         transport.script("GET /v1/tasks/\(Self.id)", ScriptedTransport.json(200,
-            TaskBodies.task(Self.id.rawValue, status: "completed", created: 1, results: ["https://cdn.example/v.mp4?sig=new"])))
-        #expect(try client().freshVideoURL(for: Self.id) == "https://cdn.example/v.mp4?sig=new")
+            TaskBodies.task(Self.id.rawValue, status: "completed", created: 1,
+                            results: ["https://cdn.example/v.mp4?sig=new", "https://cdn.example/last.png?sig=new"])))
+        #expect(try client().freshResultURLs(for: Self.id)
+                == ["https://cdn.example/v.mp4?sig=new", "https://cdn.example/last.png?sig=new"])
         transport.script("GET /v1/tasks/\(Self.id)", ScriptedTransport.json(200, Self.created))
-        #expect(throws: APIClientError.self) { try client().freshVideoURL(for: Self.id) }
+        #expect(throws: APIClientError.self) { try client().freshResultURLs(for: Self.id) }
     }
 
     @Test("A replaced key is sent from the next call on")

@@ -53,9 +53,9 @@ struct PermanentFailureTests {
         let key = uniqueKey("refresh")
         let fresh = harness.server.url("refresh.bin", query: "key=\(key)-fresh&sig=new")
         let asked = Counter()
-        harness.refreshURL = { id in
+        harness.refreshLinks = { id in
             asked.increment()
-            return id.rawValue == "task-refresh" ? fresh : nil
+            return id.rawValue == "task-refresh" ? [fresh] : []
         }
         // The first link breaks half way, then answers 403 as an expired link does.
         try harness.addCompletedTask("task-refresh", results: [
@@ -75,12 +75,71 @@ struct PermanentFailureTests {
         #expect(refreshed.first?.metadata["url"]?.contains("sig=new") == false)
     }
 
+    @Test("after the video's link is refreshed, the further results come from the fresh links too, asked once")
+    func refreshedLinksServeTheExtras() throws {
+        let harness = try DownloadHarness()
+        let videoSHA = try harness.server.makeFile("refreshed-video.bin", size: 1 << 20)
+        let frameSHA = try harness.server.makeFile("refreshed-frame.data", size: 30_000)
+        let key = uniqueKey("refreshall")
+        let asked = Counter()
+        let freshLinks = [
+            harness.server.url("refreshed-video.bin", query: "key=\(key)-video-fresh"),
+            harness.server.url("refreshed-frame.data", query: "key=\(key)-frame-fresh&type=image/png"),
+        ]
+        harness.refreshLinks = { _ in
+            asked.increment()
+            return freshLinks
+        }
+        // Both recorded links have expired together, as signed links do.
+        try harness.addCompletedTask("task-refreshall", results: [
+            harness.server.url("refreshed-video.bin", query: "key=\(key)-video&status=403"),
+            harness.server.url("refreshed-frame.data", query: "key=\(key)-frame&status=403"),
+        ])
+        try harness.start()
+        let job = try #require(try harness.waitForJob("task-refreshall"))
+        #expect(job.state == .done, "\(job.lastError ?? "")")
+        #expect(job.sha256 == videoSHA)
+        #expect(try FileServer.sha256(of: harness.dayFolder() + "/task-refreshall.1.png") == frameSHA)
+        #expect(asked.value == 1)
+        #expect(harness.server.requests(key: "\(key)-frame").isEmpty, "the frame's expired link was never tried")
+        #expect(harness.logs.events("download.extra_skipped", task: "task-refreshall").isEmpty)
+    }
+
+    @Test("a further result refused alone asks for fresh links once; one with no new link is skipped")
+    func refusedExtraRefreshed() throws {
+        let harness = try DownloadHarness()
+        let videoSHA = try harness.server.makeFile("plain-video.bin", size: 1 << 20)
+        let frameSHA = try harness.server.makeFile("late-frame.data", size: 20_000)
+        let key = uniqueKey("extrarefresh")
+        let asked = Counter()
+        let video = harness.server.url("plain-video.bin", query: "key=\(key)-video")
+        let stuck = harness.server.url("gone.data", query: "key=\(key)-stuck&status=410")
+        harness.refreshLinks = { _ in
+            asked.increment()
+            return [video, harness.server.url("late-frame.data", query: "key=\(key)-frame-fresh&type=image/png"), stuck]
+        }
+        try harness.addCompletedTask("task-extrarefresh", results: [
+            video, harness.server.url("late-frame.data", query: "key=\(key)-frame&status=403"), stuck,
+        ])
+        try harness.start()
+        let job = try #require(try harness.waitForJob("task-extrarefresh"))
+        #expect(job.state == .done, "\(job.lastError ?? "")")
+        #expect(job.sha256 == videoSHA)
+        #expect(try FileServer.sha256(of: harness.dayFolder() + "/task-extrarefresh.1.png") == frameSHA)
+        #expect(asked.value == 1, "one question for the whole attempt")
+        #expect(harness.server.requests(key: "\(key)-frame").map(\.status) == [403])
+        let skipped = harness.logs.events("download.extra_skipped", task: "task-extrarefresh")
+        #expect(skipped.count == 1 && skipped.first?.metadata["file"] == "result 2")
+        #expect(skipped.first?.metadata["reason"]?.contains("410") == true)
+        #expect(harness.logs.events("download.link_refreshed", task: "task-extrarefresh").count == 1)
+    }
+
     @Test("a 403 whose refresh gives the same link fails with both reasons")
     func refreshWithoutNewLink() throws {
         let harness = try DownloadHarness()
         let key = uniqueKey("samelink")
         let url = harness.server.url("whatever.bin", query: "key=\(key)&status=403")
-        harness.refreshURL = { _ in url }
+        harness.refreshLinks = { _ in [url] }
         _ = try expectFailure(harness, id: "task-samelink", results: [url], reasonContains: "no other link")
     }
 

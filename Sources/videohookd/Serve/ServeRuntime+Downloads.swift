@@ -6,15 +6,15 @@ import URLPolicy
 extension ServeRuntime {
     /// The downloader as the settings describe it, started: crashed jobs queued again,
     /// orphan partial files removed, `download.concurrency` workers running.
-    /// - Parameter refreshURL: the video API's fresh link after a 403 or 410 (nil without a key).
-    func startDownloads(ledger: Ledger, refreshURL: DownloadService.RefreshURL?) throws -> DownloadService {
+    /// - Parameter refreshLinks: the video API's fresh links after a 403 or 410 (nil without a key).
+    func startDownloads(ledger: Ledger, refreshLinks: DownloadService.RefreshLinks?) throws -> DownloadService {
         let settings = self.settings
         let metrics = self.metrics
         do {
             let service = try DownloadService(
                 ledger: ledger, configuration: Self.downloaderConfiguration(settings),
                 policy: URLPolicy(allowInternal: settings.download.allowInternal, resolver: SystemHostResolver()),
-                logger: logger, refreshURL: refreshURL,
+                logger: logger, refreshLinks: refreshLinks,
                 observer: DownloadObserver(archived: { bytes in metrics.downloaded(bytes: Int(clamping: bytes)) }))
             try service.start()
             if settings.download.allowInternal {

@@ -78,7 +78,7 @@ final class ServeRuntime: @unchecked Sendable {
         // The video API (issue 6): verification of completed callbacks, the reconciler, fresh links.
         let videoAPI = try VideoAPIServices(settings: settings, ledger: ledger, logger: logger)
         self.videoAPI = videoAPI
-        let downloads = try startDownloads(ledger: ledger, refreshURL: videoAPI.refreshURL)
+        let downloads = try startDownloads(ledger: ledger, refreshLinks: videoAPI.refreshLinks)
         self.downloads = downloads
         let writer = LedgerWriter(ledger: ledger)
         videoAPI.start(writer: writer, onDownloadQueued: { _ in downloads.wake() })

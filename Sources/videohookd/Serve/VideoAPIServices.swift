@@ -12,11 +12,11 @@ import VideoAPI
 ///
 /// - with an API key: completed callbacks wait for the API's confirmation
 ///   (``CallbackPolicy/verifiesWithAPI``), the reconciler runs on its own thread, and
-///   ``refreshURL`` gives the downloader a fresh link after a 403 or 410;
+///   ``refreshLinks`` gives the downloader fresh links after a 403 or 410;
 /// - without one: callbacks are downloaded as they come (logged as unverified), and any
 ///   download a run with a key left waiting for confirmation is released the same way.
 ///
-/// Made before the downloader (which takes ``refreshURL``), started after it (the
+/// Made before the downloader (which takes ``refreshLinks``), started after it (the
 /// reconciler wakes it when it queues a download).
 final class VideoAPIServices: Sendable {
     let callbackPolicy: CallbackPolicy
@@ -82,9 +82,9 @@ final class VideoAPIServices: Sendable {
     }
 
     /// The downloader's hook after a 403 or 410; nil without a key (those stay final).
-    var refreshURL: DownloadService.RefreshURL? {
+    var refreshLinks: DownloadService.RefreshLinks? {
         guard let client else { return nil }
-        return { id in try client.freshVideoURL(for: id) }
+        return { id in try client.freshResultURLs(for: id) }
     }
 
     /// SIGHUP: a changed key is used from the next call on. A key set or removed where

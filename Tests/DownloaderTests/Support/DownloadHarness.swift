@@ -19,7 +19,7 @@ final class DownloadHarness: @unchecked Sendable {
     var configuration: DownloaderConfiguration
     var policy: URLPolicy
     var connector: any SocketConnector = SystemSocketConnector()
-    var refreshURL: DownloadService.RefreshURL?
+    var refreshLinks: DownloadService.RefreshLinks?
     private(set) var service: DownloadService?
 
     var archive: String { directory.file("archive") }
@@ -65,7 +65,7 @@ final class DownloadHarness: @unchecked Sendable {
     func start() throws -> DownloadService {
         if let service { return service }
         let made = try DownloadService(ledger: ledger, configuration: configuration, policy: policy, logger: logs.logger,
-                                       refreshURL: refreshURL, connector: connector)
+                                       refreshLinks: refreshLinks, connector: connector)
         try made.start()
         service = made
         made.wake()

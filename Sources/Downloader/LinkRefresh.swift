@@ -1,0 +1,46 @@
+import VideoAPI
+
+/// One attempt's use of the video API after a 403 or 410: asked at most once, whether
+/// the video or a further result was refused, and its links then serve the video and
+/// every further result. A link that expired has, as a rule, expired together with the
+/// others in the same answer, so a last frame fetched after a refreshed video would be
+/// refused too if it kept its old link.
+final class LinkRefresh {
+    private let ask: DownloadService.RefreshLinks?
+    private let taskID: TaskID
+    /// The API's links, the video first, once asked.
+    private var links: [String]?
+    private var asked = false
+
+    init(ask: DownloadService.RefreshLinks?, taskID: TaskID) {
+        self.ask = ask
+        self.taskID = taskID
+    }
+
+    /// Whether a refused link can be replaced at all: an API key is set.
+    var isAvailable: Bool { ask != nil }
+
+    /// The link to fetch result `index` (0: the video) from: the API's fresh one when it
+    /// was asked during this attempt, else the one recorded.
+    func link(for index: Int, recorded: String) -> String {
+        guard let links, index < links.count else { return recorded }
+        return links[index]
+    }
+
+    /// A new link for result `index` in place of `refused`, asking the API if this
+    /// attempt has not yet; nil without an API key, or when the API's answer has no other
+    /// link for it. Throws a temporary failure when asking failed.
+    func freshLink(for index: Int, replacing refused: String) throws(DownloadFailure) -> String? {
+        if links == nil {
+            guard let ask, !asked else { return nil }
+            asked = true
+            do {
+                links = try ask(taskID)
+            } catch {
+                throw .temporary("asking the video API for a fresh link failed: \(error)")
+            }
+        }
+        guard let links, index < links.count, links[index] != refused else { return nil }
+        return links[index]
+    }
+}
