@@ -139,7 +139,8 @@ public final class TLSClientConnection {
         defer { X509_free(certificate) }
         var buffer = [CChar](repeating: 0, count: 256)
         let length = X509_NAME_get_text_by_NID(X509_get_subject_name(certificate), NID_commonName, &buffer, 256)
-        return length > 0 ? String(cString: buffer) : nil
+        guard length > 0 else { return nil }
+        return String(decoding: buffer.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
 
