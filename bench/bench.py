@@ -90,7 +90,10 @@ events {{ worker_connections 20000; }}
 http {{
   # Both servers write one line per request, as each does by default: videohookd its
   # event log at level info, nginx its access log.
-  access_log {OUT}/nginx-access.log;
+  # $request_time (seconds, millisecond resolution, from the request's first byte to
+  # the log line): nginx's own time to answer, beside videohookd's `ms=`.
+  log_format timed '$remote_addr [$time_local] "$request" $status $body_bytes_sent $request_time';
+  access_log {OUT}/nginx-access.log timed;
   keepalive_requests 1000000;
   server {{
     listen 127.0.0.1:{NGINX_PORT} ssl;
@@ -213,6 +216,30 @@ def half_rate_pause(url, path, full_rps, connections=16):
     return int(round(pause))
 
 
+def answer_times(name, state):
+    """A mark, and a reader of the times to answer each server logged after it (ms):
+    videohookd's `ms=` on `callback.accepted` (from the request complete to its durable
+    answer), nginx's `$request_time` (from the request's first byte, 1 ms resolution)."""
+    path = os.path.join(state, "videohookd.log") if name == "videohookd" else os.path.join(OUT, "nginx-access.log")
+    mark = os.path.getsize(path) if os.path.exists(path) else 0
+
+    def read():
+        with open(path, "rb") as f:
+            f.seek(mark)
+            text = f.read().decode("utf-8", "replace")
+        if name == "videohookd":
+            return [float(m) for m in re.findall(r"event=callback\.accepted .*? ms=([\d.]+)", text)]
+        return [1000.0 * float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.strip()]
+    return read
+
+
+def percentile(values, fraction):
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
 def best(results):
     """The best of the rounds: load from the rest of the machine only ever slows a run."""
     return max(results, key=lambda r: r["rps"])
@@ -279,9 +306,15 @@ def main():
             pids_of = {"videohookd": vh_pids, "nginx": ng_pids}
 
             def callbacks(connections, close=False, pauses=None):
-                return lambda name, url: wrk(url + paths[name], seconds, connections, script="callback.lua",
-                                             env=callback_env(paths[name], close, pauses and pauses[name]),
-                                             server_pids=pids_of[name])
+                def run(name, url):
+                    logged = answer_times(name, state)
+                    result = wrk(url + paths[name], seconds, connections, script="callback.lua",
+                                 env=callback_env(paths[name], close, pauses and pauses[name]),
+                                 server_pids=pids_of[name])
+                    times = logged()
+                    result.update(answer_p50=percentile(times, 0.5), answer_p99=percentile(times, 0.99))
+                    return result
+                return run
 
             rows["cb_keepalive"] = both(callbacks(32))
             rows["cb_close"] = both(callbacks(16, close=True))
@@ -302,8 +335,8 @@ def main():
         ng.wait(timeout=30)
 
     def line(label, a, b, unit, fmt="{:.1f}"):
-        ratio = a / b if b else float("nan")
-        print(f"| {label} | {fmt.format(a)} {unit} | {fmt.format(b)} {unit} | {ratio:.2f} |")
+        ratio = f"{a / b:.2f}" if b else "—"
+        print(f"| {label} | {fmt.format(a)} {unit} | {fmt.format(b)} {unit} | {ratio} |")
 
     print(f"\nvideohookd vs nginx, same ECDSA P-256 certificate, loopback, wrk -t2, {seconds}s per run, "
           f"best of {rounds} alternating rounds, {os.cpu_count()} cores shared\n")
@@ -321,6 +354,11 @@ def main():
         line(f"{label} p99", vh_r["p99"], ng_r["p99"], "ms", "{:.2f}")
         if "target" in vh_r:
             line(f"{label}: the rate aimed at (half the full rate)", vh_r["target"], ng_r["target"], "req/s", "{:.0f}")
+        if "answer_p99" in vh_r:
+            line(f"{label}: the server's own time to answer (its log), p50", vh_r["answer_p50"], ng_r["answer_p50"],
+                 "ms", "{:.2f}")
+            line(f"{label}: the server's own time to answer (its log), p99", vh_r["answer_p99"], ng_r["answer_p99"],
+                 "ms", "{:.2f}")
         if "server_cpu_ms" in vh_r and key != "cb_half":
             line(f"{label}: server CPU per request", vh_r["server_cpu_ms"], ng_r["server_cpu_ms"], "ms", "{:.3f}")
             line(f"{label}: cores the server used", vh_r["server_cores"], ng_r["server_cores"], "", "{:.2f}")
