@@ -8,9 +8,9 @@ import VideoAPI
 final class LinkRefresh {
     private let ask: DownloadService.RefreshLinks?
     private let taskID: TaskID
-    /// The API's links, the video first, once asked.
+    /// The API's links, the video first, once asked; empty when asking failed, so that
+    /// an attempt asks once whatever the answer.
     private var links: [String]?
-    private var asked = false
 
     init(ask: DownloadService.RefreshLinks?, taskID: TaskID) {
         self.ask = ask
@@ -32,11 +32,11 @@ final class LinkRefresh {
     /// link for it. Throws a temporary failure when asking failed.
     func freshLink(for index: Int, replacing refused: String) throws(DownloadFailure) -> String? {
         if links == nil {
-            guard let ask, !asked else { return nil }
-            asked = true
+            guard let ask else { return nil }
             do {
                 links = try ask(taskID)
             } catch {
+                links = []
                 throw .temporary("asking the video API for a fresh link failed: \(error)")
             }
         }
