@@ -175,7 +175,8 @@ final class DownloadJobRunner {
 
     private func rehash(_ path: String, job: DownloadJobRecord) throws(DownloadFailure) -> FetchedFile {
         do {
-            let file = try PartialFile(path: path, direct: configuration.writesDirect)
+            // Only read here: no descriptor for direct writes.
+            let file = try PartialFile(path: path, direct: false)
             defer { file.close() }
             let writer = PartialFileWriter(file: file, digest: SHA256Digest(), bufferBytes: configuration.writeBufferBytes)
             try writer.hashExistingBytes()
