@@ -119,13 +119,14 @@ def main():
     make_file(os.path.join(root, "small.bin"), 1024)
     expected = sha256(os.path.join(root, "big.bin"))
 
+    def videohookd(name, out, *extra):
+        return [args.binary, "download-bench", f"https://127.0.0.1:{PORT}/{name}", "--output", out,
+                "--ca-file", ca, "--allow-internal", *extra]
+
     clients = {
-        "videohookd": lambda name, out: [args.binary, "download-bench", f"https://127.0.0.1:{PORT}/{name}",
-                                         "--output", out, "--ca-file", ca, "--allow-internal"],
+        "videohookd": videohookd,
         # The same client with every write through the page cache, as before direct writes.
-        "videohookd, page cache": lambda name, out: [args.binary, "download-bench", f"https://127.0.0.1:{PORT}/{name}",
-                                                     "--output", out, "--ca-file", ca, "--allow-internal",
-                                                     "--through-page-cache"],
+        "videohookd, page cache": lambda name, out: videohookd(name, out, "--through-page-cache"),
         "curl": lambda name, out: ["curl", "-sS", "--fail", "--cacert", ca, "-o", out,
                                    f"https://127.0.0.1:{PORT}/{name}"],
         # The same durability as the archive: the file's data on the disk before the end.
