@@ -39,6 +39,12 @@ final class Connection: @unchecked Sendable {
     private var lastProgress: UInt64
     private var lingerUntil: UInt64 = 0
     private var interest: Epoll.Interest = .readable
+    /// Read interest stays on while the connection cannot take input (a request with its
+    /// handler, a last answer going out, a backlog of output): clients seldom send
+    /// anything then, and turning the interest off and on again would cost two
+    /// `epoll_ctl` calls per request. Only when input does arrive meanwhile is it turned
+    /// off, until the connection can read again, so level-triggered epoll cannot spin.
+    private var inputWaitingWhileBusy = false
 
     struct ListenerRef {
         var name: String
@@ -82,7 +88,14 @@ final class Connection: @unchecked Sendable {
             // to read it, and level-triggered epoll would keep reporting the hang-up.
             if event.hangup, inFlight { close(); return }
             if event.writable, blockedOnWrite { flush() }
-            if state == .open, event.readable || event.hangup { readAvailable() }
+            // Reading may have stopped for a backlog of output that this flush cleared,
+            // with input waiting that epoll no longer reports: in the socket while read
+            // interest was off, or records read ahead into OpenSSL.
+            if state == .open,
+               event.readable || event.hangup || inputWaitingWhileBusy || tls?.hasBufferedInput == true {
+                if !canTakeInput { inputWaitingWhileBusy = true }
+                readAvailable()
+            }
         case .lingering:
             drainWhileLingering()
         case .closed:
@@ -156,9 +169,16 @@ final class Connection: @unchecked Sendable {
 
     // MARK: Reading
 
+    /// Reading would not be stopped by a request in flight, a closing connection or a
+    /// backlog of output.
+    private var canTakeInput: Bool {
+        state == .open && !inFlight && !closeAfterFlush && output.count - outputSent < 256 * 1024
+    }
+
     private func readAvailable() {
+        if canTakeInput { inputWaitingWhileBusy = false }
         var rounds = 0
-        while state == .open, !inFlight, !closeAfterFlush, output.count - outputSent < 256 * 1024, rounds < 8 {
+        while canTakeInput, rounds < 8 {
             rounds += 1
             let buffer = loop.readBuffer
             let outcome: TLSConnection.Outcome
@@ -195,6 +215,20 @@ final class Connection: @unchecked Sendable {
             }
         }
         updateInterest(desiredInterest())
+        // Out of rounds, not of input: records read ahead into OpenSSL wake no epoll, so
+        // come back for them after the loop's other work.
+        if rounds == 8, state == .open, !inFlight, !closeAfterFlush, tls?.hasBufferedInput == true {
+            resumeReadingSoon()
+        }
+    }
+
+    private func resumeReadingSoon() {
+        let id = self.id
+        weak let connection = self
+        loop.execute {
+            guard let connection, connection.id == id, connection.state == .open else { return }
+            connection.readAvailable()
+        }
     }
 
     /// Takes complete requests out of the parser, one at a time.
@@ -450,7 +484,7 @@ final class Connection: @unchecked Sendable {
     private func desiredInterest() -> Epoll.Interest {
         var wanted: Epoll.Interest = []
         if blockedOnWrite { wanted.insert(.writable) }
-        if state == .lingering || (!inFlight && !closeAfterFlush) { wanted.insert(.readable) }
+        if state == .lingering || !inputWaitingWhileBusy { wanted.insert(.readable) }
         return wanted
     }
 

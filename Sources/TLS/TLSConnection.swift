@@ -65,6 +65,11 @@ public final class TLSConnection {
         ALPN.selected(by: ssl)
     }
 
+    /// Bytes OpenSSL has read from the socket and not yet handed out (read-ahead, or the
+    /// rest of a record): epoll cannot report them, so a reader that stops before
+    /// `wantRead` must come back for them itself.
+    public var hasBufferedInput: Bool { SSL_has_pending(ssl) == 1 }
+
     public var sessionReused: Bool { SSL_session_reused(ssl) == 1 }
 
     private func outcome(of result: Int32) -> Outcome {

@@ -249,6 +249,60 @@ struct HTTPServerTests {
         #expect(registered.count == before.count, "entries: \(registered)")
     }
 
+    @Test("read interest stays on while a request is in flight, and turns off only when the client sends meanwhile")
+    func readInterestWhileInFlight() throws {
+        // Turning read interest off for every request in flight, and on again for its
+        // answer, costs two epoll_ctl calls per request; it is turned off only when input
+        // does arrive, so that level-triggered epoll does not report it again and again.
+        let server = try TestServer(configuration: ServerConfiguration(headerTimeout: 2, bodyTimeout: 2, idleTimeout: 5,
+                                                                       loopCount: 1))
+        defer { server.stop() }
+        func registered() -> UInt32? {
+            EpollEntries.watching(listener: server.listenerFD).first { $0.fd != server.listenerFD && $0.isSocket }?.events
+        }
+        let client = try server.connect()
+        try client.send("GET /held HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        #expect(server.held.waitForOne())
+        #expect(registered().map { $0 & Epoll.Interest.readable.rawValue } == Epoll.Interest.readable.rawValue, "registered: \(String(describing: registered()))")
+
+        try client.send("POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n\r\nafter")
+        let deadline = Date().addingTimeInterval(5)
+        while let events = registered(), events & Epoll.Interest.readable.rawValue != 0, Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        #expect(registered().map { $0 & Epoll.Interest.readable.rawValue } == 0, "registered: \(String(describing: registered()))")
+
+        server.held.release()
+        #expect(try client.readResponse().text == #"{"held":true}"#)
+        #expect(try client.readResponse().text == "after")
+        #expect(registered().map { $0 & Epoll.Interest.readable.rawValue } == Epoll.Interest.readable.rawValue, "registered: \(String(describing: registered()))")
+    }
+
+    @Test("records read ahead into OpenSSL past a read round's end are still read, with no new bytes to wake epoll")
+    func readAheadRecordsAreNotStranded() throws {
+        // One read(2) takes every record the socket holds (read-ahead), but a connection
+        // decrypts at most 8 records per turn. Here the whole request waits in the socket
+        // while another is in flight, in 12 small records: the turn after the answer reads
+        // them all at once and decrypts 8; the rest sit in OpenSSL's buffer, which epoll
+        // cannot see, and no more bytes will come.
+        let server = try TestServer(configuration: ServerConfiguration(headerTimeout: 2, bodyTimeout: 2, idleTimeout: 5,
+                                                                       loopCount: 1))
+        defer { server.stop() }
+        let client = try server.connect()
+        try client.send("GET /held HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        #expect(server.held.waitForOne())
+        let body = (0..<11).map { "part-\($0);" }
+        try client.send("POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: \(body.joined().utf8.count)\r\n\r\n")
+        for part in body { try client.send(part) }  // one TLS record each
+        Thread.sleep(forTimeInterval: 0.1)  // all of it in the server's socket
+        server.held.release()
+        #expect(try client.readResponse().text == #"{"held":true}"#)
+        let echo = try client.readResponse()
+        #expect(echo.status == 200)
+        #expect(echo.text == body.joined())
+        #expect(server.refusals.statuses.isEmpty, "refused: \(server.refusals.statuses)")
+    }
+
     @Test("a client that waits after connecting before its ClientHello is still served")
     func lateClientHello() throws {
         // The server looks for the ClientHello as soon as it accepts; finding nothing yet,
@@ -465,6 +519,11 @@ struct EpollEntries {
     struct Entry: CustomStringConvertible {
         let fd: Int32
         let inode: UInt64
+        /// The registered event mask (EPOLLIN, EPOLLOUT, ...; the kernel adds ERR and HUP).
+        let events: UInt32
+        var isSocket: Bool {
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(fd)"))?.hasPrefix("socket:") == true
+        }
         /// The descriptor is open and is still the file that was registered.
         var isLive: Bool {
             var info = stat()
@@ -488,10 +547,11 @@ struct EpollEntries {
         return text.split(separator: "\n").compactMap { line -> Entry? in
             // "tfd:        5 events:       19 data:  ...  pos:0 ino:f1724 sdev:9"
             let fields = line.split(separator: " ", omittingEmptySubsequences: true)
-            guard fields.first == "tfd:", fields.count > 1, let target = Int32(fields[1]),
+            guard fields.first == "tfd:", fields.count > 3, let target = Int32(fields[1]),
+                  fields[2] == "events:", let events = UInt32(fields[3], radix: 16),
                   let ino = fields.first(where: { $0.hasPrefix("ino:") }),
                   let inode = UInt64(ino.dropFirst(4), radix: 16) else { return nil }
-            return Entry(fd: target, inode: inode)
+            return Entry(fd: target, inode: inode, events: events)
         }
     }
 }

@@ -8,7 +8,8 @@ import Transport
 
 /// A real server on 127.0.0.1, port 0, with a real self-signed certificate: what the
 /// integration tests talk to. Routes: GET /healthz, POST /callbacks/secret (202),
-/// POST /echo (the body back), GET /slow (answers after 300 ms from another thread).
+/// POST /echo (the body back), GET /slow (answers after 300 ms from another thread),
+/// GET /held (answers when the test calls `held.release()`).
 final class TestServer: @unchecked Sendable {
     let directory: String
     let certificate: SelfSignedCertificate.Files
@@ -17,6 +18,7 @@ final class TestServer: @unchecked Sendable {
     let port: UInt16
     let store: TLSContextStore
     let refusals = RefusalLog()
+    let held = HeldAnswers()
 
     init(configuration: ServerConfiguration = ServerConfiguration(headerTimeout: 2, bodyTimeout: 2, idleTimeout: 5, loopCount: 2),
          tls: Bool = true) throws {
@@ -35,6 +37,8 @@ final class TestServer: @unchecked Sendable {
         router.add("GET", "/slow") { _, _, respond in
             DispatchQueue.global().asyncAfter(deadline: .now() + 0.3) { respond(.json(status: 200, #"{"slow":true}"#)) }
         }
+        let held = self.held
+        router.add("GET", "/held") { _, _, respond in held.hold(respond) }
         listenerFD = try SystemSocket.listen(on: SocketAddress(parsing: "127.0.0.1:0"))
         port = try SystemSocket.localAddress(listenerFD).port
         var logger = Logger(label: "test")
@@ -74,6 +78,31 @@ final class TestServer: @unchecked Sendable {
         let fd = try SystemSocket.connect(to: SocketAddress(parsing: "127.0.0.1:\(port)"), timeoutMilliseconds: 2000,
                                           ioTimeoutMilliseconds: 5000)
         return TestClient(fd: fd, tls: nil)
+    }
+}
+
+/// Requests whose answers wait for the test: a request kept in flight for as long as the
+/// test needs, without a timer.
+final class HeldAnswers: @unchecked Sendable {
+    private let lock = NSCondition()
+    private var waiting: [Responder] = []
+
+    func hold(_ respond: Responder) {
+        lock.lock(); waiting.append(respond); lock.broadcast(); lock.unlock()
+    }
+
+    /// Waits (up to 5 s) until a request is held.
+    func waitForOne() -> Bool {
+        lock.lock(); defer { lock.unlock() }
+        let deadline = Date().addingTimeInterval(5)
+        while waiting.isEmpty, lock.wait(until: deadline) {}
+        return !waiting.isEmpty
+    }
+
+    /// Answers every held request with 200 {"held":true}.
+    func release() {
+        lock.lock(); let answers = waiting; waiting = []; lock.unlock()
+        for respond in answers { respond(.json(status: 200, #"{"held":true}"#)) }
     }
 }
 
