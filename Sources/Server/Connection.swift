@@ -175,10 +175,13 @@ final class Connection: @unchecked Sendable {
         state == .open && !inFlight && !closeAfterFlush && output.count - outputSent < 256 * 1024
     }
 
+    /// Reads per turn of the loop, so that one fast sender cannot hold the loop.
+    private static let readRoundsPerTurn = 8
+
     private func readAvailable() {
         if canTakeInput { inputWaitingWhileBusy = false }
         var rounds = 0
-        while canTakeInput, rounds < 8 {
+        while canTakeInput, rounds < Self.readRoundsPerTurn {
             rounds += 1
             let buffer = loop.readBuffer
             let outcome: TLSConnection.Outcome
@@ -217,7 +220,7 @@ final class Connection: @unchecked Sendable {
         updateInterest(desiredInterest())
         // Out of rounds, not of input: records read ahead into OpenSSL wake no epoll, so
         // come back for them after the loop's other work.
-        if rounds == 8, state == .open, !inFlight, !closeAfterFlush, tls?.hasBufferedInput == true {
+        if rounds == Self.readRoundsPerTurn, canTakeInput, tls?.hasBufferedInput == true {
             resumeReadingSoon()
         }
     }
