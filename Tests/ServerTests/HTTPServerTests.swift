@@ -303,6 +303,22 @@ struct HTTPServerTests {
         #expect(server.refusals.statuses.isEmpty, "refused: \(server.refusals.statuses)")
     }
 
+    @Test("an event loop held up by a handler is reported as not responsive, and as responsive once it goes round")
+    func stuckLoopIsReported() throws {
+        // The watchdog's ping and /readyz's listener check both ask this.
+        let server = try TestServer(configuration: ServerConfiguration(headerTimeout: 5, bodyTimeout: 5, idleTimeout: 5,
+                                                                       loopCount: 1))
+        defer { server.stop() }
+        #expect(server.server.loopsAreResponsive(within: 1))
+        let client = try server.connect()
+        try client.send("GET /hold-the-loop HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        Thread.sleep(forTimeInterval: 0.8)  // the handler blocks the loop for 2 s
+        #expect(!server.server.loopsAreResponsive(within: 0.5))
+        #expect(try client.readResponse().status == 200)
+        Thread.sleep(forTimeInterval: 0.4)  // an idle loop still goes round every 250 ms
+        #expect(server.server.loopsAreResponsive(within: 1))
+    }
+
     @Test("a client that waits after connecting before its ClientHello is still served")
     func lateClientHello() throws {
         // The server looks for the ClientHello as soon as it accepts; finding nothing yet,

@@ -9,7 +9,8 @@ import Transport
 /// A real server on 127.0.0.1, port 0, with a real self-signed certificate: what the
 /// integration tests talk to. Routes: GET /healthz, POST /callbacks/secret (202),
 /// POST /echo (the body back), GET /slow (answers after 300 ms from another thread),
-/// GET /held (answers when the test calls `held.release()`).
+/// GET /held (answers when the test calls `held.release()`), GET /hold-the-loop (blocks
+/// its event loop for 2 s, then answers).
 final class TestServer: @unchecked Sendable {
     let directory: String
     let certificate: SelfSignedCertificate.Files
@@ -39,6 +40,11 @@ final class TestServer: @unchecked Sendable {
         }
         let held = self.held
         router.add("GET", "/held") { _, _, respond in held.hold(respond) }
+        router.add("GET", "/hold-the-loop") { _, _, respond in
+            // A handler that blocks its event loop: what a stuck loop looks like.
+            Thread.sleep(forTimeInterval: 2)
+            respond(.json(status: 200, #"{"held_the_loop":true}"#))
+        }
         listenerFD = try SystemSocket.listen(on: SocketAddress(parsing: "127.0.0.1:0"))
         port = try SystemSocket.localAddress(listenerFD).port
         var logger = Logger(label: "test")

@@ -14,6 +14,7 @@ extension ServeRuntime {
         router.add("GET", "/healthz") { _, _, respond in respond(.json(status: 200, #"{"status":"ok"}"#)) }
         router.add("GET", "/readyz") { [self] _, _, respond in
             let failures = ReadinessProbe(settings: settings, serverRunning: server != nil,
+                                          loopsResponsive: server?.loopsAreResponsive() ?? false,
                                           downloadsPaused: downloads?.isPausedForDiskSpace ?? false).failures()
             if failures.isEmpty {
                 respond(.json(status: 200, #"{"status":"ready"}"#))
@@ -46,7 +47,7 @@ extension ServeRuntime {
 }
 
 /// The readiness checks: the ledger and the archive writable, the archive's disk above
-/// its reserve, the listener up.
+/// its reserve, downloads not paused, the listener up and its event loops going round.
 struct ReadinessProbe {
     struct Failure {
         var check: String
@@ -55,6 +56,10 @@ struct ReadinessProbe {
 
     var settings: Settings
     var serverRunning: Bool
+    /// Every event loop of the callback listener went round in the last 5 s (the
+    /// watchdog's own test): a loop held up by a handler or a bug takes no callbacks
+    /// while the process still answers here, on the admin listener's own loop.
+    var loopsResponsive: Bool
     /// The downloader waits for room on the archive's disk (its reserve, or the reserve
     /// plus a video that would not fit).
     var downloadsPaused = false
@@ -80,6 +85,9 @@ struct ReadinessProbe {
         }
         if !serverRunning {
             failures.append(Failure(check: "listener", problem: "the callback listener is not running"))
+        } else if !loopsResponsive {
+            failures.append(Failure(check: "listener",
+                                    problem: "an event loop of the callback listener has not gone round for 5 s"))
         }
         return failures
     }
