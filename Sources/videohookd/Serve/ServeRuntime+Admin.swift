@@ -14,7 +14,8 @@ extension ServeRuntime {
         router.add("GET", "/healthz") { _, _, respond in respond(.json(status: 200, #"{"status":"ok"}"#)) }
         router.add("GET", "/readyz") { [self] _, _, respond in
             let failures = ReadinessProbe(settings: settings, serverRunning: server != nil,
-                                          loopsResponsive: server?.loopsAreResponsive() ?? false,
+                                          loopsResponsive: server?.loopsAreResponsive(within: ReadinessProbe.loopSilence)
+                                              ?? false,
                                           downloadsPaused: downloads?.isPausedForDiskSpace ?? false).failures()
             if failures.isEmpty {
                 respond(.json(status: 200, #"{"status":"ready"}"#))
@@ -54,9 +55,12 @@ struct ReadinessProbe {
         var problem: String
     }
 
+    /// Seconds an event loop may go without a round before the listener is not ready.
+    static let loopSilence: Double = 5
+
     var settings: Settings
     var serverRunning: Bool
-    /// Every event loop of the callback listener went round in the last 5 s (the
+    /// Every event loop of the callback listener went round within ``loopSilence`` (the
     /// watchdog's own test): a loop held up by a handler or a bug takes no callbacks
     /// while the process still answers here, on the admin listener's own loop.
     var loopsResponsive: Bool
@@ -87,7 +91,7 @@ struct ReadinessProbe {
             failures.append(Failure(check: "listener", problem: "the callback listener is not running"))
         } else if !loopsResponsive {
             failures.append(Failure(check: "listener",
-                                    problem: "an event loop of the callback listener has not gone round for 5 s"))
+                                    problem: "an event loop of the callback listener has not gone round for \(Int(Self.loopSilence)) s"))
         }
         return failures
     }
