@@ -1,5 +1,5 @@
 // Linux headers that Swift's Glibc module does not include: epoll, eventfd, signalfd,
-// and the GNU calls below.
+// malloc.h (malloc_trim), and the GNU calls below.
 // Nothing is wrapped; the functions and types import as they are.
 #ifndef VIDEOHOOKD_CLINUX_H
 #define VIDEOHOOKD_CLINUX_H
@@ -8,6 +8,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <pthread.h>
+#include <malloc.h>
 
 // accept4 is declared only under _GNU_SOURCE, which Swift's Glibc module is not built with.
 extern int accept4(int sockfd, struct sockaddr *addr, socklen_t *addrlen, int flags);

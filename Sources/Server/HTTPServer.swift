@@ -13,12 +13,16 @@ public final class HTTPServer: Sendable {
     public let observer: ServerObserver
     private let openCount = Atomic<Int>(0)
     private let loops = Mutex<[EventLoop]>([])
+    private let heapReturnTrigger: HeapReturnTrigger
+    private let heapReturn: HeapReturn
 
     public init(configuration: ServerConfiguration = ServerConfiguration(), logger: Logger,
-                observer: ServerObserver = ServerObserver()) {
+                observer: ServerObserver = ServerObserver(), heapReturn: HeapReturn = .malloc) {
         currentConfiguration = Mutex(configuration)
         self.logger = logger
         self.observer = observer
+        heapReturnTrigger = HeapReturnTrigger(drop: configuration.heapReturnDrop)
+        self.heapReturn = heapReturn
     }
 
     /// Starts the loops on `listeners` and returns; the loops run until `shutdown`.
@@ -78,10 +82,27 @@ public final class HTTPServer: Sendable {
     }
 
     func connectionOpened() -> Int {
-        openCount.wrappingAdd(1, ordering: .relaxed).newValue
+        let open = openCount.wrappingAdd(1, ordering: .relaxed).newValue
+        heapReturnTrigger.opened(open: open)
+        return open
     }
 
     func connectionClosed() {
-        openCount.wrappingSubtract(1, ordering: .relaxed)
+        let open = openCount.wrappingSubtract(1, ordering: .relaxed).newValue
+        if heapReturnTrigger.closed(open: open) { scheduleHeapReturn() }
+    }
+
+    /// Off the loops: `malloc_trim` walks every arena, which takes milliseconds after a
+    /// big burst, and a loop would hold its connections meanwhile.
+    private func scheduleHeapReturn() {
+        DispatchQueue.global(qos: .utility).asyncAfter(deadline: .now() + configuration.heapReturnDelay) { [self] in
+            let result = heapReturn.run()
+            let open = openConnections
+            heapReturnTrigger.returned(open: open)
+            logger.info("memory.returned", metadata: [
+                "rss_before_mb": "\(result.before >> 20)", "rss_after_mb": "\(result.after >> 20)",
+                "ms": "\(Int(result.milliseconds.rounded()))", "open_connections": "\(open)",
+            ])
+        }
     }
 }

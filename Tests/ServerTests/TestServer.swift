@@ -22,7 +22,7 @@ final class TestServer: @unchecked Sendable {
     let held = HeldAnswers()
 
     init(configuration: ServerConfiguration = ServerConfiguration(headerTimeout: 2, bodyTimeout: 2, idleTimeout: 5, loopCount: 2),
-         tls: Bool = true) throws {
+         tls: Bool = true, heapReturn: HeapReturn = .malloc) throws {
         directory = NSTemporaryDirectory() + "videohookd-server-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         certificate = try SelfSignedCertificate.ensure(in: directory, hostNames: ["localhost"])
@@ -51,7 +51,7 @@ final class TestServer: @unchecked Sendable {
         logger.logLevel = .critical
         let refusals = self.refusals
         server = HTTPServer(configuration: configuration, logger: logger, observer: ServerObserver(
-            requestRefused: { status, reason, _, _, _ in refusals.add(status, reason) }))
+            requestRefused: { status, reason, _, _, _ in refusals.add(status, reason) }), heapReturn: heapReturn)
         try server.start(listeners: [ServerListener(fd: listenerFD, tls: tls ? store : nil, router: router, name: "callbacks")])
     }
 

@@ -1,0 +1,89 @@
+import Foundation
+@testable import Server
+import Synchronization
+import TestSupport
+import Testing
+
+@Suite("The heap goes back to the kernel after a burst of connections, not during steady churn")
+struct HeapReturnTests {
+    @Test("the trigger fires once the open count falls `drop` below its peak, once until the memory is returned")
+    func triggerFiresOnTheFall() {
+        let trigger = HeapReturnTrigger(drop: 8)
+        for open in 1...20 { trigger.opened(open: open) }
+        var fired: [Int] = []
+        for open in stride(from: 19, through: 0, by: -1) where trigger.closed(open: open) { fired.append(open) }
+        // 20 → 12 is the first fall of 8; nothing more while that return is pending.
+        #expect(fired == [12])
+        // Returned with 0 open: the peak starts again from 0.
+        trigger.returned(open: 0)
+        for open in 1...7 { trigger.opened(open: open) }
+        #expect((0..<7).reversed().allSatisfy { !trigger.closed(open: $0) })
+        for open in 1...9 { trigger.opened(open: open) }
+        #expect(trigger.closed(open: 1))
+    }
+
+    @Test("steady churn below the drop never fires, however many connections come and go")
+    func churnDoesNotFire() {
+        let trigger = HeapReturnTrigger(drop: 8)
+        for open in 1...10 { trigger.opened(open: open) }
+        var fired = 0
+        for round in 0..<10_000 {
+            // Between 3 and 10 open (a swing of 7, under the drop of 8), as connections
+            // close and others replace them.
+            let open = 3 + round % 7
+            if trigger.closed(open: open) { fired += 1 }
+            trigger.opened(open: open + 1)
+        }
+        #expect(fired == 0)
+    }
+
+    @Test("a drop of 0 never fires")
+    func zeroDropIsOff() {
+        let trigger = HeapReturnTrigger(drop: 0)
+        for open in 1...100 { trigger.opened(open: open) }
+        #expect((0..<100).allSatisfy { !trigger.closed(open: $0) })
+    }
+
+    @Test("malloc_trim runs and the resident set it reports is the process's")
+    func mallocTrimReports() {
+        let result = HeapReturn.malloc.run()
+        #expect(result.before > 1 << 20)
+        #expect(result.after > 1 << 20)
+        #expect(result.milliseconds >= 0)
+    }
+
+    @Test("the server returns the heap once after real TLS connections close, and not while connections churn")
+    func serverReturnsAfterABurst() throws {
+        let returns = Atomic<Int>(0)
+        let server = try TestServer(
+            configuration: ServerConfiguration(headerTimeout: 10, bodyTimeout: 10, idleTimeout: 10, loopCount: 2,
+                                               heapReturnDrop: 16, heapReturnDelay: 0.05),
+            heapReturn: HeapReturn { returns.add(1, ordering: .relaxed) })
+        defer { server.stop() }
+
+        // Churn: 40 connections one after another, never more than one open.
+        for _ in 0..<40 {
+            let client = try server.connect()
+            #expect(try client.get("/healthz").status == 200)
+        }
+        Thread.sleep(forTimeInterval: 0.3)
+        #expect(returns.load(ordering: .relaxed) == 0)
+
+        // A burst: 24 connections open at once, each through its handshake and a request,
+        // then all closed.
+        var burst: [TestClient] = []
+        for _ in 0..<24 {
+            let client = try server.connect()
+            #expect(try client.get("/healthz").status == 200)
+            burst.append(client)
+        }
+        #expect(returns.load(ordering: .relaxed) == 0)
+        burst.removeAll()
+        let deadline = Date().addingTimeInterval(5)
+        while returns.load(ordering: .relaxed) == 0 && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        Thread.sleep(forTimeInterval: 0.3)
+        // 24 closed, a drop of 16: one return, the rest closing within its delay.
+        #expect(returns.load(ordering: .relaxed) == 1)
+        #expect(server.server.openConnections == 0)
+    }
+}
