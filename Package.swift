@@ -75,7 +75,8 @@ let package = Package(
         ),
 
         // What several test targets share: a raw HTTPS client, the daemon as a process.
-        .target(name: "TestSupport", dependencies: ["TLS", "Transport"], path: "Tests/TestSupport",
+        .target(name: "TestSupport", dependencies: ["TLS", "Transport", .product(name: "Logging", package: "swift-log")],
+                path: "Tests/TestSupport",
                 exclude: ["fileserver.py", "fake_video_api.py"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport"]),
         .testTarget(name: "TLSTests", dependencies: ["TLS"]),

@@ -55,10 +55,11 @@ struct HeapReturnTests {
     @Test("the server returns the heap once after real TLS connections close, and not while connections churn")
     func serverReturnsAfterABurst() throws {
         let returns = Atomic<Int>(0)
+        let logs = LogCapture()
         let server = try TestServer(
             configuration: ServerConfiguration(headerTimeout: 10, bodyTimeout: 10, idleTimeout: 10, loopCount: 2,
                                                heapReturnDrop: 16, heapReturnDelay: 0.05),
-            heapReturn: HeapReturn { returns.add(1, ordering: .relaxed) })
+            heapReturn: HeapReturn { returns.add(1, ordering: .relaxed) }, logger: logs.logger)
         defer { server.stop() }
 
         // Churn: 40 connections one after another, never more than one open.
@@ -85,5 +86,13 @@ struct HeapReturnTests {
         // 24 closed, a drop of 16: one return, the rest closing within its delay.
         #expect(returns.load(ordering: .relaxed) == 1)
         #expect(server.server.openConnections == 0)
+        // The operator's line: how much went back and how long it took.
+        let lines = logs.events("memory.returned")
+        #expect(lines.count == 1, "\(logs.text)")
+        let fields = lines.first?.metadata ?? [:]
+        #expect(fields["rss_before_mb"].flatMap(Int.init).map { $0 > 0 } == true)
+        #expect(fields["rss_after_mb"].flatMap(Int.init).map { $0 > 0 } == true)
+        #expect(fields["ms"].flatMap(Int.init) != nil)
+        #expect(fields["open_connections"].flatMap(Int.init).map { $0 < 24 } == true)
     }
 }

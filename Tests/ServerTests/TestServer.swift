@@ -22,7 +22,7 @@ final class TestServer: @unchecked Sendable {
     let held = HeldAnswers()
 
     init(configuration: ServerConfiguration = ServerConfiguration(headerTimeout: 2, bodyTimeout: 2, idleTimeout: 5, loopCount: 2),
-         tls: Bool = true, heapReturn: HeapReturn = .malloc) throws {
+         tls: Bool = true, heapReturn: HeapReturn = .malloc, logger: Logger? = nil) throws {
         directory = NSTemporaryDirectory() + "videohookd-server-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         certificate = try SelfSignedCertificate.ensure(in: directory, hostNames: ["localhost"])
@@ -47,8 +47,11 @@ final class TestServer: @unchecked Sendable {
         }
         listenerFD = try SystemSocket.listen(on: SocketAddress(parsing: "127.0.0.1:0"))
         port = try SystemSocket.localAddress(listenerFD).port
-        var logger = Logger(label: "test")
-        logger.logLevel = .critical
+        let logger = logger ?? {
+            var quiet = Logger(label: "test")
+            quiet.logLevel = .critical
+            return quiet
+        }()
         let refusals = self.refusals
         server = HTTPServer(configuration: configuration, logger: logger, observer: ServerObserver(
             requestRefused: { status, reason, _, _, _ in refusals.add(status, reason) }), heapReturn: heapReturn)

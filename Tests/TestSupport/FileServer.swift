@@ -58,7 +58,9 @@ public final class FileServer: @unchecked Sendable {
     @discardableResult
     public func makeFile(_ name: String, size: Int) throws -> String {
         let path = root + "/" + name
-        FileManager.default.createFile(atPath: path, contents: nil)
+        guard FileManager.default.createFile(atPath: path, contents: nil) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
+        }
         let output = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         let random = try FileHandle(forReadingFrom: URL(fileURLWithPath: "/dev/urandom"))
         var left = size

@@ -1,21 +1,22 @@
 import Foundation
 import Logging
-import TestSupport
 
-/// Keeps every log event a test's logger emits, so a test can check that a retry, a
-/// failure or a done line was written with the task id and the right fields.
-final class LogCapture: @unchecked Sendable {
+/// Keeps every log event a test's logger emits, so a test can check that a line (a
+/// download's retry, the server's memory return) was written with the right fields.
+public final class LogCapture: @unchecked Sendable {
     // Sendable: `entries` is only touched under `lock`.
-    struct Entry: Sendable {
-        var level: Logger.Level
-        var event: String
-        var metadata: [String: String]
+    public struct Entry: Sendable {
+        public var level: Logger.Level
+        public var event: String
+        public var metadata: [String: String]
     }
 
     private let lock = NSLock()
     private var entries: [Entry] = []
 
-    var logger: Logger {
+    public init() {}
+
+    public var logger: Logger {
         Logger(label: "downloader-test") { _ in CaptureHandler(capture: self) }
     }
 
@@ -25,18 +26,18 @@ final class LogCapture: @unchecked Sendable {
         lock.unlock()
     }
 
-    var all: [Entry] {
+    public var all: [Entry] {
         lock.lock()
         defer { lock.unlock() }
         return entries
     }
 
-    func events(_ name: String, task: String? = nil) -> [Entry] {
+    public func events(_ name: String, task: String? = nil) -> [Entry] {
         all.filter { $0.event == name && (task == nil || $0.metadata["task_id"] == task) }
     }
 
     /// Every line as `event key=value …`, for a failure message.
-    var text: String {
+    public var text: String {
         all.map { entry in
             entry.event + " " + entry.metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
         }.joined(separator: "\n")
