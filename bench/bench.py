@@ -276,7 +276,7 @@ def idle_row(pids_of, port, open_count=None):
     row["idle10k_latency_ms"] = latency
     row["idle10k_ok"] = ok
     close_all(held)
-    # videohookd gives the heap back a second after a burst of connections has closed
+    # videohookd gives the heap back as a burst of connections closes, 1,024 at a time
     # (HeapReturnTrigger); nginx keeps what it took.
     time.sleep(3)
     row["closed10k_rss_mb"] = rss_kib(pids_of()) / 1024

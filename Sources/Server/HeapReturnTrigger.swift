@@ -9,6 +9,7 @@ import Synchronization
 /// `malloc_trim` brought it to 38 MB. Steady churn (connections opening as fast as
 /// others close) never falls that far below its peak, so a busy server does not trim
 /// over and over; the end of a burst does, about once per `drop` connections closed.
+/// The last fewer than `drop` to close stay resident until the next burst's end.
 ///
 /// Atomics, not a lock: every accept and every close passes here, on every loop.
 final class HeapReturnTrigger: Sendable {
