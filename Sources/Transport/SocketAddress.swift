@@ -85,7 +85,8 @@ public struct SocketAddress: Sendable, Hashable, CustomStringConvertible {
                 _ = inet_ntop(AF_INET6, &addr, &text, socklen_t(text.count))
             }
         }
-        return String(cString: text)
+        let length = text.firstIndex(of: 0) ?? text.count
+        return String(decoding: text[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     public var description: String {
