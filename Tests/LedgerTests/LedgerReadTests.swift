@@ -8,7 +8,7 @@ import VideoAPI
 
 @Suite("Reading the ledger, from another connection pool, while it is written")
 struct LedgerReadTests {
-    @Test("the file is in WAL mode with synchronous FULL, mode 0600")
+    @Test("the file is in WAL mode with synchronous FULL")
     func durabilitySettings() throws {
         let directory = TemporaryDirectory()
         let ledger = try Ledger.open(path: directory.ledgerPath)
@@ -17,8 +17,32 @@ struct LedgerReadTests {
         }
         #expect(journal == "wal")
         #expect(synchronous == 2, "2 is FULL")
+    }
+
+    /// The WAL holds the bodies until a checkpoint, so it must be as private as the
+    /// ledger from the start: SQLite creates it, and the -shm file, with the mode the
+    /// ledger has at that moment.
+    @Test("a new ledger and its -wal and -shm files are mode 0600, whatever the umask")
+    func newFilesArePrivate() throws {
+        let directory = TemporaryDirectory()
+        let previous = umask(0o022)
+        defer { umask(previous) }
+        let ledger = try Ledger.open(path: directory.ledgerPath)
+        _ = try ledger.record(try TaskBody.event(id: "t1", status: .pending))
+        for suffix in ["", "-wal", "-shm"] {
+            let attributes = try FileManager.default.attributesOfItem(atPath: directory.ledgerPath + suffix)
+            #expect((attributes[.posixPermissions] as? Int) == 0o600, "ledger\(suffix)")
+        }
+    }
+
+    @Test("an existing ledger's mode is left as the operator set it")
+    func existingModeKept() throws {
+        let directory = TemporaryDirectory()
+        try Ledger.open(path: directory.ledgerPath).close()
+        #expect(chmod(directory.ledgerPath, 0o640) == 0)
+        _ = try Ledger.open(path: directory.ledgerPath)
         let attributes = try FileManager.default.attributesOfItem(atPath: directory.ledgerPath)
-        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        #expect((attributes[.posixPermissions] as? Int) == 0o640)
     }
 
     @Test("a second pool reads the last commit while a write transaction is open, then sees it")
