@@ -83,7 +83,7 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD curl -fsS http://127.0.0.1:9090/healthz || exit 1
 
 # SIGTERM (docker stop): stop accepting, finish requests in flight, let downloads stop
-# at a resumable point, exit 0. Give it the time to, with docker stop --time=30.
+# at a resumable point, exit 0. Give it the time to, with docker stop -t 30.
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["/usr/local/bin/videohookd"]
 CMD ["serve"]
