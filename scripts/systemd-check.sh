@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Runs videohookd under a real systemd, with the unit files of config/ as they ship, and
+# checks what the README's "Running in production" promises: the service starts on
+# socket activation with all its hardening, answers a callback, reloads on
+# `systemctl reload` and after logrotate, and a callback sent while the daemon restarts,
+# or just after it is killed with SIGKILL, waits in the socket and gets its 200.
+#
+# systemd boots as PID 1 in a Debian 12 container. Needs a Docker engine.
+# Usage: scripts/systemd-check.sh
+# Environment:
+#   SYSTEMD_CHECK_DOCKER_FLAGS  how to let systemd run in the container (default --privileged)
+#   SYSTEMD_CHECK_NO_CREDENTIAL=1  drop the unit's two API-key lines, where the container's
+#                               systemd cannot hand credentials to a unit
+set -euo pipefail
+cd "$(dirname "$0")/.."
+flags="${SYSTEMD_CHECK_DOCKER_FLAGS:---privileged}"
+name="videohookd-systemd-check-$$"
+context=$(mktemp -d)
+
+fail() { echo "systemd check failed: $*" >&2; docker exec "$name" journalctl --no-pager -n 30 >&2 || true; exit 1; }
+cleanup() { docker rm -f "$name" >/dev/null 2>&1 || true; rm -rf "$context"; }
+trap cleanup EXIT
+inside() { docker exec "$name" bash -c "$1"; }
+
+# The binary as the Dockerfile builds it (static Swift runtime), and the units as shipped.
+docker build -q -t videohookd:check . >/dev/null
+docker create --name "$name-extract" videohookd:check >/dev/null
+docker cp "$name-extract:/usr/local/bin/videohookd" "$context/videohookd.bin"
+docker rm "$name-extract" >/dev/null
+cp config/videohookd.service config/videohookd.socket config/videohookd-admin.socket \
+   config/videohookd.yaml Tests/LedgerTests/Fixtures/processing.json "$context/"
+cp config/logrotate/videohookd "$context/logrotate-videohookd"
+if [ "${SYSTEMD_CHECK_NO_CREDENTIAL:-}" = 1 ]; then
+  sed -i -e '/^LoadCredential=/d' -e '/^Environment=VIDEOHOOKD_API_KEY_FILE=/d' "$context/videohookd.service"
+fi
+cat > "$context/Dockerfile" <<'EOF'
+FROM debian:bookworm-slim
+RUN apt-get -q update && DEBIAN_FRONTEND=noninteractive apt-get -q install -y --no-install-recommends \
+      systemd systemd-sysv dbus libssl3 libsqlite3-0 libstdc++6 ca-certificates curl tzdata logrotate \
+    && rm -rf /var/lib/apt/lists/*
+COPY videohookd.bin /usr/local/bin/videohookd
+COPY videohookd.service videohookd.socket videohookd-admin.socket /etc/systemd/system/
+COPY videohookd.yaml /etc/videohookd/videohookd.yaml
+COPY logrotate-videohookd /etc/logrotate.d/videohookd
+COPY processing.json /root/processing.json
+# The API key the unit's LoadCredential= reads: root only, as the README installs it.
+RUN install -m 0600 /dev/null /etc/videohookd/api_key \
+    && echo 'check-key-not-a-real-one' > /etc/videohookd/api_key \
+    && systemctl enable videohookd.socket videohookd-admin.socket videohookd.service
+STOPSIGNAL SIGRTMIN+3
+CMD ["/lib/systemd/systemd"]
+EOF
+docker build -q -t videohookd:systemd-check "$context" >/dev/null
+
+# shellcheck disable=SC2086 # the flags are words on purpose
+docker run -d --name "$name" $flags --cgroupns=host -v /sys/fs/cgroup:/sys/fs/cgroup:rw \
+  --tmpfs /run --tmpfs /run/lock videohookd:systemd-check >/dev/null
+
+for _ in $(seq 1 30); do
+  [ "$(inside 'systemctl is-active videohookd.service' 2>/dev/null)" = active ] && break
+  sleep 1
+done
+[ "$(inside 'systemctl is-active videohookd.service')" = active ] || fail "the service did not start"
+[ "$(inside 'curl -s http://127.0.0.1:9090/readyz')" = '{"status":"ready"}' ] || fail "/readyz is not ready"
+
+post='curl -sk -o /dev/null -w "%{http_code}" -X POST -H "Content-Type: application/json" --data-binary @/root/processing.json https://127.0.0.1:8443/callbacks/$(cat /var/lib/videohookd/callback-token)'
+[ "$(inside "$post")" = 200 ] || fail "a callback was not answered 200"
+inside 'videohookd tasks --state-dir /var/lib/videohookd' | grep -q processing || fail "videohookd tasks does not list the task"
+
+inside 'systemctl reload videohookd.service'
+sleep 1
+inside 'grep -q event=serve.reloaded /var/log/videohookd/videohookd.log' || fail "no reload in the log"
+
+inside 'logrotate -f /etc/logrotate.d/videohookd'
+sleep 1
+inside 'test -s /var/log/videohookd/videohookd.log.1' || fail "logrotate did not rotate the log"
+inside 'grep -q event=serve.reloaded /var/log/videohookd/videohookd.log' || fail "no new log file after logrotate"
+
+inside 'systemctl restart videohookd.service &'
+[ "$(inside "$post")" = 200 ] || fail "a callback during a restart was not answered 200"
+
+inside 'systemctl kill -s KILL videohookd.service'
+[ "$(inside "$post")" = 200 ] || fail "a callback after SIGKILL was not answered 200 by the restarted daemon"
+[ "$(inside 'systemctl show -p NRestarts --value videohookd.service')" -ge 1 ] || fail "no automatic restart"
+
+inside 'systemctl stop videohookd.service videohookd.socket videohookd-admin.socket'
+[ "$(inside 'systemctl show -p Result --value videohookd.service')" = success ] || fail "the stop did not end cleanly"
+echo "systemd check passed"
