@@ -9,8 +9,7 @@
 # Usage: scripts/systemd-check.sh
 # Environment:
 #   SYSTEMD_CHECK_DOCKER_FLAGS  how to let systemd run in the container (default --privileged)
-#   SYSTEMD_CHECK_NO_CREDENTIAL=1  drop the unit's two API-key lines, where the container's
-#                               systemd cannot hand credentials to a unit
+#   SYSTEMD_CHECK_NO_CREDENTIAL=1  drop the unit's two API-key lines (LoadCredential=)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 flags="${SYSTEMD_CHECK_DOCKER_FLAGS:---privileged}"
@@ -43,12 +42,27 @@ COPY videohookd.service videohookd.socket videohookd-admin.socket /etc/systemd/s
 COPY videohookd.yaml /etc/videohookd/videohookd.yaml
 COPY logrotate-videohookd /etc/logrotate.d/videohookd
 COPY processing.json /root/processing.json
+COPY mounts-shared.service /etc/systemd/system/
 # The API key the unit's LoadCredential= reads: root only, as the README installs it.
 RUN install -m 0600 /dev/null /etc/videohookd/api_key \
     && echo 'check-key-not-a-real-one' > /etc/videohookd/api_key \
-    && systemctl enable videohookd.socket videohookd-admin.socket videohookd.service
+    && systemctl enable mounts-shared.service videohookd.socket videohookd-admin.socket videohookd.service
 STOPSIGNAL SIGRTMIN+3
 CMD ["/lib/systemd/systemd"]
+EOF
+# Docker leaves the container's mounts private. systemd hands a unit its credentials by
+# moving a mount into /run/credentials, which the unit sees only if mounts propagate, as
+# they do on a machine that systemd booted.
+cat > "$context/mounts-shared.service" <<'EOF'
+[Unit]
+Description=Mounts shared, as on a machine systemd booted (container only)
+DefaultDependencies=no
+Before=sysinit.target
+[Service]
+Type=oneshot
+ExecStart=/bin/mount --make-rshared /
+[Install]
+WantedBy=sysinit.target
 EOF
 docker build -q -t videohookd:systemd-check "$context" >/dev/null
 
@@ -62,6 +76,13 @@ for _ in $(seq 1 30); do
 done
 [ "$(inside 'systemctl is-active videohookd.service')" = active ] || fail "the service did not start"
 [ "$(inside 'curl -s http://127.0.0.1:9090/readyz')" = '{"status":"ready"}' ] || fail "/readyz is not ready"
+if [ "${SYSTEMD_CHECK_NO_CREDENTIAL:-}" != 1 ]; then
+  # The daemon reads its API key from the copy systemd made; it would not have started
+  # without it (api.key_file unreadable is a settings error).
+  inside 'test -f /run/credentials/videohookd.service/api_key' || fail "no API key credential"
+  [ "$(inside 'cat /proc/$(systemctl show -p MainPID --value videohookd.service)/environ | tr "\0" "\n" | grep ^VIDEOHOOKD_API_KEY_FILE=')" \
+    = VIDEOHOOKD_API_KEY_FILE=/run/credentials/videohookd.service/api_key ] || fail "the daemon is not pointed at the credential"
+fi
 
 post='curl -sk -o /dev/null -w "%{http_code}" -X POST -H "Content-Type: application/json" --data-binary @/root/processing.json https://127.0.0.1:8443/callbacks/$(cat /var/lib/videohookd/callback-token)'
 [ "$(inside "$post")" = 200 ] || fail "a callback was not answered 200"
