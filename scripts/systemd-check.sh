@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2016 # single-quoted commands expand inside the container (inside)
 # Runs videohookd under a real systemd, with the unit files of config/ as they ship, and
 # checks what the README's "Running in production" promises: the service starts on
 # socket activation with all its hardening, answers a callback, reloads on
@@ -19,6 +20,7 @@ context=$(mktemp -d)
 fail() { echo "systemd check failed: $*" >&2; docker exec "$name" journalctl --no-pager -n 30 >&2 || true; exit 1; }
 cleanup() { docker rm -f "$name" >/dev/null 2>&1 || true; rm -rf "$context"; }
 trap cleanup EXIT
+# Runs a command in the container's shell: its $(...) and $VARS expand there, not here.
 inside() { docker exec "$name" bash -c "$1"; }
 
 # The binary as the Dockerfile builds it (static Swift runtime), and the units as shipped.
