@@ -3,8 +3,9 @@
 # Runs videohookd under a real systemd, with the unit files of config/ as they ship, and
 # checks what the README's "Running in production" promises: the service starts on
 # socket activation with all its hardening, answers a callback, reloads on
-# `systemctl reload` and after logrotate, and a callback sent while the daemon restarts,
-# or just after it is killed with SIGKILL, waits in the socket and gets its 200.
+# `systemctl reload` and after logrotate, a callback sent while the daemon restarts, or
+# just after it is killed with SIGKILL, waits in the socket and gets its 200, and a
+# completed task's video is downloaded into the archive within the sandbox.
 #
 # systemd boots as PID 1 in a Debian 12 container. Needs a Docker engine.
 # Usage: scripts/systemd-check.sh
@@ -31,13 +32,26 @@ docker rm "$name-extract" >/dev/null
 cp config/videohookd.service config/videohookd.socket config/videohookd-admin.socket \
    config/videohookd.yaml Tests/LedgerTests/Fixtures/processing.json "$context/"
 cp config/logrotate/videohookd "$context/logrotate-videohookd"
+# An HTTPS file server in the container for the download check, with a certificate the
+# daemon is told to trust (download.ca_file).
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=127.0.0.1 \
+  -addext subjectAltName=IP:127.0.0.1 -keyout "$context/media.key" -out "$context/media.crt" 2>/dev/null
+cat > "$context/media-server.py" <<'EOF'
+import functools, http.server, ssl
+handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory="/srv/media")
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 9443), handler)
+context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+context.load_cert_chain("/root/media.crt", "/root/media.key")
+server.socket = context.wrap_socket(server.socket, server_side=True)
+server.serve_forever()
+EOF
 if [ "${SYSTEMD_CHECK_NO_CREDENTIAL:-}" = 1 ]; then
   sed -i -e '/^LoadCredential=/d' -e '/^Environment=VIDEOHOOKD_API_KEY_FILE=/d' "$context/videohookd.service"
 fi
 cat > "$context/Dockerfile" <<'EOF'
 FROM debian:bookworm-slim
 RUN apt-get -q update && DEBIAN_FRONTEND=noninteractive apt-get -q install -y --no-install-recommends \
-      systemd systemd-sysv dbus libssl3 libsqlite3-0 libstdc++6 ca-certificates curl tzdata logrotate \
+      systemd systemd-sysv dbus libssl3 libsqlite3-0 libstdc++6 ca-certificates curl tzdata logrotate python3 \
     && rm -rf /var/lib/apt/lists/*
 COPY videohookd.bin /usr/local/bin/videohookd
 COPY videohookd.service videohookd.socket videohookd-admin.socket /etc/systemd/system/
@@ -45,6 +59,9 @@ COPY videohookd.yaml /etc/videohookd/videohookd.yaml
 COPY logrotate-videohookd /etc/logrotate.d/videohookd
 COPY processing.json /root/processing.json
 COPY mounts-shared.service /etc/systemd/system/
+COPY media.crt media.key media-server.py /root/
+RUN install -D -m 0644 /root/media.crt /etc/videohookd/media-ca.pem \
+    && install -d /srv/media && head -c 8388608 /dev/urandom > /srv/media/video.mp4
 # The API key the unit's LoadCredential= reads: root only, as the README installs it.
 RUN install -m 0600 /dev/null /etc/videohookd/api_key \
     && echo 'check-key-not-a-real-one' > /etc/videohookd/api_key \
@@ -105,6 +122,27 @@ inside 'systemctl restart videohookd.service &'
 inside 'systemctl kill -s KILL videohookd.service'
 [ "$(inside "$post")" = 200 ] || fail "a callback after SIGKILL was not answered 200 by the restarted daemon"
 [ "$(inside 'systemctl show -p NRestarts --value videohookd.service')" -ge 1 ] || fail "no automatic restart"
+
+# A download under the unit's sandbox (system call filter, read-only system, private
+# state folder): a completed callback for a video on the container's own HTTPS server.
+# Without an API key, so that the job needs no answer from the video API first.
+inside 'mkdir -p /etc/systemd/system/videohookd.service.d && printf "%s\n" "[Service]" "LoadCredential=" \
+  "UnsetEnvironment=VIDEOHOOKD_API_KEY_FILE" "Environment=VIDEOHOOKD_DOWNLOAD_CA_FILE=/etc/videohookd/media-ca.pem" \
+  "Environment=VIDEOHOOKD_DOWNLOAD_ALLOW_INTERNAL=true" > /etc/systemd/system/videohookd.service.d/download-check.conf \
+  && systemctl daemon-reload && systemctl restart videohookd.service'
+docker exec -d "$name" python3 /root/media-server.py
+task="task-unified-$(date +%s)-systemdcheck"
+body="{\"created\":$(date +%s),\"id\":\"$task\",\"model\":\"seedance-1.5-pro\",\"object\":\"video.generation.task\",\"progress\":100,\"results\":[\"https://127.0.0.1:9443/video.mp4\"],\"status\":\"completed\"}"
+[ "$(inside "curl -sk -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' -d '$body' \
+  https://127.0.0.1:8443/callbacks/\$(cat /var/lib/videohookd/callback-token)")" = 200 ] || fail "the completed callback was not answered 200"
+archived=""
+for _ in $(seq 1 60); do
+  archived=$(inside "find /var/lib/videohookd/archive -name '$task.mp4'")
+  [ -n "$archived" ] && break
+  sleep 0.5
+done
+[ -n "$archived" ] || fail "the video was not archived within 30 s: $(inside "videohookd show $task --state-dir /var/lib/videohookd | tail -5")"
+[ "$(inside "sha256sum < $archived")" = "$(inside 'sha256sum < /srv/media/video.mp4')" ] || fail "the archived video differs from the served one"
 
 inside 'systemctl stop videohookd.service videohookd.socket videohookd-admin.socket'
 [ "$(inside 'systemctl show -p Result --value videohookd.service')" = success ] || fail "the stop did not end cleanly"
