@@ -45,14 +45,12 @@ public final class Ledger: Sendable {
         // An empty file is a new database to SQLite. Made here with mode 0600 rather
         // than by SQLite (0644 less the umask) and narrowed afterwards: SQLite gives the
         // -wal and -shm files it creates the mode the ledger has at that moment, and the
-        // WAL holds the same bodies.
-        if !FileManager.default.fileExists(atPath: path) {
-            let descriptor = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-            guard descriptor >= 0 || errno == EEXIST else {
-                throw .cannotOpen(path: path, reason: "cannot create it: \(String(cString: strerror(errno)))")
-            }
-            if descriptor >= 0 { Glibc.close(descriptor) }
+        // WAL holds the same bodies. O_EXCL leaves an existing ledger, and its mode, alone.
+        let descriptor = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 || errno == EEXIST else {
+            throw .cannotOpen(path: path, reason: "cannot create it: \(String(cString: strerror(errno)))")
         }
+        if descriptor >= 0 { Glibc.close(descriptor) }
         let pool: DatabasePool
         do {
             pool = try DatabasePool(path: path, configuration: configuration(limits: limits, readOnly: false))
