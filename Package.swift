@@ -17,7 +17,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
-        // The thin C shim: OpenSSL's macros and constants that Swift cannot import.
+        // The thin C shim: OpenSSL's function-like macros that Swift cannot import.
         .systemLibrary(
             name: "COpenSSL",
             pkgConfig: "openssl",
@@ -25,80 +25,108 @@ let package = Package(
         ),
         // Linux headers Glibc leaves out (epoll, eventfd, signalfd); nothing wrapped.
         .systemLibrary(name: "CLinux"),
-        // Sockets, addresses and epoll on Glibc: the platform's corner.
+        // Sockets, addresses, epoll and the monotonic clock on Glibc: the platform's corner.
         .target(name: "Transport", dependencies: ["CLinux"]),
         // TLS contexts and sessions over a non-blocking socket, certificate loading and
         // the self-signed certificate of the embedded defaults.
-        .target(name: "TLS", dependencies: ["COpenSSL", "Transport"]),
-        // HTTP/1.1 (RFC 9112): the request parser with its limits and response encoding.
-        // Knows nothing of sockets.
+        .target(name: "TLS", dependencies: ["COpenSSL"]),
+        // SHA-256 on the same OpenSSL, for the archive's checksums.
+        .target(name: "Hashing", dependencies: ["COpenSSL"]),
+        // HTTP/1.1 (RFC 9112): the request and response parsers with their limits, and
+        // response encoding. Knows nothing of sockets.
         .target(name: "HTTP"),
+        // The service protocol, the stack that starts and stops services, named threads.
+        .target(name: "Lifecycle", dependencies: ["CLinux"]),
         // The event loops that join transport, TLS and HTTP, and the router.
-        .target(name: "Server", dependencies: ["CLinux", "Transport", "TLS", "HTTP",
+        .target(name: "Server", dependencies: ["CLinux", "Transport", "TLS", "HTTP", "Lifecycle",
                                               .product(name: "Logging", package: "swift-log")]),
         // The callback URL rules, one policy used everywhere a URL is accepted.
-        .target(name: "URLPolicy", dependencies: ["Transport"]),
+        .target(name: "URLPolicy"),
+        // The one outbound HTTPS client: checked addresses, TLS with SNI and name check,
+        // the project's response parser, timeouts, cancellation, caller-decided redirects.
+        .target(name: "HTTPClient", dependencies: ["Transport", "TLS", "HTTP", "URLPolicy"]),
         // The video API's task object and error shape.
         .target(name: "VideoAPI"),
-        // SQLite ledger: tasks, events, download jobs, rejected bodies.
-        .target(name: "Ledger", dependencies: ["CLinux", "VideoAPI", .product(name: "GRDB", package: "GRDB.swift")]),
+        // SQLite ledger: tasks, events, download jobs, rejected bodies, the writer thread.
+        .target(name: "Ledger", dependencies: ["VideoAPI", "Lifecycle", .product(name: "GRDB", package: "GRDB.swift")]),
         // POST /callbacks/<token>: check, decode, record, answer.
-        .target(name: "Intake", dependencies: ["HTTP", "Server", "Ledger", "VideoAPI",
+        .target(name: "Intake", dependencies: ["HTTP", "Server", "Ledger", "VideoAPI", "Transport",
                                               .product(name: "Logging", package: "swift-log")]),
         // The structured log file (logfmt), reopened on SIGHUP.
         .target(name: "EventLog", dependencies: [.product(name: "Logging", package: "swift-log")]),
-        // The settings file, environment overrides and embedded defaults.
+        // The settings file, environment overrides, embedded defaults, what a reload does.
         .target(name: "Settings", dependencies: ["Yams"]),
         // The daemon's Prometheus metrics (swift-prometheus's registry and text format).
         .target(name: "Telemetry", dependencies: [.product(name: "Prometheus", package: "swift-prometheus")]),
         // Archive files: partial files, fsync, atomic rename, the sidecar JSON. File system only.
         .target(name: "Archive"),
-        // The HTTPS client on our own sockets and TLS, and the download workers.
-        .target(name: "Downloader", dependencies: ["CLinux", "Transport", "TLS", "HTTP", "URLPolicy", "Ledger", "VideoAPI",
-                                                  "Archive", .product(name: "Logging", package: "swift-log")]),
-        // The video API's client (create, query) and the reconciler that asks it about
-        // quiet tasks and unconfirmed callbacks.
-        .target(name: "APIClient", dependencies: ["CLinux", "VideoAPI", "URLPolicy", "TLS", "Transport", "HTTP", "Ledger",
-                                                 "Downloader", .product(name: "Logging", package: "swift-log")]),
-        // systemd notify protocol, socket activation, signals. Glibc only, on purpose:
-        // it must work before anything else in the process starts.
-        .target(name: "Daemon"),
+        // The download workers: queue, resume, verify, archive.
+        .target(name: "Downloader", dependencies: ["Transport", "TLS", "HTTP", "HTTPClient", "URLPolicy", "Ledger",
+                                                  "VideoAPI", "Archive", "Hashing", "Lifecycle",
+                                                  .product(name: "Logging", package: "swift-log")]),
+        // The video API's client: create, query, retries as the API asks.
+        .target(name: "APIClient", dependencies: ["VideoAPI", "URLPolicy", "HTTP", "HTTPClient", "Transport",
+                                                 .product(name: "Logging", package: "swift-log")]),
+        // The reconciler: asks the API about quiet tasks and unconfirmed callbacks.
+        .target(name: "Reconciler", dependencies: ["APIClient", "Ledger", "VideoAPI", "Lifecycle",
+                                                  .product(name: "Logging", package: "swift-log")]),
+        // systemd notify protocol, socket activation, signals. Glibc (and Lifecycle's
+        // threads) only, on purpose: it must work before anything else in the process starts.
+        .target(name: "Daemon", dependencies: ["Lifecycle"]),
+        // `serve` put together: the composition root that wires every part into a service stack.
+        .target(name: "Serve", dependencies: [
+            "Transport", "TLS", "HTTP", "Lifecycle", "Server", "URLPolicy", "VideoAPI", "Ledger", "Intake", "EventLog",
+            "Settings", "Daemon", "Telemetry", "Downloader", "APIClient", "Reconciler",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // The command line.
         .executableTarget(
             name: "videohookd",
             dependencies: [
-                "Transport", "TLS", "HTTP", "Server", "URLPolicy", "VideoAPI", "Ledger",
-                "Intake", "EventLog", "Settings", "Daemon", "Telemetry", "Archive", "Downloader", "APIClient",
+                "URLPolicy", "VideoAPI", "Ledger", "Intake", "Settings", "Daemon", "Downloader", "APIClient",
+                "Reconciler", "Serve",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
-        // What several test targets share: a raw HTTPS client, the daemon as a process.
-        .target(name: "TestSupport", dependencies: ["TLS", "Transport", .product(name: "Logging", package: "swift-log")],
+        // What several test targets share: a raw HTTPS client, the daemon as a process,
+        // scripted video API answers, a connector to loopback.
+        .target(name: "TestSupport", dependencies: ["TLS", "Transport", "URLPolicy", "HTTP", "HTTPClient", "APIClient",
+                                                    "VideoAPI", .product(name: "Logging", package: "swift-log")],
                 path: "Tests/TestSupport",
                 exclude: ["fileserver.py", "fake_video_api.py"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport"]),
         .testTarget(name: "TLSTests", dependencies: ["TLS"]),
+        .testTarget(name: "HashingTests", dependencies: ["Hashing"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
-        .testTarget(name: "ServerTests", dependencies: ["Server", "TLS", "HTTP", "Transport", "TestSupport"]),
-        .testTarget(name: "URLPolicyTests", dependencies: ["URLPolicy"]),
-        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "VideoAPI", "TestSupport"],
-                    resources: [.copy("Fixtures")]),
-        .testTarget(name: "IntakeTests", dependencies: ["Intake", "Ledger", "HTTP", "Server", "VideoAPI",
+        .testTarget(name: "LifecycleTests", dependencies: ["Lifecycle"]),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "TLS", "COpenSSL", "HTTP", "Transport", "TestSupport",
                                                        .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "EventLogTests", dependencies: ["EventLog"]),
+        .testTarget(name: "URLPolicyTests", dependencies: ["URLPolicy"]),
+        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "HTTP", "TLS", "Transport", "URLPolicy",
+                                                           "Hashing", "TestSupport"]),
+        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "VideoAPI", "TestSupport",
+                                                       .product(name: "GRDB", package: "GRDB.swift")],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "IntakeTests", dependencies: ["Intake"]),
+        .testTarget(name: "EventLogTests", dependencies: ["EventLog", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "SettingsTests", dependencies: ["Settings"]),
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon", "TestSupport"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive"]),
         .testTarget(name: "DownloaderTests", dependencies: ["Downloader", "Archive", "Ledger", "VideoAPI", "URLPolicy",
-                                                           "TLS", "HTTP", "Transport", "TestSupport",
+                                                           "HTTPClient", "Hashing", "TLS", "TestSupport",
                                                            .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "APIClientTests", dependencies: ["APIClient", "Ledger", "VideoAPI", "HTTP", "URLPolicy", "TestSupport",
+        .testTarget(name: "APIClientTests", dependencies: ["APIClient", "VideoAPI", "URLPolicy", "TestSupport",
                                                           .product(name: "Logging", package: "swift-log")]),
-        // Drives the built `videohookd` binary from outside, as curl and Python would.
-        .testTarget(name: "EndToEndTests", dependencies: ["videohookd", "TestSupport", "Ledger", "VideoAPI",
+        .testTarget(name: "ReconcilerTests", dependencies: ["Reconciler", "APIClient", "Ledger", "VideoAPI", "TestSupport",
+                                                           .product(name: "Logging", package: "swift-log")]),
+        // The command line's own parts (terminal rendering), tested in the executable.
+        .testTarget(name: "CommandLineTests", dependencies: ["videohookd", "Ledger", "VideoAPI", "TestSupport"]),
+        // Drives the built `videohookd` binary from outside, as curl and Python would; it
+        // depends on the executable so that the binary is built, and imports none of it.
+        .testTarget(name: "EndToEndTests", dependencies: ["videohookd", "TestSupport", "Ledger", "VideoAPI", "TLS", "Transport",
                                                          .product(name: "GRDB", package: "GRDB.swift")]),
     ],
     swiftLanguageModes: [.v6]

@@ -6,5 +6,7 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh test
 # The end-to-end tests open thousands of connections and run the daemon as a child.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+# Package.swift's dependencies must equal the imports, and imports go down the layers.
+python3 scripts/check-module-graph.py
 swift build --build-tests
 swift test --skip-build

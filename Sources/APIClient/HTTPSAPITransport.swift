@@ -1,7 +1,7 @@
-import Downloader
+import HTTPClient
 import URLPolicy
 
-/// The transport of the daemon and its commands: the downloader's HTTPS client (our
+/// The transport of the daemon and its commands: the shared HTTPS client (our
 /// sockets and TLS, the system's trust store plus `api.ca_file`, SNI and host-name
 /// checks), one connection per call.
 ///

@@ -1,8 +1,8 @@
 /// Text from outside (an API error message, a URL typed by hand) made fit for a
 /// message, a terminal and a log line: cut to a length, control characters escaped,
 /// and the API key, should the API ever echo it, replaced.
-enum OutsideText {
-    static func clean(_ text: String, limit: Int = 300, redacting secret: String? = nil) -> String {
+public enum OutsideText {
+    public static func clean(_ text: String, limit: Int = 300, redacting secret: String? = nil) -> String {
         var text = text
         if let secret, !secret.isEmpty {
             text = text.replacingOccurrences(of: secret, with: "[redacted]")

@@ -1,4 +1,5 @@
 import Glibc
+import Lifecycle
 import Synchronization
 
 /// Hands SIGTERM, SIGINT and SIGHUP to one closure, on one thread of its own, where the
@@ -16,18 +17,24 @@ import Synchronization
 /// kernel hands to any other thread is lost. The pipe also works when some thread
 /// started before `prepareProcess()` (a test runner's, say): the handler runs on that
 /// thread instead and writes to the same pipe.
-public final class SignalWatcher: Sendable {
+public final class SignalWatcher: Service, Sendable {
     /// The signals the daemon acts on: SIGTERM and SIGINT stop it, SIGHUP reloads.
     public static let handledSignals: [Int32] = [SIGTERM, SIGINT, SIGHUP]
 
     private struct Running {
         var writeEnd: Int32
-        var thread: pthread_t
+        var thread: NamedThread
         var previousActions: [(signal: Int32, action: sigaction)]
     }
 
-    /// nil once stopped.
-    private let running: Mutex<Running?>
+    private let signals: [Int32]
+    private let handler: @Sendable (ReceivedSignal) -> Void
+    /// Set by `start`, taken by `beginStopping`.
+    private let running = Mutex<Running?>(nil)
+    /// The thread between `beginStopping` and its end, for `waitUntilStopped`.
+    private let ending = Mutex<NamedThread?>(nil)
+
+    public var serviceName: String { "signal-watcher" }
 
     /// Blocks `signals` in the calling thread (and so in every thread it starts later) and
     /// ignores SIGPIPE. Call it first in `main`.
@@ -41,12 +48,16 @@ public final class SignalWatcher: Sendable {
         signal(SIGPIPE, SIG_IGN)
     }
 
-    /// Starts the thread and installs the handlers. `handler` runs on that thread, one
-    /// signal at a time; a signal that arrives again before it is read may count once.
-    public init(
-        signals: [Int32] = handledSignals,
-        handler: @escaping @Sendable (ReceivedSignal) -> Void
-    ) throws(SignalWatcherError) {
+    /// A watcher for `signals`; nothing is installed until ``start()``. `handler` runs on
+    /// the watcher's thread, one signal at a time; a signal that arrives again before it
+    /// is read may count once.
+    public init(signals: [Int32] = handledSignals, handler: @escaping @Sendable (ReceivedSignal) -> Void) {
+        self.signals = signals
+        self.handler = handler
+    }
+
+    /// Starts the thread and installs the handlers. One watcher at a time per process.
+    public func start() throws(SignalWatcherError) {
         guard signalWatcherIsRunning.compareExchange(
             expected: false, desired: true, ordering: .sequentiallyConsistent
         ).exchanged else {
@@ -64,10 +75,14 @@ public final class SignalWatcher: Sendable {
             for signal in signals {
                 previousActions.append((signal, try Self.installHandler(for: signal)))
             }
-            let thread = try Self.startThread(
-                WatcherThreadContext(readEnd: pipeEnds[0], signals: signals, handler: handler)
-            )
-            running = Mutex(Running(writeEnd: pipeEnds[1], thread: thread, previousActions: previousActions))
+            let context = WatcherThreadContext(readEnd: pipeEnds[0], signals: signals, handler: handler)
+            let thread: NamedThread
+            do {
+                thread = try NamedThread.start("vh-signals") { context.run() }
+            } catch {
+                throw SystemCallError("pthread_create for the signal watcher", errno: error.errno)
+            }
+            running.withLock { $0 = Running(writeEnd: pipeEnds[1], thread: thread, previousActions: previousActions) }
         } catch {
             Self.restore(previousActions)
             Self.detachHandlers()
@@ -83,27 +98,38 @@ public final class SignalWatcher: Sendable {
 
     /// The watcher's thread while it runs, for tests that signal it alone.
     var thread: pthread_t? {
-        running.withLock { $0?.thread }
+        running.withLock { $0?.thread.handle }
     }
 
     /// Gives the signals back their previous dispositions and ends the thread. From any
     /// thread but the watcher's own, it returns once the thread has ended, so the handler
     /// is not called afterwards. Safe to call more than once.
     public func stop() {
+        beginStopping()
+        ending.withLock { $0 }?.join()
+    }
+
+    /// Gives the signals back their previous dispositions and tells the thread to end
+    /// after the signals already read. Returns at once.
+    public func beginStopping() {
         guard let stopped = running.withLock({ running in
             defer { running = nil }
             return running
         }) else { return }
         Self.restore(stopped.previousActions)
         Self.detachHandlers()
+        ending.withLock { $0 = stopped.thread }
         // End of file on the pipe tells the thread to end, after the records before it.
         close(stopped.writeEnd)
-        if pthread_equal(pthread_self(), stopped.thread) != 0 {
-            pthread_detach(stopped.thread)
-        } else {
-            pthread_join(stopped.thread, nil)
-        }
+        // Another watcher may start now: this one's handlers are gone, and its thread
+        // reads only its own pipe.
         signalWatcherIsRunning.store(false, ordering: .sequentiallyConsistent)
+    }
+
+    public func waitUntilStopped(timeout: Duration) -> Bool {
+        guard let thread = ending.withLock({ $0 }) else { return true }
+        // On its own thread (a handler that stops the watcher) it ends once the handler returns.
+        return thread.isCurrent || thread.waitUntilFinished(timeout: timeout)
     }
 
     static func signalSet(_ signals: [Int32]) -> sigset_t {
@@ -123,20 +149,6 @@ public final class SignalWatcher: Sendable {
         var previous = sigaction()
         try retryingInterrupted("sigaction(\(signal))") { sigaction(signal, &action, &previous) }
         return previous
-    }
-
-    private static func startThread(_ context: WatcherThreadContext) throws(SystemCallError) -> pthread_t {
-        let retained = Unmanaged.passRetained(context)
-        var thread = pthread_t()
-        let result = pthread_create(&thread, nil, { rawContext in
-            Unmanaged<WatcherThreadContext>.fromOpaque(rawContext!).takeRetainedValue().run()
-            return nil
-        }, retained.toOpaque())
-        guard result == 0 else {
-            retained.release()
-            throw SystemCallError("pthread_create for the signal watcher", errno: result)
-        }
-        return thread
     }
 
     private static func restore(_ previousActions: [(signal: Int32, action: sigaction)]) {

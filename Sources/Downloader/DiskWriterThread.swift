@@ -1,7 +1,7 @@
 import Archive
-import CLinux
 import Foundation
-import TLS
+import Hashing
+import Lifecycle
 
 /// The disk side of one download, on its own thread: it hashes and writes each full
 /// buffer while the network thread decrypts into the next. SHA-256 costs about as much
@@ -38,12 +38,12 @@ final class DiskWriterThread: @unchecked Sendable {
         self.written = written
         all = (0..<count).map { _ in .allocate(byteCount: bytes, alignment: 4096) }
         free = all
-        let thread = Thread { [self] in
-            // Named from inside, as top -H shows it (see CLinux/linux.h).
-            pthread_setname_np(pthread_self(), "vh-disk-writer")
-            run()
+        do {
+            _ = try NamedThread.start("vh-disk-writer") { [self] in run() }
+        } catch {
+            // No thread, no writes: the first `take` fails the attempt, which is retried.
+            failure = ArchiveError("start the disk writer thread for", path: file.path, errno: error.errno)
         }
-        thread.start()
     }
 
     deinit {

@@ -1,3 +1,5 @@
+import HTTPClient
+
 /// Why an attempt ended without a complete file, sorted by what happens next.
 struct DownloadFailure: Error, Sendable, CustomStringConvertible {
     enum Kind: Sendable, Equatable {
@@ -40,4 +42,15 @@ struct DownloadFailure: Error, Sendable, CustomStringConvertible {
     static let stopped = DownloadFailure(.stopped, "the daemon is stopping")
 
     var description: String { reason }
+}
+
+extension DownloadFailure: HTTPClientFailureConvertible {
+    /// The client's failure as the download's: a cancelled request is the daemon stopping.
+    init(_ failure: HTTPClientFailure) {
+        switch failure.kind {
+        case .temporary: self.init(.temporary, failure.reason)
+        case .permanent: self.init(.permanent, failure.reason)
+        case .cancelled: self = .stopped
+        }
+    }
 }

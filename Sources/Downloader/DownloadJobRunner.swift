@@ -1,5 +1,7 @@
 import Archive
 import Foundation
+import Hashing
+import HTTPClient
 import Ledger
 import Logging
 import TLS

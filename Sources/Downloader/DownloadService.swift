@@ -1,8 +1,9 @@
 import Archive
-import CLinux
 import Foundation
 import Glibc
+import HTTPClient
 import Ledger
+import Lifecycle
 import Logging
 import Synchronization
 import TLS
@@ -20,7 +21,9 @@ import VideoAPI
 ///   fsynced, offset recorded) and returns within `stopTimeout`.
 /// - While the archive's disk has less than `diskReserveBytes` free, no job starts and
 ///   running ones pause; `isPausedForDiskSpace` says so for `/readyz`.
-public final class DownloadService: Sendable {
+public final class DownloadService: Service, Sendable {
+    public var serviceName: String { "download-service" }
+
     /// Asks the video API for the task again and returns its current result links, the
     /// video first (empty: none). Called on a 403 or 410 when an API key is set.
     public typealias RefreshLinks = @Sendable (TaskID) throws -> [String]
@@ -118,7 +121,11 @@ public final class DownloadService: Sendable {
             state.targetWorkers = configuration.concurrency
             return configuration.concurrency
         }
-        startWorkers(count)
+        do {
+            try startWorkers(count)
+        } catch {
+            throw DownloaderError("\(error)")
+        }
         logger.info("download.service_started", metadata: ["workers": "\(count)",
                                                            "archive_dir": "\(configuration.archiveDirectory)"])
     }
@@ -132,7 +139,11 @@ public final class DownloadService: Sendable {
             state.targetWorkers = concurrency
             return max(0, concurrency - state.runningWorkers)
         }
-        startWorkers(more)
+        do {
+            try startWorkers(more)
+        } catch {
+            logger.error("download.worker_not_started", metadata: ["reason": "\(error)"])
+        }
         wakeSignal.wakeAll()
         logger.info("download.concurrency_changed", metadata: ["workers": "\(concurrency)"])
     }
@@ -140,20 +151,24 @@ public final class DownloadService: Sendable {
     /// Workers now running (not counting those that will leave after a lowered concurrency).
     public var workerCount: Int { state.withLock { min($0.runningWorkers, $0.targetWorkers) } }
 
-    private func startWorkers(_ count: Int) {
+    /// Starts `count` workers; throws when the system refuses a thread (those already
+    /// started keep running and stop with the service).
+    private func startWorkers(_ count: Int) throws(ThreadStartError) {
         for _ in 0..<count {
             let number = state.withLock { state -> Int in
                 state.runningWorkers += 1
                 defer { state.nextWorkerNumber += 1 }
                 return state.nextWorkerNumber
             }
-            let thread = Thread { [self] in
-                // Named from inside, as top -H shows it (see CLinux/linux.h).
-                pthread_setname_np(pthread_self(), "vh-download-\(number)")
-                work()
-                exited.wakeAll()
+            do {
+                _ = try NamedThread.start("vh-download-\(number)") { [self] in
+                    work()
+                    exited.wakeAll()
+                }
+            } catch {
+                state.withLock { $0.runningWorkers -= 1 }
+                throw error
             }
-            thread.start()
         }
     }
 
@@ -170,13 +185,23 @@ public final class DownloadService: Sendable {
     /// stopped within `stopTimeout`.
     @discardableResult
     public func stop() -> Bool {
+        beginStopping()
+        return waitUntilStopped(timeout: configuration.stopTimeout)
+    }
+
+    /// Tells the workers to stop and cuts their connections, so a download stalled on a
+    /// slow server stops at once; each saves its partial file (fsynced, offset recorded).
+    public func beginStopping() {
         let cancellers = state.withLock { state -> [ConnectionCanceller] in
             state.stopping = true
             return state.cancellers
         }
         for canceller in cancellers { canceller.cancel() }
         wakeSignal.wakeAll()
-        let until = Date(timeIntervalSinceNow: configuration.stopTimeout.seconds)
+    }
+
+    public func waitUntilStopped(timeout: Duration) -> Bool {
+        let until = Date(timeIntervalSinceNow: timeout.seconds)
         while true {
             let seen = exited.current
             let running = state.withLock { $0.runningWorkers }
@@ -213,7 +238,7 @@ public final class DownloadService: Sendable {
             tls: tls, policy: policy, connector: connector,
             timeouts: .init(connectMilliseconds: configuration.connectTimeout.milliseconds,
                             readMilliseconds: configuration.readTimeout.milliseconds),
-            maxRedirects: configuration.maxRedirects, userAgent: configuration.userAgent,
+            userAgent: configuration.userAgent,
             receiveBufferBytes: configuration.receiveBufferBytes)
         let runner = DownloadJobRunner(ledger: ledger, configuration: configuration, client: client, canceller: canceller,
                                        logger: logger, refreshLinks: refreshLinks)

@@ -77,14 +77,3 @@ public struct DownloaderConfiguration: Sendable {
         self.userAgent = userAgent
     }
 }
-
-extension Duration {
-    var seconds: Double {
-        let (whole, fraction) = components
-        return Double(whole) + Double(fraction) / 1e18
-    }
-
-    var milliseconds: Int32 {
-        Int32(clamping: Int64((seconds * 1000).rounded(.up)))
-    }
-}

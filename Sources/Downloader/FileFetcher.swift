@@ -1,5 +1,6 @@
 import Archive
 import Foundation
+import HTTPClient
 import HTTP
 import Ledger
 import Logging
@@ -55,10 +56,12 @@ final class FileFetcher {
                 headers.append(("Range", "bytes=\(offset)-"))
                 headers.append(("If-Range", resume.etag ?? resume.lastModified!))
             }
-            let response = try client.get(plan.url, headers: headers, canceller: canceller, deadline: deadline) { from, to, hop in
-                logger.info("download.redirect", metadata: ["file": "\(plan.label)", "hop": "\(hop)",
-                                                            "from": "\(LoggableURL.withoutQuery(from))",
-                                                            "to": "\(LoggableURL.withoutQuery(to))"])
+            let response: HTTPSResponse
+            do {
+                response = try client.get(plan.url, headers: headers, canceller: canceller, deadline: deadline,
+                                          redirect: followRedirect(plan))
+            } catch {
+                throw DownloadFailure(error)
             }
             defer { response.close() }
             let status = response.head.status
@@ -120,6 +123,22 @@ final class FileFetcher {
             default:
                 throw .permanent("HTTP \(status) \(response.head.reason) for the \(plan.label) link")
             }
+        }
+    }
+
+    /// Video links redirect to CDNs: follow at most `download.max_redirects`, each hop
+    /// checked by the URL policy inside the client, each logged.
+    private func followRedirect(_ plan: FetchPlan) -> (Redirect) -> RedirectDecision {
+        let maxRedirects = configuration.maxRedirects
+        let logger = self.logger
+        return { redirect in
+            guard redirect.hop <= maxRedirects else {
+                return .refuse("more than \(maxRedirects) redirects (the last to \(LoggableURL.withoutQuery(redirect.to)))")
+            }
+            logger.info("download.redirect", metadata: ["file": "\(plan.label)", "hop": "\(redirect.hop)",
+                                                        "from": "\(LoggableURL.withoutQuery(redirect.from))",
+                                                        "to": "\(LoggableURL.withoutQuery(redirect.to))"])
+            return .follow
         }
     }
 

@@ -1,4 +1,5 @@
 import Archive
+import Hashing
 import TLS
 
 /// Writes a download into its partial file, hashing on the way, with constant memory:

@@ -1,6 +1,8 @@
 import Archive
 import Foundation
 import Glibc
+import Hashing
+import HTTPClient
 import Logging
 import TLS
 import Transport
@@ -32,7 +34,7 @@ public enum SingleFileDownload {
             tls: tls, policy: policy,
             timeouts: .init(connectMilliseconds: configuration.connectTimeout.milliseconds,
                             readMilliseconds: configuration.readTimeout.milliseconds),
-            maxRedirects: configuration.maxRedirects, userAgent: configuration.userAgent,
+            userAgent: configuration.userAgent,
             receiveBufferBytes: configuration.receiveBufferBytes)
         let fetcher = FileFetcher(client: client, configuration: configuration, canceller: canceller, logger: logger)
         let started = MonotonicClock.nanoseconds()

@@ -1,5 +1,5 @@
-import CLinux
 import Foundation
+import Lifecycle
 import Synchronization
 
 /// Group commit: one writer thread takes every write waiting, commits them in ONE
@@ -13,13 +13,16 @@ import Synchronization
 /// While a transaction commits, new writes queue; the next transaction takes them all
 /// (at most `maxBatchSize`). Under load the batches grow and the fsyncs per callback
 /// fall; alone, a callback waits for one commit and no more.
-public final class LedgerWriter: Sendable {
+public final class LedgerWriter: Service, Sendable {
     public typealias Completion = @Sendable (Result<LedgerOutcome, LedgerError>) -> Void
 
     public let ledger: Ledger
     private let queue: LedgerWriteQueue
+    private let thread = Mutex<NamedThread?>(nil)
 
-    /// Starts the writer thread.
+    public var serviceName: String { "ledger-writer" }
+
+    /// A writer whose thread starts with ``start()``; writes submitted before then wait.
     /// - Parameters:
     ///   - maxBatchSize: most writes in one transaction, which bounds how long one
     ///     commit holds the writes behind it.
@@ -30,13 +33,26 @@ public final class LedgerWriter: Sendable {
         precondition(maxBatchSize > 0 && maxPendingWrites > 0, "LedgerWriter limits must be positive")
         self.ledger = ledger
         queue = LedgerWriteQueue(maxBatchSize: maxBatchSize, maxPendingWrites: maxPendingWrites)
-        let queue = self.queue
-        let thread = Thread {
-            // Named from inside, as top -H shows it (see CLinux/linux.h).
-            pthread_setname_np(pthread_self(), "vh-ledger")
-            queue.drain(into: ledger)
+    }
+
+    /// Starts the writer thread; a second call does nothing.
+    public func start() throws {
+        try thread.withLock { thread in
+            guard thread == nil else { return }
+            let queue = self.queue
+            let ledger = self.ledger
+            thread = try NamedThread.start("vh-ledger") { queue.drain(into: ledger) }
         }
-        thread.start()
+    }
+
+    /// Refuses new writes (503) and lets the thread commit what is queued, then end.
+    public func beginStopping() {
+        queue.close(waitForDrain: false)
+    }
+
+    public func waitUntilStopped(timeout: Duration) -> Bool {
+        guard let running = thread.withLock({ $0 }) else { return true }
+        return running.waitUntilFinished(timeout: timeout)
     }
 
     deinit {
@@ -63,6 +79,11 @@ public final class LedgerWriter: Sendable {
     /// Commits what is queued, then stops the writer thread and returns. Writes
     /// submitted afterwards fail with ``LedgerError/unavailable(reason:)``.
     public func close() {
+        guard thread.withLock({ $0 }) != nil else {
+            // Never started: nothing drains, so nothing is waited for.
+            queue.close(waitForDrain: false)
+            return
+        }
         queue.close(waitForDrain: true)
     }
 }

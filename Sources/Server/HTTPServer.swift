@@ -1,5 +1,5 @@
-import CLinux
 import Foundation
+import Lifecycle
 import Logging
 import Synchronization
 import Transport
@@ -7,7 +7,7 @@ import Transport
 /// The HTTP/1.1 server: a few event-loop threads (one per core by default), each
 /// accepting from every listener and serving its own connections. No thread per
 /// connection: an idle connection costs a descriptor and a small object.
-public final class HTTPServer: Sendable {
+public final class HTTPServer: Service, Sendable {
     private let currentConfiguration: Mutex<ServerConfiguration>
     public let logger: Logger
     public let observer: ServerObserver
@@ -15,9 +15,20 @@ public final class HTTPServer: Sendable {
     private let loops = Mutex<[EventLoop]>([])
     private let heapReturnTrigger: HeapReturnTrigger
     private let heapReturn: HeapReturn
+    private let threads = Mutex<[NamedThread]>([])
+    /// What ``start()`` serves, as a service in a stack.
+    private let plannedListeners: [ServerListener]
 
+    public let serviceName: String
+
+    /// - Parameters:
+    ///   - serviceName: how the service stack names it (`callback-server`, `admin-server`).
+    ///   - listeners: what ``start()`` serves; tests may pass them to ``start(listeners:)`` instead.
     public init(configuration: ServerConfiguration = ServerConfiguration(), logger: Logger,
-                observer: ServerObserver = ServerObserver(), heapReturn: HeapReturn = .malloc) {
+                observer: ServerObserver = ServerObserver(), heapReturn: HeapReturn = .malloc,
+                serviceName: String = "http-server", listeners: [ServerListener] = []) {
+        self.serviceName = serviceName
+        plannedListeners = listeners
         currentConfiguration = Mutex(configuration)
         self.logger = logger
         self.observer = observer
@@ -25,8 +36,14 @@ public final class HTTPServer: Sendable {
         self.heapReturn = heapReturn
     }
 
+    /// Starts the loops on the listeners given at `init` and returns.
+    public func start() throws {
+        try start(listeners: plannedListeners)
+    }
+
     /// Starts the loops on `listeners` and returns; the loops run until `shutdown`.
-    public func start(listeners: [ServerListener]) throws(SocketError) {
+    /// When a loop's thread cannot start, the loops already running are shut down again.
+    public func start(listeners: [ServerListener]) throws {
         // OpenSSL writes to sockets with plain write(): a client that hangs up mid-answer
         // would raise SIGPIPE, whose default kills the process. The server relies on
         // getting EPIPE instead, so it makes sure, whoever embeds it.
@@ -39,12 +56,13 @@ public final class HTTPServer: Sendable {
         loops.withLock { $0 = started }
         let name = String(configuration.threadName.utf8.prefix(12)) ?? "vh-loop"
         for loop in started {
-            let thread = Thread {
-                // Named from inside, as top -H shows it (see CLinux/linux.h).
-                pthread_setname_np(pthread_self(), "\(name)-\(loop.index)")
-                loop.run()
+            do {
+                let thread = try NamedThread.start("\(name)-\(loop.index)") { loop.run() }
+                threads.withLock { $0.append(thread) }
+            } catch {
+                shutdown()
+                throw error
             }
-            thread.start()
         }
     }
 
@@ -56,7 +74,11 @@ public final class HTTPServer: Sendable {
     public func update(_ configuration: ServerConfiguration) {
         currentConfiguration.withLock { current in
             var updated = configuration
+            // The loops and the cap were sized at start; the loops read the cap on every
+            // accept, so taking a new one here would change it live behind the settings'
+            // back (they say it needs a restart).
             updated.loopCount = current.loopCount
+            updated.maxConnections = current.maxConnections
             current = updated
         }
     }
@@ -78,7 +100,19 @@ public final class HTTPServer: Sendable {
     }
 
     public func wait() {
-        for loop in loops.withLock({ $0 }) { loop.waitUntilFinished() }
+        for thread in threads.withLock({ $0 }) { thread.join() }
+    }
+
+    public func beginStopping() {
+        shutdown()
+    }
+
+    public func waitUntilStopped(timeout: Duration) -> Bool {
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: timeout)
+        return threads.withLock { $0 }.allSatisfy { thread in
+            thread.waitUntilFinished(timeout: max(.zero, clock.now.duration(to: deadline)))
+        }
     }
 
     func connectionOpened() -> Int {

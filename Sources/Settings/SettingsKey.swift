@@ -48,23 +48,45 @@ public enum SettingsKey: String, Sendable, CaseIterable {
         key.rawValue.firstIndex(of: ".").map { String(key.rawValue[..<$0]) }
     })
 
-    /// Settings that SIGHUP applies without a restart: the log, the certificate, request
-    /// limits, download concurrency and the API key. The rest (listeners, folders, token,
-    /// public URL, download policy) need `systemctl restart`.
-    public var isLive: Bool {
+    /// What SIGHUP does about a changed value of this key. Exhaustive on purpose: a new
+    /// key does not compile until someone has said whether it can change live.
+    public var reloadEffect: ReloadEffect {
         switch self {
-        case .logFile, .logLevel, .tlsCertFile, .tlsKeyFile,
-             .limitsMaxBodyBytes, .limitsMaxHeaderBytes, .limitsMaxHeaderCount, .limitsMaxURIBytes,
-             .limitsHeaderTimeout, .limitsBodyTimeout, .limitsIdleTimeout,
-             .downloadConcurrency, .apiKey, .apiKeyFile:
-            true
+        case .logFile: .reopenLog
+        case .logLevel: .setLogLevel
+        case .tlsCertFile, .tlsKeyFile: .reloadCertificate
+        case .limitsMaxBodyBytes, .limitsMaxHeaderBytes, .limitsMaxHeaderCount, .limitsMaxURIBytes,
+             .limitsHeaderTimeout, .limitsBodyTimeout, .limitsIdleTimeout:
+            .updateRequestLimits
+        case .downloadConcurrency: .setDownloadConcurrency
+        case .apiKey, .apiKeyFile: .replaceAPIKey
+        // The listeners' sockets, the folders and the token are bound at start; the cap
+        // on connections sizes what the event loops admit, which stays as it started.
         case .listen, .adminListen, .publicURL, .token, .stateDir, .archiveDir, .apiBaseURL,
              .apiCAFile, .apiAcceptUnknownTasks, .apiReconcileGrace,
              .downloadMaxBytes, .downloadCAFile, .downloadAllowInternal, .diskReserveBytes,
              .limitsMaxConnections:
-            false
+            .needsRestart
         }
     }
+
+    /// Settings that SIGHUP applies without a restart: the log, the certificate, request
+    /// limits, download concurrency and the API key. The rest (listeners, folders, token,
+    /// public URL, download policy, the connection cap) need `systemctl restart`.
+    public var isLive: Bool { reloadEffect != .needsRestart }
+}
+
+/// What a reload does for a key whose value changed.
+public enum ReloadEffect: Sendable, Hashable, CaseIterable {
+    case reopenLog
+    case setLogLevel
+    case reloadCertificate
+    /// Request sizes and timeouts: the server reads them for each new request.
+    case updateRequestLimits
+    case setDownloadConcurrency
+    case replaceAPIKey
+    /// The running value stays until a restart.
+    case needsRestart
 }
 
 private extension String {

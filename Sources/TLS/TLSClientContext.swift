@@ -11,10 +11,12 @@ public final class TLSClientContext: @unchecked Sendable {
     public let verifiesPeer: Bool
 
     /// - Parameters:
-    ///   - extraCAFile: PEM certificates trusted besides the system's (`download.ca_file`).
+    ///   - extraCAFile: PEM certificates trusted besides the system's.
+    ///   - caFileSetting: the setting that named `extraCAFile`, for the error message.
     ///   - verifyPeer: false only in tests that talk to a self-signed server on purpose.
     ///   - maxVersion: for tests that check an old protocol is refused (`TLS1_1_VERSION`).
-    public init(extraCAFile: String? = nil, useSystemTrust: Bool = true, verifyPeer: Bool = true,
+    public init(extraCAFile: String? = nil, caFileSetting: String = "download.ca_file", useSystemTrust: Bool = true,
+                verifyPeer: Bool = true,
                 minVersion: Int32? = nil, maxVersion: Int32? = nil) throws(TLSError) {
         OpenSSLErrorQueue.clear()
         guard let context = SSL_CTX_new(TLS_client_method()) else { throw TLSError.openSSL("cannot create a TLS context") }
@@ -33,9 +35,9 @@ public final class TLSClientContext: @unchecked Sendable {
             throw TLSError.openSSL("cannot load the system's trusted certificates")
         }
         if let extraCAFile {
-            try PEMFiles.checkReadable(extraCAFile, setting: "download.ca_file")
+            try PEMFiles.checkReadable(extraCAFile, setting: caFileSetting)
             guard SSL_CTX_load_verify_locations(context, extraCAFile, nil) == 1 else {
-                throw TLSError.openSSL("download.ca_file \(extraCAFile): not a PEM certificate file")
+                throw TLSError.openSSL("\(caFileSetting) \(extraCAFile): not a PEM certificate file")
             }
         }
         _ = vh_SSL_CTX_set_session_cache_mode(context, vh_SSL_SESS_CACHE_CLIENT())

@@ -2,6 +2,7 @@ import APIClient
 import Foundation
 import Logging
 import Testing
+import TestSupport
 import VideoAPI
 
 @Suite("The video API client: calls, errors, retries")

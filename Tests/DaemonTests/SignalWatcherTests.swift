@@ -30,7 +30,8 @@ struct SignalWatcherTests {
     @Test("a real kill(getpid(), SIGHUP) reaches the handler, with our pid as the sender")
     func sighup_ReachesHandler() throws {
         let received = Received()
-        let watcher = try SignalWatcher { received.append($0) }
+        let watcher = SignalWatcher { received.append($0) }
+        try watcher.start()
         defer { watcher.stop() }
         kill(getpid(), SIGHUP)
         #expect(received.waitFor(1) == [ReceivedSignal(number: SIGHUP, senderPID: getpid())])
@@ -39,7 +40,8 @@ struct SignalWatcherTests {
     @Test("SIGTERM, SIGINT and SIGHUP each reach the handler, in the order sent, with the sender")
     func everyHandledSignal_ReachesHandler() throws {
         let received = Received()
-        let watcher = try SignalWatcher { received.append($0) }
+        let watcher = SignalWatcher { received.append($0) }
+        try watcher.start()
         defer { watcher.stop() }
         let thread = try #require(watcher.thread)
         for (index, signal) in [SIGTERM, SIGINT, SIGHUP].enumerated() {
@@ -54,13 +56,15 @@ struct SignalWatcherTests {
 
     @Test("a second watcher is refused while one runs, and allowed after stop()")
     func secondWatcher_IsRefusedUntilStop() throws {
-        let first = try SignalWatcher { _ in }
+        let first = SignalWatcher { _ in }
+        try first.start()
         #expect(throws: SignalWatcherError.anotherWatcherIsRunning) {
-            _ = try SignalWatcher { _ in }
+            try SignalWatcher { _ in }.start()
         }
         first.stop()
         let received = Received()
-        let second = try SignalWatcher { received.append($0) }
+        let second = SignalWatcher { received.append($0) }
+        try second.start()
         defer { second.stop() }
         kill(getpid(), SIGHUP)
         #expect(received.waitFor(1).map(\.number) == [SIGHUP])
@@ -70,15 +74,17 @@ struct SignalWatcherTests {
     func stopFromHandler_Returns() throws {
         let received = Received()
         let watcherBox = Mutex<SignalWatcher?>(nil)
-        let watcher = try SignalWatcher { signal in
+        let watcher = SignalWatcher { signal in
             watcherBox.withLock { $0 }?.stop()
             received.append(signal)
         }
         watcherBox.withLock { $0 = watcher }
+        try watcher.start()
         pthread_kill(try #require(watcher.thread), SIGHUP)
         #expect(received.waitFor(1).count == 1)
         // Stopped from the handler, so a new watcher may start.
-        let next = try SignalWatcher { _ in }
+        let next = SignalWatcher { _ in }
+        try next.start()
         next.stop()
         watcherBox.withLock { $0 = nil }
     }

@@ -1,5 +1,6 @@
 import Archive
 import Foundation
+import Hashing
 import TLS
 import Testing
 @testable import Downloader

@@ -30,12 +30,14 @@ struct DownloadJobTests {
         do {
             let ledger = try Ledger.open(path: directory.ledgerPath)
             let writer = LedgerWriter(ledger: ledger)
+            try writer.start()
             let first = commit(writer, try TaskBody.event(id: "t-restart", status: .completed))
             #expect(first?.downloadJobCreated == true)
             writer.close()
         }
         let reopened = try Ledger.open(path: directory.ledgerPath)
         let writer = LedgerWriter(ledger: reopened)
+        try writer.start()
         defer { writer.close() }
         let again = commit(writer, try TaskBody.event(id: "t-restart", status: .completed))
         #expect(again?.isDuplicate == true)

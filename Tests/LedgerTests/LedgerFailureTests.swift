@@ -24,6 +24,7 @@ struct LedgerFailureTests {
         let ledger = try Ledger.open(path: directory.ledgerPath)
         try ledger.pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA query_only = ON") }
         let writer = LedgerWriter(ledger: ledger)
+        try writer.start()
         defer { writer.close() }
         let completions = Completions()
         writer.submit(try TaskBody.event(id: "t1", status: .completed), completion: completions.expectOne())

@@ -68,6 +68,7 @@ struct LedgerReadTests {
         let directory = TemporaryDirectory()
         let ledger = try Ledger.open(path: directory.ledgerPath)
         let writer = LedgerWriter(ledger: ledger)
+        try writer.start()
         defer { writer.close() }
         let reader = try Ledger.openForReading(path: directory.ledgerPath)
         let stop = Atomic<Bool>(false)

@@ -12,6 +12,7 @@ struct LedgerWriterTests {
         let directory = TemporaryDirectory()
         let ledger = try Ledger.open(path: directory.ledgerPath)
         let writer = LedgerWriter(ledger: ledger)
+        try writer.start()
         defer { writer.close() }
         let writes = try (0..<50).map { try TaskBody.event(id: "task-storm-\($0)", status: .completed) }
         let completions = Completions()
@@ -47,6 +48,7 @@ struct LedgerWriterTests {
         let directory = TemporaryDirectory()
         let ledger = try Ledger.open(path: directory.ledgerPath)
         let writer = LedgerWriter(ledger: ledger)
+        try writer.start()
         defer { writer.close() }
         // The name is set by the thread as it starts.
         let deadline = Date().addingTimeInterval(5)
@@ -59,6 +61,7 @@ struct LedgerWriterTests {
         let directory = TemporaryDirectory()
         let ledger = try Ledger.open(path: directory.ledgerPath)
         let writer = LedgerWriter(ledger: ledger)
+        try writer.start()
         defer { writer.close() }
         let inCompletion = DispatchSemaphore(value: 0)
         let release = DispatchSemaphore(value: 0)
@@ -88,6 +91,7 @@ struct LedgerWriterTests {
         let directory = TemporaryDirectory()
         let ledger = try Ledger.open(path: directory.ledgerPath)
         let writer = LedgerWriter(ledger: ledger, maxBatchSize: 10)
+        try writer.start()
         defer { writer.close() }
         let inCompletion = DispatchSemaphore(value: 0)
         let release = DispatchSemaphore(value: 0)
@@ -112,6 +116,7 @@ struct LedgerWriterTests {
         let directory = TemporaryDirectory()
         let ledger = try Ledger.open(path: directory.ledgerPath)
         let writer = LedgerWriter(ledger: ledger, maxPendingWrites: 5)
+        try writer.start()
         defer { writer.close() }
         let inCompletion = DispatchSemaphore(value: 0)
         let release = DispatchSemaphore(value: 0)
@@ -139,6 +144,7 @@ struct LedgerWriterTests {
         let directory = TemporaryDirectory()
         let ledger = try Ledger.open(path: directory.ledgerPath)
         let writer = LedgerWriter(ledger: ledger)
+        try writer.start()
         let completions = Completions()
         for index in 0..<20 {
             writer.submit(try TaskBody.event(id: "drain-\(index)", status: .processing), completion: completions.expectOne())
@@ -159,6 +165,7 @@ struct LedgerWriterTests {
         let directory = TemporaryDirectory()
         let ledger = try Ledger.open(path: directory.ledgerPath)
         let writer = LedgerWriter(ledger: ledger)
+        try writer.start()
         defer { writer.close() }
         let reader = try Ledger.openForReading(path: directory.ledgerPath)
         let completions = Completions()
@@ -186,6 +193,7 @@ struct LedgerWriterTests {
         let directory = TemporaryDirectory()
         let ledger = try Ledger.open(path: directory.ledgerPath)
         let writer = LedgerWriter(ledger: ledger)
+        try writer.start()
         defer { writer.close() }
         let result = await writer.submit(try TaskBody.event(id: "async-1", status: .completed))
         #expect(try result.get().event?.downloadJobCreated == true)

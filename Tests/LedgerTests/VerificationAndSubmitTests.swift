@@ -187,19 +187,6 @@ struct VerificationAndSubmitTests {
         #expect(detail.downloadJob?.sourceURL == "https://media.example.com/v/\(Self.id).mp4?sig=1")
         #expect(try ledger.releasePendingVerifications().isEmpty)
     }
-
-    @Test("show prints the request, the estimated time, the verification and the API checks")
-    func showReport() throws {
-        let ledger = try ledger()
-        _ = try ledger.record(.submitted(SubmittedTask(answer: try task(.pending, estimatedTime: 165), requestJSON: #"{"prompt":"p"}"#)))
-        _ = try ledger.record(event(try task(.completed), trust: .needsVerification))
-        try ledger.recordVerification(VerificationVerdict(taskID: TaskID(Self.id)!, verification: .contradicted,
-                                                          note: "the video API says the task failed"))
-        let text = TaskDetailReport.render(try #require(try ledger.task(id: TaskID(Self.id)!)))
-        #expect(text.contains(#"request     {"prompt":"p"}"#))
-        #expect(text.contains("estimated   165 s"))
-        #expect(text.contains("verified    contradicted: the video API says the task failed"))
-    }
 }
 
 @Suite("Migration v3-api-tasks")

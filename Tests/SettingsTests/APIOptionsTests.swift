@@ -46,6 +46,6 @@ struct APIOptionsTests {
         }
         var changed = Settings()
         changed.api.acceptUnknownTasks = false
-        #expect(changed.liveChanges(from: Settings()).needRestart == ["api.accept_unknown_tasks"])
+        #expect(changed.liveChanges(from: Settings()).needRestart == [.apiAcceptUnknownTasks])
     }
 }

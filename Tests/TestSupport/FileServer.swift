@@ -102,3 +102,8 @@ public final class FileServer: @unchecked Sendable {
         return data.split(separator: 0x0A).compactMap { try? JSONDecoder().decode(Request.self, from: Data($0)) }
     }
 }
+
+/// A unique key per test run for the file server's counters (`?key=`).
+public func uniqueKey(_ prefix: String) -> String {
+    "\(prefix)-\(UInt32.random(in: 0...UInt32.max))"
+}

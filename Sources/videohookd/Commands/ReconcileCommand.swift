@@ -2,6 +2,8 @@ import APIClient
 import ArgumentParser
 import Foundation
 import Ledger
+import Reconciler
+import Serve
 import Settings
 
 /// `videohookd reconcile`: one reconciler pass by hand, beside `serve` or without it.
@@ -93,12 +95,5 @@ struct ReconcileCommand: ParsableCommand {
         encoder.dateEncodingStrategy = .iso8601
         return try pass.findings.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
             .joined(separator: "\n")
-    }
-}
-
-extension ReconcilerConfiguration {
-    /// The production timings, with the grace from `api.reconcile_grace`.
-    init(settings: Settings) {
-        self.init(schedule: TaskCheckSchedule(grace: settings.api.reconcileGrace.seconds))
     }
 }

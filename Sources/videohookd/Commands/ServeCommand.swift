@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Daemon
+import Serve
 import Settings
 
 /// `videohookd serve`: the daemon, in the foreground.

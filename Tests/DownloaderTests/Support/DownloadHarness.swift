@@ -1,4 +1,5 @@
 import Foundation
+import HTTPClient
 import Ledger
 import Logging
 import TestSupport
@@ -127,9 +128,4 @@ final class DownloadHarness: @unchecked Sendable {
     func partialFiles() -> [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: archive + "/.partial")) ?? []).sorted()
     }
-}
-
-/// A unique key per test run for the server's counters.
-func uniqueKey(_ prefix: String) -> String {
-    "\(prefix)-\(UInt32.random(in: 0...UInt32.max))"
 }
