@@ -87,15 +87,12 @@ struct ChunkedBodyDecoder: Sendable {
                 }
 
             case .chunkExtension:
-                // A loop of its own: extensions may be long, and each byte is one step of
-                // the scanner. The length is checked before the grammar, as for the size.
-                let limit = lineStart + limits.maxChunkLineBytes
-                while i < end, bytes[i] != HTTPGrammar.cr {
-                    if i >= limit { throw lineTooLong(limits) }
-                    try extensions.consume(bytes[i])
-                    i += 1
-                }
+                // The scanner looks no further than the line's limit, so a byte past it
+                // is refused for the length before its grammar is judged, as in the size.
+                let limit = max(i, lineStart + limits.maxChunkLineBytes)
+                i = try extensions.scan(bytes, from: i, to: min(end, limit))
                 guard i < end else { break }
+                guard bytes[i] == HTTPGrammar.cr else { throw lineTooLong(limits) }
                 try extensions.finish()
                 step = .sizeLineFeed
                 i += 1

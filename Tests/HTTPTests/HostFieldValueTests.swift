@@ -186,6 +186,14 @@ struct HostFieldValueTests {
         }
     }
 
+    @Test("the reg-name byte mask is unreserved and sub-delims without ','")
+    func regNameMask() {
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+;=".utf8)
+        for byte in UInt8.min...UInt8.max {
+            #expect(HostFieldValue.isRegNameByte(byte) == allowed.contains(byte), "byte \(byte)")
+        }
+    }
+
     private func problem(_ value: String) -> String? {
         Array(value.utf8).withUnsafeBufferPointer { HostFieldValue.problem(in: $0) }
     }
