@@ -8,15 +8,16 @@
 ///     reg-name    = *( unreserved / pct-encoded / sub-delims )
 ///     port        = *DIGIT
 ///
-/// An IPv4address is also a reg-name, so dotted quads need no check of their own. Three
-/// choices are stricter than RFC 3986, each for a request no real client sends:
+/// An IPv4address is also a reg-name, so dotted quads need no check of their own. These
+/// choices are stricter than RFC 3986 (or its RFC 6874 extension), each for a request no
+/// real client sends:
 /// - A ',' (a sub-delim) is refused: Host is a single value (RFC 9110 §7.2), and a comma
 ///   is what two Host fields look like once an intermediary has joined them into a list.
 /// - An empty port after ':' is refused, and so is an empty host before a port (":80"):
 ///   issue 18 asks for 400 on "an empty or non-numeric port", and a port is meaningless
 ///   without a host. A port over 65535 is refused too.
-/// - A zone identifier in an IPv6 literal (RFC 6874, "[fe80::1%25eth0]") is refused: it
-///   means nothing outside the client's own host.
+/// - A zone identifier in an IPv6 literal (RFC 6874, "[fe80::1%25eth0]") is refused, as
+///   RFC 3986 does: it means nothing outside the client's own host.
 /// An empty value is allowed: RFC 9110 §7.2 has a client send one when the target URI
 /// has no authority.
 enum HostFieldValue {
