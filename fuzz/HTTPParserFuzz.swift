@@ -7,8 +7,9 @@
 // Invariants, each a crash when broken:
 // - the same bytes give the same requests and the same error whether fed whole, cut at
 //   random places, or one byte at a time;
-// - an accepted request keeps every limit, has a Host on HTTP/1.1, and its body length
-//   equals its Content-Length (or fits maxBodyBytes when chunked);
+// - an accepted request keeps every limit, has a Host on HTTP/1.1 with no byte that a
+//   valid Host cannot hold, and its body length equals its Content-Length (or fits
+//   maxBodyBytes when chunked);
 // - "100 Continue" comes at most once per request;
 // - a waiting parser never holds more than maxHeaderBytes of an unfinished head;
 // - an error has a parser status and a message, repeats on every later call, and keeps
@@ -105,6 +106,13 @@ private struct FuzzRun {
         check(!head.method.isEmpty && head.method.utf8.allSatisfy(HTTPGrammar.isToken), "a bad method was accepted")
         check(head.version == .http1_1 || head.version == .http1_0, "a bad version was accepted")
         check(head.version == .http1_0 || head.headers.values("Host").count == 1, "an HTTP/1.1 request without one Host")
+        // Not the grammar again, only bytes that no valid uri-host [ ":" port ] holds.
+        let outsideHost = Array(",/@?#\\\"<>{}|^`".utf8)
+        for host in head.headers.values("Host") {
+            check(!host.utf8.contains { $0 <= 0x20 || $0 >= 0x7F || outsideHost.contains($0) },
+                  "a Host with a byte outside the grammar was accepted: \(host.debugDescription)")
+            check(!host.hasSuffix(":"), "a Host with an empty port was accepted")
+        }
         let lengths = head.headers.values("Content-Length")
         let codings = head.headers.values("Transfer-Encoding")
         check(lengths.count <= 1 && (lengths.isEmpty || codings.isEmpty), "ambiguous framing was accepted")

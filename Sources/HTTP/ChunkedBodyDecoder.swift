@@ -1,6 +1,6 @@
 /// Decodes a chunked body (RFC 9112 §7.1) byte by byte as it arrives: chunk extensions
-/// are checked and ignored, trailer fields are checked against the header limits and
-/// dropped. Keeps its place between calls; each byte is judged once, the moment it is
+/// are checked against the grammar of RFC 9112 §7.1.1 (`ChunkExtensionScanner`) and
+/// ignored, trailer fields are checked against the header limits and dropped. Keeps its place between calls; each byte is judged once, the moment it is
 /// seen, so the result does not depend on how the bytes were split.
 ///
 /// Positions are relative to the request's first byte. Bytes before `retainedFrom` are
@@ -8,7 +8,7 @@
 /// still arriving.
 struct ChunkedBodyDecoder: Sendable {
     private enum Step: Sendable {
-        case size, sizeWhitespace, chunkExtension, sizeLineFeed, data, dataCR, dataLF, trailers
+        case size, chunkExtension, sizeLineFeed, data, dataCR, dataLF, trailers
     }
 
     private var step = Step.size
@@ -20,6 +20,7 @@ struct ChunkedBodyDecoder: Sendable {
     private var trailerStart = 0
     private var trailerCount = 0
     private var trailerScanner = FieldSectionScanner(section: .trailer)
+    private var extensions = ChunkExtensionScanner()
     /// The body decoded so far.
     private(set) var body: [UInt8] = []
 
@@ -73,47 +74,28 @@ struct ChunkedBodyDecoder: Sendable {
                 }
                 if byte == HTTPGrammar.cr {
                     step = .sizeLineFeed
-                } else if byte == HTTPGrammar.semicolon {
-                    try checkLineLength(at: i, limits: limits)
+                    i += 1
+                } else if byte == HTTPGrammar.semicolon || HTTPGrammar.isWhitespace(byte) {
+                    // The rest of the line, up to its CR, is chunk extensions.
+                    extensions = ChunkExtensionScanner()
                     step = .chunkExtension
-                } else if HTTPGrammar.isWhitespace(byte) {
-                    try checkLineLength(at: i, limits: limits)
-                    step = .sizeWhitespace
                 } else if byte == HTTPGrammar.lf {
                     throw .bareLF(in: "chunked body")
                 } else {
                     throw .badRequest("invalid character \(HTTPGrammar.describe(byte)) in a chunk size",
                                       param: "transfer-encoding")
                 }
-                i += 1
-
-            case .sizeWhitespace:
-                let byte = bytes[i]
-                try checkLineLength(at: i, limits: limits)
-                if byte == HTTPGrammar.semicolon {
-                    step = .chunkExtension
-                } else if !HTTPGrammar.isWhitespace(byte) {
-                    throw .badRequest("whitespace after a chunk size must lead to a ';' extension",
-                                      param: "transfer-encoding")
-                }
-                i += 1
 
             case .chunkExtension:
-                while i < end, bytes[i] != HTTPGrammar.cr, HTTPGrammar.isFieldValue(bytes[i]) {
-                    try checkLineLength(at: i, limits: limits)
-                    i += 1
-                }
+                // The scanner looks no further than the line's limit, so a byte past it
+                // is refused for the length before its grammar is judged, as in the size.
+                let limit = max(i, lineStart + limits.maxChunkLineBytes)
+                i = try extensions.scan(bytes, from: i, to: min(end, limit))
                 guard i < end else { break }
-                let byte = bytes[i]
-                if byte == HTTPGrammar.cr {
-                    step = .sizeLineFeed
-                    i += 1
-                } else if byte == HTTPGrammar.lf {
-                    throw .bareLF(in: "chunked body")
-                } else {
-                    throw .badRequest("control character \(HTTPGrammar.describe(byte)) in a chunk extension",
-                                      param: "transfer-encoding")
-                }
+                guard bytes[i] == HTTPGrammar.cr else { throw lineTooLong(limits) }
+                try extensions.finish()
+                step = .sizeLineFeed
+                i += 1
 
             case .sizeLineFeed:
                 guard bytes[i] == HTTPGrammar.lf else { throw .bareCR(in: "chunked body") }
@@ -173,10 +155,11 @@ struct ChunkedBodyDecoder: Sendable {
     }
 
     private func checkLineLength(at index: Int, limits: HTTPLimits) throws(HTTPRequestError) {
-        if index - lineStart >= limits.maxChunkLineBytes {
-            throw .badRequest("a chunk-size line is longer than \(limits.maxChunkLineBytes) bytes",
-                              param: "transfer-encoding")
-        }
+        if index - lineStart >= limits.maxChunkLineBytes { throw lineTooLong(limits) }
+    }
+
+    private func lineTooLong(_ limits: HTTPLimits) -> HTTPRequestError {
+        .badRequest("a chunk-size line is longer than \(limits.maxChunkLineBytes) bytes", param: "transfer-encoding")
     }
 
     private func tooLarge(_ limits: HTTPLimits) -> HTTPRequestError {

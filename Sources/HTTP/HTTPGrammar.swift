@@ -8,6 +8,12 @@ enum HTTPGrammar {
     static let colon: UInt8 = 0x3A
     static let semicolon: UInt8 = 0x3B
     static let comma: UInt8 = 0x2C
+    static let equals: UInt8 = 0x3D
+    static let quote: UInt8 = 0x22
+    static let backslash: UInt8 = 0x5C
+    static let percent: UInt8 = 0x25
+    static let openBracket: UInt8 = 0x5B
+    static let closeBracket: UInt8 = 0x5D
 
     // tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_" /
     //         "`" / "|" / "~" / DIGIT / ALPHA, as bit masks over bytes 0-63 and 64-127.

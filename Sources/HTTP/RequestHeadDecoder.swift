@@ -1,7 +1,8 @@
 /// Turns a scanned head into an `HTTPRequestHead` and decides how its body is framed,
 /// refusing every ambiguity that lets two parsers see different messages in the same
 /// bytes (request smuggling): both Content-Length and Transfer-Encoding, repeated
-/// Content-Length, any transfer coding but a single "chunked", no Host.
+/// Content-Length, any transfer coding but a single "chunked", no Host, two Hosts, or a
+/// Host whose value is not `uri-host [ ":" port ]`.
 enum RequestHeadDecoder {
     /// What the framing-relevant fields said, gathered in one pass over the fields.
     private struct Facts {
@@ -9,6 +10,8 @@ enum RequestHeadDecoder {
         var transferEncodingLines = 0
         var transferEncodings: [UnsafeBufferPointer<UInt8>] = []
         var hostCount = 0
+        /// The first Host value, checked once the count is known to be one.
+        var host: UnsafeBufferPointer<UInt8>?
         var close = false
         var keepAlive = false
         var expectsContinue = false
@@ -51,6 +54,7 @@ enum RequestHeadDecoder {
         switch name.count {
         case 4 where ASCIICaseInsensitive.equals(name, "host"):
             facts.hostCount += 1
+            if facts.host == nil { facts.host = value }
         case 6 where ASCIICaseInsensitive.equals(name, "expect"):
             if ASCIICaseInsensitive.equals(value, "100-continue") { facts.expectsContinue = true }
         case 10 where ASCIICaseInsensitive.equals(name, "connection"):
@@ -77,6 +81,8 @@ enum RequestHeadDecoder {
         if facts.hostCount > 1 {
             throw .badRequest("the request has \(facts.hostCount) Host headers; send exactly one", param: "host")
         }
+        // RFC 9112 §3.2: 400 for an invalid Host value too, on HTTP/1.0 as on HTTP/1.1.
+        if let host = facts.host { try HostFieldValue.validate(host) }
         let hasTransferEncoding = facts.transferEncodingLines > 0
         if hasTransferEncoding && !facts.contentLengths.isEmpty {
             throw .badRequest(

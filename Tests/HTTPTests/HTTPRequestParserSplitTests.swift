@@ -43,6 +43,21 @@ struct SplitCase: Sendable, CustomTestStringConvertible {
             input: bytes("GET / HTTP/1.1\r\nHost: h\r\nX: " + String(repeating: "v", count: 60) + "\r\n\r\n"),
             limits: HTTPLimits(maxHeaderBytes: 50), bodies: [], status: 431),
         SplitCase(
+            name: "quoted chunk extensions with escapes and BWS, then an IPv6 Host",
+            input: bytes("POST / HTTP/1.1\r\nHost: [2001:db8::1]:8443\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "5 ; a = \"q;\\\"b\\\\\" ;c\r\nhello\r\n0;z=\"\"\r\n\r\n"
+                + "GET / HTTP/1.1\r\nHost: example.com:80\r\n\r\n"),
+            bodies: ["hello", ""]),
+        SplitCase(
+            name: "a chunk extension whose quoted-string runs into the CRLF",
+            input: bytes("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "5;a=\"x\\\"\r\nhello\r\n0\r\n\r\n"),
+            bodies: [], status: 400),
+        SplitCase(
+            name: "a Host with an empty port",
+            input: bytes("GET / HTTP/1.1\r\nHost: example.com:\r\n\r\n"),
+            bodies: [], status: 400),
+        SplitCase(
             name: "a bare CR in a header value",
             input: bytes("GET / HTTP/1.1\r\nHost: h\r\nX: a\rb\r\n\r\n"),
             bodies: [], status: 400),

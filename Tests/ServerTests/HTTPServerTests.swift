@@ -438,6 +438,32 @@ struct HTTPServerTests {
         #expect(client.readsEndOfStream())
     }
 
+    @Test("an invalid Host and an invalid chunk extension get 400, the reason, and a close")
+    func invalidHostAndChunkExtensionAreRefused() throws {
+        let server = try TestServer()
+        defer { server.stop() }
+        let cases: [(request: String, reason: String)] = [
+            ("GET /healthz HTTP/1.1\r\nHost: localhost:http\r\n\r\n",
+             "invalid Host header: the port is not a number"),
+            ("POST /echo HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "5;a=\"x\r\nhello\r\n0\r\n\r\n",
+             "invalid chunk extension (RFC 9112 §7.1.1): a quoted-string is not closed"),
+        ]
+        for (request, reason) in cases {
+            let client = try server.connect()
+            // A valid request first: the refusal must close a connection that was in use.
+            try client.send("GET /healthz HTTP/1.1\r\nHost: localhost:8443\r\n\r\n")
+            #expect(try client.readResponse().status == 200)
+            try client.send(request)
+            let response = try client.readResponse()
+            #expect(response.status == 400, "\(reason)")
+            #expect(response.headers["connection"] == "close")
+            #expect(response.text.contains(reason), "\(response.text)")
+            #expect(client.readsEndOfStream())
+        }
+        #expect(server.refusals.statuses == [400, 400])
+    }
+
     @Test("the limits answer with their own status: 414, 431, 413, 411")
     func limits() throws {
         let limits = HTTPLimits(maxURIBytes: 100, maxHeaderBytes: 1024, maxHeaderCount: 10, maxBodyBytes: 64)
