@@ -4,6 +4,7 @@ import Ledger
 import Logging
 import Synchronization
 import Testing
+import TestSupport
 import VideoAPI
 
 @Suite("The reconciler: verifications and overdue tasks, with per-task backoff")

@@ -1,5 +1,6 @@
 import Archive
 import Foundation
+import TestSupport
 import TLS
 import Testing
 @testable import Downloader

@@ -461,10 +461,8 @@ struct HTTPServerTests {
 
     @Test("an IPv6 listener serves as the IPv4 one does")
     func ipv6Listener() throws {
-        let directory = NSTemporaryDirectory() + "videohookd-v6-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let files = try SelfSignedCertificate.ensure(in: directory, hostNames: ["localhost"])
+        let directory = TemporaryDirectory(prefix: "videohookd-v6")
+        let files = try SelfSignedCertificate.ensure(in: directory.path, hostNames: ["localhost"])
         let store = TLSContextStore(try TLSServerContext(certificateFile: files.certificateFile, keyFile: files.keyFile))
         var router = Router()
         router.add("GET", "/healthz") { _, context, respond in
