@@ -123,32 +123,25 @@ final class DownloadJobRunner {
             "results": "\(claim.results.count)",
         ])
         var url = job.sourceURL
-        while true {
-            do throws(DownloadFailure) {
-                let file = try fetcher.fetch(FetchPlan(url: url, rule: .video, resume: resume, label: "video"),
-                                             into: writer, hooks: hooks(for: job.taskID))
-                return Video(file: file, partialPath: partialPath, finalPath: finalPath, sourceURL: url,
-                             alreadyInPlace: false)
-            } catch where error.kind == .linkRefused {
-                let fresh: String?
-                do {
-                    fresh = try refresh.freshLink(for: 0, replacing: url)
-                } catch let refreshFailure {
-                    throw .temporary("\(error.reason); \(refreshFailure.reason)")
-                }
-                guard let fresh else {
-                    throw .permanent(refresh.isAvailable ? "\(error.reason); the video API has no other link for it"
-                                                         : error.reason)
-                }
-                logger.notice("download.link_refreshed", metadata: ["file": "video",
-                                                                    "url": "\(LoggableURL.withoutQuery(fresh))"])
-                try? ledger.updateDownloadSource(taskID: job.taskID, url: fresh)
-                url = fresh
-                // What is on disk still resumes: If-Range decides whether it is the same file.
-                if writer.length > 0, resume == nil {
-                    resume = DownloadResponseFacts(bytesTotal: nil, etag: nil, lastModified: nil, contentType: nil)
-                }
+        let ending = try refresh.fetch(result: 0, from: url, label: "video", logger: logger,
+                                       fetching: { link throws(DownloadFailure) in
+            try fetcher.fetch(FetchPlan(url: link, rule: .video, resume: resume, label: "video"),
+                              into: writer, hooks: hooks(for: job.taskID))
+        }, beforeRefetch: { fresh in
+            try? ledger.updateDownloadSource(taskID: job.taskID, url: fresh)
+            url = fresh
+            // What is on disk still resumes: If-Range decides whether it is the same file.
+            if writer.length > 0, resume == nil {
+                resume = DownloadResponseFacts(bytesTotal: nil, etag: nil, lastModified: nil, contentType: nil)
             }
+        })
+        switch ending {
+        case .fetched(let file):
+            return Video(file: file, partialPath: partialPath, finalPath: finalPath, sourceURL: url, alreadyInPlace: false)
+        case .refused(let reason, askingFailed: true):
+            throw .temporary(reason)
+        case .refused(let reason, askingFailed: false):
+            throw .permanent(refresh.isAvailable ? "\(reason); the video API has no other link for it" : reason)
         }
     }
 
@@ -236,37 +229,26 @@ final class DownloadJobRunner {
             let hooks = FileFetcher.Hooks(availableSpace: { [archive = configuration.archiveDirectory] in
                 try? DiskSpace.availableBytes(at: archive)
             })
-            fetching: while true {
-                do throws(DownloadFailure) {
-                    let file = try fetcher.fetch(FetchPlan(url: url, rule: .media, resume: nil, label: label),
-                                                 into: writer, hooks: hooks)
-                    extras.append(Extra(index: index, url: url, partialPath: path, file: file))
-                } catch where error.kind == .linkRefused {
-                    let fresh: String?
-                    do {
-                        fresh = try refresh.freshLink(for: index, replacing: url)
-                    } catch let refreshFailure {
-                        skip(label, url: url, reason: "\(error.reason); \(refreshFailure.reason)", partialPath: path,
-                             logger: logger)
-                        break fetching
-                    }
-                    guard let fresh else {
-                        skip(label, url: url, reason: error.reason, partialPath: path, logger: logger)
-                        break fetching
-                    }
-                    logger.notice("download.link_refreshed", metadata: ["file": "\(label)",
-                                                                        "url": "\(LoggableURL.withoutQuery(fresh))"])
+            do throws(DownloadFailure) {
+                let ending = try refresh.fetch(result: index, from: url, label: label, logger: logger,
+                                               fetching: { link throws(DownloadFailure) in
+                    try fetcher.fetch(FetchPlan(url: link, rule: .media, resume: nil, label: label), into: writer, hooks: hooks)
+                }, beforeRefetch: { fresh throws(DownloadFailure) in
                     url = fresh
-                    do {
+                    do throws(ArchiveError) {
                         try writer.startOver()
                     } catch {
                         throw FileFetcher.failure(error)
                     }
-                    continue fetching
-                } catch where error.kind == .permanent {
-                    skip(label, url: url, reason: error.reason, partialPath: path, logger: logger)
+                })
+                switch ending {
+                case .fetched(let file):
+                    extras.append(Extra(index: index, url: url, partialPath: path, file: file))
+                case .refused(let reason, _):
+                    skip(label, url: url, reason: reason, partialPath: path, logger: logger)
                 }
-                break fetching
+            } catch where error.kind == .permanent {
+                skip(label, url: url, reason: error.reason, partialPath: path, logger: logger)
             }
         }
         return extras

@@ -1,3 +1,5 @@
+import HTTPClient
+import Logging
 import VideoAPI
 
 /// One attempt's use of the video API after a 403 or 410: asked at most once, whether
@@ -42,5 +44,42 @@ final class LinkRefresh {
         }
         guard let links, index < links.count, links[index] != refused else { return nil }
         return links[index]
+    }
+
+    /// How ``fetch(result:from:label:logger:fetching:beforeRefetch:)`` ended, when it did
+    /// not throw.
+    enum Ending {
+        case fetched(FetchedFile)
+        /// The link was refused (403 or 410) and no other is to be had. `askingFailed`:
+        /// asking the video API failed, and `reason` holds both failures; otherwise there is
+        /// no API key or its answer has no other link, and `reason` is the refusal's.
+        case refused(reason: String, askingFailed: Bool)
+    }
+
+    /// Fetches result `index` (0: the video) with `fetching`, from `url` first. When the link
+    /// is refused (403 or 410) it takes a fresh one (``freshLink(for:replacing:)``), logs
+    /// it, hands it to `beforeRefetch` (which records it and readies the file) and fetches
+    /// again from it. Any other failure, of either closure, is thrown.
+    func fetch(result index: Int, from url: String, label: String, logger: Logger,
+               fetching: (String) throws(DownloadFailure) -> FetchedFile,
+               beforeRefetch: (String) throws(DownloadFailure) -> Void) throws(DownloadFailure) -> Ending {
+        var url = url
+        while true {
+            do throws(DownloadFailure) {
+                return .fetched(try fetching(url))
+            } catch where error.kind == .linkRefused {
+                let fresh: String?
+                do {
+                    fresh = try freshLink(for: index, replacing: url)
+                } catch let askFailure {
+                    return .refused(reason: "\(error.reason); \(askFailure.reason)", askingFailed: true)
+                }
+                guard let fresh else { return .refused(reason: error.reason, askingFailed: false) }
+                logger.notice("download.link_refreshed", metadata: ["file": "\(label)",
+                                                                    "url": "\(LoggableURL.withoutQuery(fresh))"])
+                url = fresh
+                try beforeRefetch(fresh)
+            }
+        }
     }
 }

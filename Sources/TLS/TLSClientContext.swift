@@ -27,10 +27,10 @@ public final class TLSClientContext: @unchecked Sendable {
             SSL_CTX_set_security_level(context, 0)
             _ = vh_SSL_CTX_set_min_proto_version(context, minVersion)
         } else {
-            _ = vh_SSL_CTX_set_min_proto_version(context, vh_TLS1_2_VERSION())
+            _ = vh_SSL_CTX_set_min_proto_version(context, TLS1_2_VERSION)
         }
         if let maxVersion { _ = vh_SSL_CTX_set_max_proto_version(context, maxVersion) }
-        SSL_CTX_set_verify(context, verifyPeer ? vh_SSL_VERIFY_PEER() : vh_SSL_VERIFY_NONE(), nil)
+        SSL_CTX_set_verify(context, verifyPeer ? SSL_VERIFY_PEER : SSL_VERIFY_NONE, nil)
         if useSystemTrust, SSL_CTX_set_default_verify_paths(context) != 1 {
             throw TLSError.openSSL("cannot load the system's trusted certificates")
         }
@@ -40,7 +40,7 @@ public final class TLSClientContext: @unchecked Sendable {
                 throw TLSError.openSSL("\(caFileSetting) \(extraCAFile): not a PEM certificate file")
             }
         }
-        _ = vh_SSL_CTX_set_session_cache_mode(context, vh_SSL_SESS_CACHE_CLIENT())
+        _ = vh_SSL_CTX_set_session_cache_mode(context, Int(SSL_SESS_CACHE_CLIENT))
         _ = SSL_CTX_set_alpn_protos(context, ALPN.http11Wire, UInt32(ALPN.http11Wire.count))
     }
 

@@ -39,8 +39,8 @@ public final class TLSServerContext: @unchecked Sendable {
     deinit { SSL_CTX_free(context) }
 
     private func configureProtocol() throws(TLSError) {
-        guard vh_SSL_CTX_set_min_proto_version(context, vh_TLS1_2_VERSION()) == 1,
-              vh_SSL_CTX_set_max_proto_version(context, vh_TLS1_3_VERSION()) == 1 else {
+        guard vh_SSL_CTX_set_min_proto_version(context, TLS1_2_VERSION) == 1,
+              vh_SSL_CTX_set_max_proto_version(context, TLS1_3_VERSION) == 1 else {
             throw TLSError.openSSL("cannot limit TLS to versions 1.2 and 1.3")
         }
         // TLS 1.2: forward-secret ECDHE suites with AEAD ciphers only. TLS 1.3 suites are
@@ -49,12 +49,12 @@ public final class TLSServerContext: @unchecked Sendable {
               vh_SSL_CTX_set1_groups_list(context, "X25519:P-256:P-384") == 1 else {
             throw TLSError.openSSL("cannot set the ECDHE cipher suites")
         }
-        _ = vh_SSL_CTX_set_options(context, vh_SSL_OP_NO_COMPRESSION() | vh_SSL_OP_NO_RENEGOTIATION()
-                                   | vh_SSL_OP_CIPHER_SERVER_PREFERENCE() | vh_SSL_OP_IGNORE_UNEXPECTED_EOF())
+        _ = SSL_CTX_set_options(context, vh_SSL_OP_NO_COMPRESSION() | vh_SSL_OP_NO_RENEGOTIATION()
+                                | vh_SSL_OP_CIPHER_SERVER_PREFERENCE() | vh_SSL_OP_IGNORE_UNEXPECTED_EOF())
         // Idle keep-alive connections give their read and write buffers back, so thousands
         // of them cost little memory; partial writes suit the non-blocking socket.
-        _ = vh_SSL_CTX_set_mode(context, vh_SSL_MODE_RELEASE_BUFFERS() | vh_SSL_MODE_ENABLE_PARTIAL_WRITE()
-                                | vh_SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER())
+        _ = vh_SSL_CTX_set_mode(context, Int(SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE
+                                        | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER))
         // Read-ahead: one read(2) takes every record the socket holds, instead of two
         // reads per record (its 5-byte header, then its body). A new connection's
         // ClientHello, its Finished and the request cost three reads, not eight. Records
@@ -64,7 +64,7 @@ public final class TLSServerContext: @unchecked Sendable {
         // Resumption through session tickets only (stateless, TLS 1.2 and 1.3): a
         // server-side cache would hold an entry for every client that never comes back,
         // and OpenSSL walks the whole cache to expire entries every 255 handshakes.
-        _ = vh_SSL_CTX_set_session_cache_mode(context, vh_SSL_SESS_CACHE_OFF())
+        _ = vh_SSL_CTX_set_session_cache_mode(context, Int(SSL_SESS_CACHE_OFF))
         let sessionContext: [UInt8] = Array("videohookd".utf8)
         _ = SSL_CTX_set_session_id_context(context, sessionContext, UInt32(sessionContext.count))
         // TLS 1.3: one ticket per connection, not OpenSSL's two. The video API opens a
@@ -94,7 +94,7 @@ private func alpnSelectHTTP11(
 ) -> Int32 {
     var selected: UnsafeMutablePointer<UInt8>? = nil
     let result = SSL_select_next_proto(&selected, outLength, alpnHTTP11, UInt32(ALPN.http11Wire.count), offered, offeredLength)
-    guard result == OPENSSL_NPN_NEGOTIATED, let selected else { return vh_SSL_TLSEXT_ERR_NOACK() }
+    guard result == OPENSSL_NPN_NEGOTIATED, let selected else { return SSL_TLSEXT_ERR_NOACK }
     out?.pointee = UnsafePointer(selected)
-    return vh_SSL_TLSEXT_ERR_OK()
+    return SSL_TLSEXT_ERR_OK
 }

@@ -1,6 +1,7 @@
 import Archive
 import Foundation
 import Testing
+import TestSupport
 
 @Suite("Partial files and atomic moves")
 struct ArchiveFileSystemTests {

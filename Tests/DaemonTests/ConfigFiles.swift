@@ -1,6 +1,6 @@
 import Foundation
 
-/// The shipped files under `config/`, and a scratch copy of them for tools to check.
+/// The shipped files under `config/`.
 enum ConfigFiles {
     static let directory = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent()  // DaemonTests
@@ -23,13 +23,6 @@ enum ConfigFiles {
 
     static func values(of key: String, in relativePath: String) throws -> [String] {
         try unitSettings(relativePath).filter { $0.key == key }.map(\.value)
-    }
-
-    static func scratchDirectory() throws -> URL {
-        let directory = FileManager.default.temporaryDirectory
-            .appendingPathComponent("videohookd-config-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        return directory
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 @Suite("logrotate config")
 struct LogrotateConfigTests {
@@ -10,17 +11,16 @@ struct LogrotateConfigTests {
         .enabled(if: FileManager.default.isExecutableFile(atPath: logrotate), "logrotate is not installed")
     )
     func rotation_FollowsTheConfig() throws {
-        let scratch = try ConfigFiles.scratchDirectory()
-        defer { try? FileManager.default.removeItem(at: scratch) }
-        let logs = scratch.appendingPathComponent("logs")
+        let scratch = TemporaryDirectory(prefix: "videohookd-config")
+        let logs = scratch.url.appendingPathComponent("logs")
         try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
         // Only the log folder moves; the postrotate script runs as shipped and finds no
         // running videohookd.service here, which must not fail the rotation.
         let config = try ConfigFiles.text("logrotate/videohookd").replacingOccurrences(of: "/var/log/videohookd", with: logs.path)
-        let configFile = scratch.appendingPathComponent("videohookd.logrotate")
+        let configFile = scratch.url.appendingPathComponent("videohookd.logrotate")
         try config.write(to: configFile, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: configFile.path)
-        let state = scratch.appendingPathComponent("state").path
+        let state = scratch.url.appendingPathComponent("state").path
         let log = logs.appendingPathComponent("videohookd.log")
 
         func rotate(writing line: String) throws -> CommandResult {

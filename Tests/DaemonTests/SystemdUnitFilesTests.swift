@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import Daemon
 
 @Suite("systemd unit files")
@@ -12,15 +13,14 @@ struct SystemdUnitFilesTests {
         .enabled(if: FileManager.default.isExecutableFile(atPath: systemdAnalyze), "systemd-analyze is not installed")
     )
     func systemdAnalyzeVerify_Passes() throws {
-        let scratch = try ConfigFiles.scratchDirectory()
-        defer { try? FileManager.default.removeItem(at: scratch) }
+        let scratch = TemporaryDirectory(prefix: "videohookd-config")
         for unit in Self.units {
             // verify insists that ExecStart's program exists; the daemon is not installed
             // here, so point it at one that is. Everything else is checked as shipped.
             let text = try ConfigFiles.text(unit).replacingOccurrences(of: "/usr/local/bin/videohookd", with: "/bin/true")
-            try text.write(to: scratch.appendingPathComponent(unit), atomically: true, encoding: .utf8)
+            try text.write(toFile: scratch.file(unit), atomically: true, encoding: .utf8)
         }
-        let result = try CommandResult.run(Self.systemdAnalyze, ["verify"] + Self.units.map { scratch.appendingPathComponent($0).path })
+        let result = try CommandResult.run(Self.systemdAnalyze, ["verify"] + Self.units.map { scratch.file($0) })
         #expect(result.status == 0, "\(result.output)")
         // Unknown keys and bad values are warnings with exit status 0: fail on them too.
         let complaints = result.output.split(separator: "\n").filter { $0.contains("videohookd") }

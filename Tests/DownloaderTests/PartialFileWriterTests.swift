@@ -1,6 +1,7 @@
 import Archive
 import Foundation
 import Hashing
+import TestSupport
 import TLS
 import Testing
 @testable import Downloader

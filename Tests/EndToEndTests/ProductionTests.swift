@@ -94,9 +94,8 @@ struct ProductionTests {
 
     @Test("socket activation: a callback begun before videohookd ran is answered, and again across a restart")
     func socketActivation() throws {
-        let folder = NSTemporaryDirectory() + "videohookd-activation-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        let certificate = try TestCertificate.make(commonName: "activated", in: folder)
+        let folder = TemporaryDirectory(prefix: "videohookd-activation")
+        let certificate = try TestCertificate.make(commonName: "activated", in: folder.path)
         // `listen` and `admin_listen` name ports other sockets hold: binding either would
         // fail, so the daemon starting at all shows it took systemd's descriptors instead.
         let taken = try Self.loopbackListener()
@@ -170,13 +169,12 @@ struct ProductionTests {
 
     @Test("SIGHUP swaps the certificate: new handshakes see the new one, an open connection stays and is answered")
     func sighupSwapsCertificate() throws {
-        let folder = NSTemporaryDirectory() + "videohookd-certs-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        let firstPair = try TestCertificate.make(commonName: "first", in: folder + "/made")
-        let secondPair = try TestCertificate.make(commonName: "second", in: folder + "/made")
-        let certificateFile = folder + "/live/fullchain.pem"
-        let keyFile = folder + "/live/privkey.pem"
-        try FileManager.default.createDirectory(atPath: folder + "/live", withIntermediateDirectories: true)
+        let folder = TemporaryDirectory(prefix: "videohookd-certs")
+        let firstPair = try TestCertificate.make(commonName: "first", in: folder.file("made"))
+        let secondPair = try TestCertificate.make(commonName: "second", in: folder.file("made"))
+        let certificateFile = folder.file("live/fullchain.pem")
+        let keyFile = folder.file("live/privkey.pem")
+        try FileManager.default.createDirectory(atPath: folder.file("live"), withIntermediateDirectories: true)
         try firstPair.install(certificateFile: certificateFile, keyFile: keyFile)
         let daemon = try DaemonProcess(config: """
             tls:
@@ -348,9 +346,8 @@ struct ProductionTests {
         #expect(documented.output.contains("  listen = 0.0.0.0:8443\n"))
         #expect(documented.output.contains("  limits.max_body_bytes = 1MiB\n"))
 
-        let folder = try Self.temporaryFolder()
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        let file = folder + "/small.yaml"
+        let folder = TemporaryDirectory(prefix: "videohookd-config")
+        let file = folder.file("small.yaml")
         try "listen: 127.0.0.1:9443\nlimits:\n  idle_timeout: 90s\ndownload:\n  concurrency: 2\n"
             .write(toFile: file, atomically: true, encoding: .utf8)
         let small = try BuiltBinary.run(["check-config", "--config", file])
@@ -366,9 +363,8 @@ struct ProductionTests {
 
     @Test("check-config: an unknown key with its line, a wrong type, a section given a value; every problem, exit 1")
     func checkConfigBadFile() throws {
-        let folder = try Self.temporaryFolder()
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        let file = folder + "/bad.yaml"
+        let folder = TemporaryDirectory(prefix: "videohookd-config")
+        let file = folder.file("bad.yaml")
         try "listen: 0.0.0.0:8443\nlog_level: info\nlistn: 1.2.3.4:8443\ndownload:\n  concurrency: four\nlimits: 5\n"
             .write(toFile: file, atomically: true, encoding: .utf8)
         let result = try BuiltBinary.run(["check-config", "--config", file])
@@ -382,14 +378,14 @@ struct ProductionTests {
                 + "max_uri_bytes, header_timeout, body_timeout, idle_timeout, max_connections",
         ])
 
-        let notYAML = folder + "/broken.yaml"
+        let notYAML = folder.file("broken.yaml")
         try "listen: [0.0.0.0:8443\n".write(toFile: notYAML, atomically: true, encoding: .utf8)
         let broken = try BuiltBinary.run(["check-config", "--config", notYAML])
         #expect(broken.status == 1)
         #expect(broken.error.hasPrefix("\(notYAML):"), "\(broken.error)")
         #expect(broken.error.contains("not valid YAML"))
 
-        let missing = try BuiltBinary.run(["check-config", "--config", folder + "/none.yaml"])
+        let missing = try BuiltBinary.run(["check-config", "--config", folder.file("none.yaml")])
         #expect(missing.status == 1)
         #expect(missing.error.contains("cannot read the config file"))
 
@@ -401,11 +397,10 @@ struct ProductionTests {
 
     @Test("check-config: VIDEOHOOKD_* override the file and show in the summary; an unknown or bad one is refused")
     func checkConfigEnvironment() throws {
-        let folder = try Self.temporaryFolder()
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        let file = folder + "/base.yaml"
+        let folder = TemporaryDirectory(prefix: "videohookd-config")
+        let file = folder.file("base.yaml")
         try "listen: 0.0.0.0:8443\nlimits:\n  max_body_bytes: 1MiB\n".write(toFile: file, atomically: true, encoding: .utf8)
-        let certificate = try TestCertificate.make(commonName: "environment", in: folder)
+        let certificate = try TestCertificate.make(commonName: "environment", in: folder.path)
         let overridden = try BuiltBinary.run(["check-config", "--config", file], environment: [
             "VIDEOHOOKD_LISTEN": "127.0.0.1:9443",
             "VIDEOHOOKD_LIMITS_MAX_BODY_BYTES": "2MiB",
@@ -596,12 +591,6 @@ struct ProductionTests {
         let fd = try SystemSocket.listen(on: SocketAddress(parsing: "127.0.0.1:0"))
         if blocking { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) }
         return (fd, try SystemSocket.localAddress(fd).port)
-    }
-
-    static func temporaryFolder() throws -> String {
-        let folder = NSTemporaryDirectory() + "videohookd-config-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        return folder
     }
 }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import EventLog
+import TestSupport
 
 @Suite("LogFile")
 struct LogFileTests {

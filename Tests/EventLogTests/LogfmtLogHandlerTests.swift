@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Testing
 @testable import EventLog
+import TestSupport
 
 @Suite("LogfmtLogHandler")
 struct LogfmtLogHandlerTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Ledger
+import TestSupport
 import VideoAPI
 
 @Suite("The tasks and show commands read the ledger beside serve")

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Testing
 @testable import Ledger
+import TestSupport
 import VideoAPI
 
 @Suite("A completed task is queued for download exactly once")

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Testing
 @testable import Ledger
+import TestSupport
 import VideoAPI
 
 @Suite("The download queue in the ledger")

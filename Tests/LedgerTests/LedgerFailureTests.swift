@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Testing
 @testable import Ledger
+import TestSupport
 import VideoAPI
 
 @Suite("A ledger that cannot take writes says so, and nothing is half-committed")

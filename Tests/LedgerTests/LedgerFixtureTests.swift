@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Ledger
+import TestSupport
 import VideoAPI
 
 @Suite("Each example callback leads to the right state")

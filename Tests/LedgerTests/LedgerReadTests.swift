@@ -4,6 +4,7 @@ import GRDB
 import Synchronization
 import Testing
 @testable import Ledger
+import TestSupport
 import VideoAPI
 
 @Suite("Reading the ledger, from another connection pool, while it is written")

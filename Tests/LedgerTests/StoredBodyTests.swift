@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Ledger
+import TestSupport
 import VideoAPI
 
 @Suite("Bodies the daemon did not take are kept, bounded")

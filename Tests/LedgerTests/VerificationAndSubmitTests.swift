@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Testing
 @testable import Ledger
+import TestSupport
 import VideoAPI
 
 @Suite("Submitted tasks, trust and verification, unknown tasks")

@@ -112,7 +112,7 @@ struct HTTPServerTests {
     func tls11IsRefused() throws {
         let server = try TestServer()
         defer { server.stop() }
-        #expect(throws: TLSError.self) { _ = try server.connect(maxVersion: vh_TLS1_1_VERSION()) }
+        #expect(throws: TLSError.self) { _ = try server.connect(maxVersion: TLS1_1_VERSION) }
         let client = try server.connect()
         try client.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
         #expect(try client.readResponse().status == 200)
@@ -122,7 +122,7 @@ struct HTTPServerTests {
     func tls12IsAccepted() throws {
         let server = try TestServer()
         defer { server.stop() }
-        let client = try server.connect(maxVersion: vh_TLS1_2_VERSION())
+        let client = try server.connect(maxVersion: TLS1_2_VERSION)
         #expect(client.tls?.protocolVersion == "TLSv1.2")
         try client.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
         #expect(try client.readResponse().status == 200)
@@ -168,11 +168,11 @@ struct HTTPServerTests {
     func sessionResumptionTLS12() throws {
         let server = try TestServer()
         defer { server.stop() }
-        let first = try server.connect(maxVersion: vh_TLS1_2_VERSION())
+        let first = try server.connect(maxVersion: TLS1_2_VERSION)
         try first.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
         _ = try first.readResponse()
         let session = try #require(first.tls?.session)
-        let second = try server.connect(session: session, maxVersion: vh_TLS1_2_VERSION())
+        let second = try server.connect(session: session, maxVersion: TLS1_2_VERSION)
         #expect(second.tls?.protocolVersion == "TLSv1.2")
         #expect(second.tls?.sessionReused == true)
     }
@@ -487,10 +487,8 @@ struct HTTPServerTests {
 
     @Test("an IPv6 listener serves as the IPv4 one does")
     func ipv6Listener() throws {
-        let directory = NSTemporaryDirectory() + "videohookd-v6-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let files = try SelfSignedCertificate.ensure(in: directory, hostNames: ["localhost"])
+        let directory = TemporaryDirectory(prefix: "videohookd-v6")
+        let files = try SelfSignedCertificate.ensure(in: directory.path, hostNames: ["localhost"])
         let store = TLSContextStore(try TLSServerContext(certificateFile: files.certificateFile, keyFile: files.keyFile))
         var router = Router()
         router.add("GET", "/healthz") { _, context, respond in

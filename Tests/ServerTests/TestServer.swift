@@ -12,7 +12,7 @@ import Transport
 /// GET /held (answers when the test calls `held.release()`), GET /hold-the-loop (blocks
 /// its event loop for 2 s, then answers).
 final class TestServer: @unchecked Sendable {
-    let directory: String
+    let folder = TemporaryDirectory(prefix: "videohookd-server")
     let certificate: SelfSignedCertificate.Files
     let server: HTTPServer
     let listenerFD: Int32
@@ -23,9 +23,7 @@ final class TestServer: @unchecked Sendable {
 
     init(configuration: ServerConfiguration = ServerConfiguration(headerTimeout: 2, bodyTimeout: 2, idleTimeout: 5, loopCount: 2),
          tls: Bool = true, heapReturn: HeapReturn = .malloc, logger: Logger? = nil) throws {
-        directory = NSTemporaryDirectory() + "videohookd-server-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        certificate = try SelfSignedCertificate.ensure(in: directory, hostNames: ["localhost"])
+        certificate = try SelfSignedCertificate.ensure(in: folder.path, hostNames: ["localhost"])
         store = TLSContextStore(try TLSServerContext(certificateFile: certificate.certificateFile, keyFile: certificate.keyFile))
         var router = Router()
         router.add("GET", "/healthz") { _, _, respond in respond(.json(status: 200, #"{"status":"ok"}"#)) }
@@ -62,7 +60,6 @@ final class TestServer: @unchecked Sendable {
         server.shutdown()
         server.wait()
         SystemSocket.close(listenerFD)
-        try? FileManager.default.removeItem(atPath: directory)
     }
 
     /// A TLS client that trusts the server's self-signed certificate and checks its name.

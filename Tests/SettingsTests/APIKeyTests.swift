@@ -1,5 +1,6 @@
 import Testing
 @testable import Settings
+import TestSupport
 
 @Suite("Settings: the API key and its file")
 struct APIKeyTests {

@@ -1,5 +1,6 @@
 import Testing
 @testable import Settings
+import TestSupport
 
 @Suite("Settings: api.ca_file, api.accept_unknown_tasks, api.reconcile_grace")
 struct APIOptionsTests {

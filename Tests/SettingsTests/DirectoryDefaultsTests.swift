@@ -1,5 +1,6 @@
 import Testing
 @testable import Settings
+import TestSupport
 
 @Suite("Settings: folders from systemd and state_dir")
 struct DirectoryDefaultsTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Settings
+import TestSupport
 
 @Suite("The example config in config/")
 struct ExampleConfigTests {

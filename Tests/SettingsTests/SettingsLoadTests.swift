@@ -1,5 +1,6 @@
 import Testing
 @testable import Settings
+import TestSupport
 
 @Suite("Settings: defaults, file and environment")
 struct SettingsLoadTests {

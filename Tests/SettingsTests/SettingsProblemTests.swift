@@ -1,5 +1,6 @@
 import Testing
 @testable import Settings
+import TestSupport
 
 @Suite("Settings: problems, with key and line")
 struct SettingsProblemTests {

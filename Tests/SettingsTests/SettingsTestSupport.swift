@@ -1,5 +1,6 @@
 import Testing
 @testable import Settings
+import TestSupport
 
 /// Loads and expects failure; returns the problems for the test to inspect.
 func problems(file: String? = nil, environment: [String: String] = [:],

@@ -1,15 +1,12 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import TLS
 
 @Suite("TLS server context and the self-signed certificate")
 struct TLSServerContextTests {
-    let directory: String
-
-    init() throws {
-        directory = NSTemporaryDirectory() + "videohookd-tls-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    }
+    let folder = TemporaryDirectory(prefix: "videohookd-tls")
+    var directory: String { folder.path }
 
     @Test("first start makes a P-256 certificate and key, the second reuses them")
     func selfSignedIsMadeOnceAndReused() throws {

@@ -5,6 +5,8 @@ import Glibc
 /// state folder: what the end-to-end tests start, signal, kill and restart.
 public final class DaemonProcess: @unchecked Sendable {
     public let directory: String
+    /// The folder this daemon made, nil when it reuses an earlier daemon's.
+    private let ownFolder: TemporaryDirectory?
     public let stateDirectory: String
     public let configFile: String
     public private(set) var port: UInt16 = 0
@@ -18,7 +20,8 @@ public final class DaemonProcess: @unchecked Sendable {
     ///   - reuse: the folder of an earlier daemon, to restart on the same state.
     public init(listen: String = "127.0.0.1:0", adminListen: String = "127.0.0.1:0", config: String = "",
                 environment: [String: String] = [:], reuse: String? = nil) throws {
-        directory = reuse ?? NSTemporaryDirectory() + "videohookd-e2e-\(UUID().uuidString)"
+        ownFolder = reuse == nil ? TemporaryDirectory(prefix: "videohookd-e2e") : nil
+        directory = reuse ?? ownFolder!.path
         stateDirectory = directory + "/state"
         configFile = directory + "/videohookd.yaml"
         self.environment = environment

@@ -7,7 +7,8 @@ import Glibc
 public final class FakeVideoAPI: @unchecked Sendable {
     // @unchecked: `process`, `port` and `version` are set by `init` and `script`, which a
     // test calls from one thread; the server itself runs in another process.
-    public let directory: String
+    private let folder = TemporaryDirectory(prefix: "videohookd-fakeapi")
+    public var directory: String { folder.path }
     public let certificates: TestCertificates
     public private(set) var port: UInt16 = 0
     private var process: Process?
@@ -21,11 +22,8 @@ public final class FakeVideoAPI: @unchecked Sendable {
     /// Starts the server. With `requireKey`, any other bearer key gets the API's 401 on
     /// the API's paths (`/v1/...`); the video files need no key.
     public init(requireKey: String? = nil) throws {
-        directory = NSTemporaryDirectory() + "videohookd-fakeapi-\(UUID().uuidString)"
         self.requireKey = requireKey
         certificates = try TestCertificates.shared()
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        TemporaryFolders.removeAtExit(directory)
         script([:])
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")

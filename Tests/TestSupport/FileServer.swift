@@ -19,8 +19,7 @@ public final class FileServer: @unchecked Sendable {
 
     private init() throws {
         let certificates = try TestCertificates.shared()
-        let directory = NSTemporaryDirectory() + "videohookd-files-\(UUID().uuidString)"
-        TemporaryFolders.removeAtExit(directory)
+        let directory = TemporaryDirectory.untilExit(prefix: "videohookd-files").path
         root = directory + "/root"
         logDirectory = directory + "/log"
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)

@@ -17,25 +17,25 @@ public final class NotifySocket {
     public let descriptor: Int32
     /// What to put in `NOTIFY_SOCKET`.
     public let address: String
-    private let folderToRemove: String?
+    /// Where the socket file is, for `atPath()`.
+    private let folder: TemporaryDirectory?
 
     public var environment: [String: String] { ["NOTIFY_SOCKET": address] }
 
     /// A socket file in a fresh temporary folder.
     public static func atPath() throws -> NotifySocket {
-        let folder = NSTemporaryDirectory() + "videohookd-notify-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let path = folder + "/notify"
-        return try NotifySocket(address: path, sunPath: Array(path.utf8), folderToRemove: folder)
+        let folder = TemporaryDirectory(prefix: "videohookd-notify")
+        let path = folder.file("notify")
+        return try NotifySocket(address: path, sunPath: Array(path.utf8), folder: folder)
     }
 
     /// A name in the abstract namespace, written `@name` as systemd writes it.
     public static func abstract() throws -> NotifySocket {
         let name = "videohookd-e2e-\(getpid())-\(UUID().uuidString.prefix(8))"
-        return try NotifySocket(address: "@" + name, sunPath: [0] + Array(name.utf8), folderToRemove: nil)
+        return try NotifySocket(address: "@" + name, sunPath: [0] + Array(name.utf8), folder: nil)
     }
 
-    private init(address: String, sunPath: [UInt8], folderToRemove: String?) throws {
+    private init(address: String, sunPath: [UInt8], folder: TemporaryDirectory?) throws {
         let descriptor = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else { throw DaemonError("socket(AF_UNIX, SOCK_DGRAM): \(String(cString: strerror(errno)))") }
         var socketAddress = sockaddr_un()
@@ -53,12 +53,11 @@ public final class NotifySocket {
         }
         self.descriptor = descriptor
         self.address = address
-        self.folderToRemove = folderToRemove
+        self.folder = folder
     }
 
     deinit {
         close(descriptor)
-        if let folderToRemove { try? FileManager.default.removeItem(atPath: folderToRemove) }
     }
 
     /// The next datagram, or nil when none arrives within `timeout` seconds.

@@ -19,10 +19,7 @@ public struct TestCertificates: Sendable {
 
     private static let made: Result<TestCertificates, any Error> = Result {
         // Kept for the whole run: the file server reads them.
-        let directory = NSTemporaryDirectory() + "videohookd-certs-\(UUID().uuidString)"
-        TemporaryFolders.removeAtExit(directory)
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let certificates = TestCertificates(directory: directory)
+        let certificates = TestCertificates(directory: TemporaryDirectory.untilExit(prefix: "videohookd-certs").path)
         try certificates.make()
         return certificates
     }
