@@ -27,7 +27,9 @@ final class EventLoop: @unchecked Sendable {
     private var nextConnectionID: UInt64 = 1
     private var lastSweep: UInt64 = 0
     private(set) var stopping = false
-    private var stopDeadline: UInt64 = 0
+    /// When a stopping loop closes what is left (the stop's grace); each connection's
+    /// state machine holds it too.
+    private(set) var stopDeadline: UInt64 = 0
     private let finished = Mutex<Bool>(false)
     private let heartbeat = Atomic<UInt64>(MonotonicClock.nanoseconds())
 
@@ -108,12 +110,15 @@ final class EventLoop: @unchecked Sendable {
             heartbeat.store(now, ordering: .relaxed)
             if now &- lastSweep >= 250_000_000 {
                 lastSweep = now
-                for connection in Array(connections.values) { connection.checkTimeouts(now: now) }
+                let timeouts = ConnectionStateMachine.Timeouts(configuration)
+                for connection in Array(connections.values) { connection.checkTimeouts(now: now, timeouts: timeouts) }
             }
             if stopping {
                 if connections.isEmpty { break }
                 if now >= stopDeadline {
-                    for connection in Array(connections.values) { connection.close() }
+                    // Past the stop's grace: each connection's state machine closes it.
+                    let timeouts = ConnectionStateMachine.Timeouts(configuration)
+                    for connection in Array(connections.values) { connection.checkTimeouts(now: now, timeouts: timeouts) }
                     break
                 }
             }
