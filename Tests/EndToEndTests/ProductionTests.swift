@@ -256,6 +256,39 @@ struct ProductionTests {
         #expect(daemon.stop() == 0)
     }
 
+    @Test("SIGHUP with a new limits.max_connections keeps the old cap until a restart, as the log says")
+    func sighupKeepsConnectionCap() throws {
+        let daemon = try DaemonProcess(config: "limits:\n  max_connections: 2\n")
+        defer { daemon.stop(); daemon.removeFiles() }
+        try daemon.start()
+        // Two connections answered and held: the cap is reached.
+        var held: [TestClient] = []
+        for _ in 0..<2 {
+            let client = try daemon.connect()
+            #expect(try client.get("/healthz").status == 200)
+            held.append(client)
+        }
+        let overBefore = try daemon.connect()
+        #expect(try overBefore.get("/healthz").status == 503, "the cap of 2 should refuse a third connection")
+
+        // With a live limit changed too, so that the reload does update the server.
+        try daemon.writeConfig("limits:\n  max_connections: 50\n  idle_timeout: 45s\n")
+        daemon.signal(SIGHUP)
+        let needRestart = try Self.waitForLogLine(daemon, "event=settings.need_restart")
+        #expect(needRestart.contains("limits.max_connections"), "\(needRestart)")
+        let reloaded = try Self.waitForLogLine(daemon, "event=serve.reloaded")
+        #expect(reloaded.contains("applied=limits.idle_timeout"), "\(reloaded)")
+
+        // Still two held: the third is refused as before the reload, not admitted under 50.
+        let overAfter = try daemon.connect()
+        let answer = try overAfter.get("/healthz")
+        #expect(answer.status == 503, "the new cap took effect without a restart: \(answer.status)")
+        #expect(answer.headers["retry-after"] != nil)
+        for client in held { #expect(try client.get("/healthz").status == 200) }
+        held.removeAll()
+        #expect(daemon.stop() == 0)
+    }
+
     // MARK: SIGTERM
 
     @Test("SIGTERM with a request in flight: it is answered 200 with Connection: close, idle keep-alive closed, exit 0")
