@@ -54,6 +54,8 @@ let package = Package(
                                               .product(name: "Logging", package: "swift-log")]),
         // The structured log file (logfmt), reopened on SIGHUP.
         .target(name: "EventLog", dependencies: [.product(name: "Logging", package: "swift-log")]),
+        // The notification events: their types and bodies, as the ledger's outbox keeps them.
+        .target(name: "Outbox"),
         // The settings file, environment overrides, embedded defaults, what a reload does.
         .target(name: "Settings", dependencies: ["Yams"]),
         // The daemon's Prometheus metrics (swift-prometheus's registry and text format).
@@ -70,6 +72,8 @@ let package = Package(
         // The reconciler: asks the API about quiet tasks and unconfirmed callbacks.
         .target(name: "Reconciler", dependencies: ["APIClient", "Ledger", "VideoAPI", "Lifecycle",
                                                   .product(name: "Logging", package: "swift-log")]),
+        // Delivers the outbox's events: signed webhooks, commands, retries on a schedule.
+        .target(name: "Notifier"),
         // systemd notify protocol, socket activation, signals. Glibc (and Lifecycle's
         // threads) only, on purpose: it must work before anything else in the process starts.
         .target(name: "Daemon", dependencies: ["Lifecycle"]),
@@ -121,6 +125,8 @@ let package = Package(
                                                            .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "APIClientTests", dependencies: ["APIClient", "VideoAPI", "URLPolicy", "TestSupport",
                                                           .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "OutboxTests", dependencies: ["Outbox"]),
+        .testTarget(name: "NotifierTests", dependencies: ["Notifier"]),
         .testTarget(name: "ReconcilerTests", dependencies: ["Reconciler", "APIClient", "Ledger", "VideoAPI", "TestSupport",
                                                            .product(name: "Logging", package: "swift-log")]),
         // The command line's own parts (terminal rendering), tested in the executable.

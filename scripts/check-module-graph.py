@@ -29,10 +29,10 @@ BUILD_ORDER_ONLY = {("EndToEndTests", "videohookd")}
 # a lower layer (libraries of other packages and the system's modules at any layer).
 LAYERS = [
     ["CLinux", "COpenSSL"],
-    ["Transport", "TLS", "Hashing", "HTTP", "Lifecycle", "VideoAPI", "Archive", "Settings", "EventLog", "Telemetry"],
-    ["URLPolicy", "Server", "Ledger", "Daemon"],
+    ["Transport", "TLS", "Hashing", "HTTP", "Lifecycle", "VideoAPI", "Archive", "Outbox", "EventLog", "Telemetry"],
+    ["URLPolicy", "Server", "Ledger", "Daemon", "Settings"],
     ["HTTPClient", "Intake"],
-    ["Downloader", "APIClient"],
+    ["Downloader", "APIClient", "Notifier"],
     ["Reconciler"],
     ["Serve"],
     ["videohookd"],
