@@ -67,7 +67,8 @@ final class DownloadJobRunner {
             let path = try commit(claim, created: created, video: video, extras: extras, started: started)
             do {
                 try ledger.markDownloadDone(taskID: job.taskID, archivePath: path, sha256: video.file.sha256,
-                                            bytes: video.file.bytes)
+                                            bytes: video.file.bytes,
+                                            sidecarPath: try? layout.sidecarPath(taskID: job.taskID, createdUnixSeconds: created))
             } catch {
                 // The files are in place; a restart finds the video there and finishes.
                 logger.error("download.ledger_error", metadata: ["step": "mark done", "reason": "\(error)"])

@@ -108,7 +108,7 @@ extension Ledger {
     public func recordVerification(_ verdict: VerificationVerdict, now: Date = Date()) throws(LedgerError) -> Bool {
         let id = verdict.taskID.rawValue
         let seconds = now.timeIntervalSince1970
-        return try writeTransaction { db in
+        let queued = try writeTransaction { db in
             try db.execute(sql: """
                 UPDATE tasks SET verification = ?, verification_note = ?, next_check_at = NULL,
                                  last_checked_at = ?, last_check_note = ?, checks_ended_at = ?
@@ -123,6 +123,8 @@ extension Ledger {
                            arguments: [try Self.resultsJSON(answer.results), answer.rawBody, id])
             return try Self.queueDownload(id, from: videoURL, in: db, now: seconds)
         }
+        if queued { outboxHook.fire() }
+        return queued
     }
 
     /// Without an API key nothing can confirm a callback: the completed tasks still
@@ -130,7 +132,7 @@ extension Ledger {
     /// `unverified`. Returns their ids.
     public func releasePendingVerifications(now: Date = Date()) throws(LedgerError) -> [TaskID] {
         let seconds = now.timeIntervalSince1970
-        return try writeTransaction { db in
+        let released = try writeTransaction { db in
             let rows = try Row.fetchAll(db, sql: """
                 SELECT id, results FROM tasks WHERE verification = 'pending' AND status = 'completed' ORDER BY id
                 """)
@@ -148,6 +150,8 @@ extension Ledger {
             }
             return released
         }
+        if !released.isEmpty { outboxHook.fire() }
+        return released
     }
 
     private static func taskCheck(row: Row) throws -> TaskCheck {

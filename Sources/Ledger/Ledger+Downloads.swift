@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Outbox
 import VideoAPI
 
 /// The download queue: the downloader's workers claim jobs, record their progress and
@@ -102,18 +103,51 @@ extension Ledger {
         try update(taskID, "source_url = ?", [url], now: now)
     }
 
+    /// The video and its sidecar are in the archive: the job is done, and
+    /// `video.archived` is in the outbox with it.
     public func markDownloadDone(taskID: String, archivePath: String, sha256: String, bytes: Int64,
-                                 now: Date = Date()) throws(LedgerError) {
-        try update(taskID, """
-            state = 'done', archive_path = ?, sha256 = ?, bytes_done = ?, bytes_total = ?, partial_path = NULL,
-            last_error = NULL, finished_at = ?
-            """, [archivePath, sha256, bytes, bytes, now.timeIntervalSince1970], now: now)
+                                 sidecarPath: String? = nil, now: Date = Date()) throws(LedgerError) {
+        let seconds = now.timeIntervalSince1970
+        try writeTransaction { db in
+            try Self.updateJob(taskID, """
+                state = 'done', archive_path = ?, sha256 = ?, bytes_done = ?, bytes_total = ?, partial_path = NULL,
+                last_error = NULL, finished_at = ?
+                """, [archivePath, sha256, bytes, bytes, seconds], now: seconds, in: db)
+            let job = try Row.fetchOne(db, sql: "SELECT source_url, content_type FROM download_jobs WHERE task_id = ?",
+                                       arguments: [taskID])
+            let source: String = job?["source_url"] ?? ""
+            try Self.emitNotification(.videoArchived, taskID: taskID, extra: [
+                ("archive", .object([("path", .string(archivePath))])),
+                ("bytes", .integer(bytes)),
+                ("sha256", .string(sha256)),
+                ("content_type", (job?["content_type"] as String?).map { .string($0) } ?? .null),
+                ("source_url", .string(Self.withoutQuery(source))),
+                ("sidecar", sidecarPath.map { .string($0) } ?? .null),
+            ], now: seconds, in: db)
+        }
+        outboxHook.fire()
     }
 
-    /// Gives the job up: `reason` is what the operator reads in `show` and the log.
+    /// Gives the job up: `reason` is what the operator reads in `show` and the log, and
+    /// what `download.failed` carries.
     public func markDownloadFailed(taskID: String, reason: String, now: Date = Date()) throws(LedgerError) {
-        try update(taskID, "state = 'failed', last_error = ?, partial_path = NULL, finished_at = ?",
-                   [Self.clipped(reason, to: limits.maxTextBytes), now.timeIntervalSince1970], now: now)
+        let seconds = now.timeIntervalSince1970
+        let reason = Self.clipped(reason, to: limits.maxTextBytes)
+        try writeTransaction { db in
+            try Self.updateJob(taskID, "state = 'failed', last_error = ?, partial_path = NULL, finished_at = ?",
+                               [reason, seconds], now: seconds, in: db)
+            let attempts = try Int.fetchOne(db, sql: "SELECT attempts FROM download_jobs WHERE task_id = ?",
+                                            arguments: [taskID]) ?? 0
+            try Self.emitNotification(.downloadFailed, taskID: taskID, extra: [
+                ("reason", .string(reason)), ("attempts", .integer(Int64(attempts))),
+            ], now: seconds, in: db)
+        }
+        outboxHook.fire()
+    }
+
+    /// A video link without its query, where signatures live: fit for a body or a log.
+    static func withoutQuery(_ url: String) -> String {
+        url.firstIndex(where: { $0 == "?" || $0 == "#" }).map { String(url[..<$0]) } ?? url
     }
 
     /// A failed attempt that may succeed later: counts it and sets when to try again.
@@ -157,11 +191,16 @@ extension Ledger {
     private func update(_ taskID: String, _ assignments: String, _ values: [(any DatabaseValueConvertible)?],
                         now: Date) throws(LedgerError) {
         try writeTransaction { db in
-            try db.execute(sql: "UPDATE download_jobs SET \(assignments), updated_at = ? WHERE task_id = ?",
-                           arguments: StatementArguments(values + [now.timeIntervalSince1970, taskID]))
-            guard db.changesCount == 1 else {
-                throw LedgerError.writeFailed(reason: "no download job for task \(taskID)")
-            }
+            try Self.updateJob(taskID, assignments, values, now: now.timeIntervalSince1970, in: db)
+        }
+    }
+
+    private static func updateJob(_ taskID: String, _ assignments: String, _ values: [(any DatabaseValueConvertible)?],
+                                  now: Double, in db: Database) throws {
+        try db.execute(sql: "UPDATE download_jobs SET \(assignments), updated_at = ? WHERE task_id = ?",
+                       arguments: StatementArguments(values + [now, taskID]))
+        guard db.changesCount == 1 else {
+            throw LedgerError.writeFailed(reason: "no download job for task \(taskID)")
         }
     }
 }

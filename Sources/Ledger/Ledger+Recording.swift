@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Outbox
 import VideoAPI
 
 extension Ledger {
@@ -21,6 +22,7 @@ extension Ledger {
         do {
             let results = try pool.write { db in try Self.apply(writes, in: db, limits: limits, isolated: false) }
             countTransaction()
+            firesOutbox(results)
             return results
         } catch let refused as WriteRefused {
             // Alone in its transaction, the refused write is the whole answer.
@@ -28,7 +30,20 @@ extension Ledger {
         } catch {
             throw LedgerError.forWrite(error)
         }
-        return try writeTransaction { db in try Self.apply(writes, in: db, limits: limits, isolated: true) }
+        let results = try writeTransaction { db in try Self.apply(writes, in: db, limits: limits, isolated: true) }
+        firesOutbox(results)
+        return results
+    }
+
+    /// Wakes the notifier when a recorded write added an event: a download queued (task.completed)
+    /// or a task's first failure.
+    private func firesOutbox(_ results: [Result<LedgerOutcome, LedgerError>]) {
+        let emitted = results.contains { result in
+            guard case .success(.event(let outcome)) = result else { return false }
+            return outcome.downloadJobCreated
+                || (outcome.advanced && (outcome.statusAfter == .failed || outcome.statusAfter == .cancelled))
+        }
+        if emitted { outboxHook.fire() }
     }
 
     /// A write SQLite refused in a batch without savepoints: the batch is rolled back
@@ -223,6 +238,13 @@ extension Ledger {
         if let videoURL, !held {
             jobCreated = try queueDownload(id, from: videoURL, in: db, now: seen)
         }
+        // The task's first end that is not a video: the operator's application hears of it.
+        if advanced && (task.status == .failed || task.status == .cancelled) {
+            try emitNotification(.taskFailed, taskID: id, extra: [("error", .object([
+                ("code", task.object.error?.code.map { .string($0.description) } ?? .null),
+                ("message", task.object.error?.message.map { .string($0) } ?? .null),
+            ]))], now: seen, in: db)
+        }
         return .event(EventOutcome(
             taskID: task.id, eventStatus: task.status, isDuplicate: false, duplicateCount: 0,
             statusBefore: before, statusAfter: advanced ? task.status : before ?? task.status,
@@ -287,7 +309,11 @@ extension Ledger {
             FROM tasks WHERE id = ?
             ON CONFLICT (task_id) DO NOTHING
             """).execute(arguments: [url, now, now, now, now, id])
-        return db.changesCount == 1
+        guard db.changesCount == 1 else { return false }
+        // Queued once in a task's life: that is when the callback counts as accepted
+        // (and, with an API key, confirmed).
+        try emitNotification(.taskCompleted, taskID: id, extra: [], now: now, in: db)
+        return true
     }
 
     private static func touchTask(_ id: String, seen: Double, in db: Database) throws {

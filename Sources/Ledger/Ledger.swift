@@ -23,6 +23,7 @@ public final class Ledger: Sendable {
     public let limits: LedgerLimits
     let pool: DatabasePool
     private let transactionCount = Atomic<Int>(0)
+    let outboxHook = OutboxHook()
 
     private init(path: String, limits: LedgerLimits, pool: DatabasePool) {
         self.path = path

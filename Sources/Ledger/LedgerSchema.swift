@@ -14,6 +14,9 @@ enum LedgerSchema {
         migrator.registerMigration("v3-api-tasks") { db in
             try db.execute(sql: v3APITasks)
         }
+        migrator.registerMigration("v4-notifications") { db in
+            try db.execute(sql: v4Notifications)
+        }
         return migrator
     }
 
@@ -127,5 +130,57 @@ enum LedgerSchema {
         ALTER TABLE tasks ADD COLUMN last_check_note TEXT;         -- what the last question to the API gave
         ALTER TABLE tasks ADD COLUMN checks_ended_at REAL;         -- the reconciler stopped asking
         CREATE INDEX tasks_awaiting_verification ON tasks (verification) WHERE verification = 'pending';
+        """
+
+    /// The outbox (issue 19): one row per event, committed with the change that caused
+    /// it; one delivery per event and target, fanned out in the same transaction to the
+    /// targets the settings name (`notification_targets`, kept in step by `serve`); one
+    /// row per attempt, for `events show`.
+    private static let v4Notifications = """
+        CREATE TABLE notification_targets (
+            key             TEXT PRIMARY KEY NOT NULL,  -- 'webhook <url>' or 'command <argv>'
+            events          TEXT NOT NULL,              -- ',task.completed,video.archived,'
+            active          INTEGER NOT NULL CHECK (active IN (0, 1))
+        ) STRICT;
+
+        CREATE TABLE notification_events (
+            seq             INTEGER PRIMARY KEY,
+            id              TEXT NOT NULL UNIQUE,       -- evt_…, the webhook-id of every attempt
+            type            TEXT NOT NULL
+                CHECK (type IN ('task.completed', 'video.archived', 'task.failed', 'download.failed')),
+            task_id         TEXT NOT NULL REFERENCES tasks (id),
+            created_at      REAL NOT NULL,
+            body            BLOB NOT NULL               -- the JSON body every attempt sends
+        ) STRICT;
+        CREATE INDEX notification_events_by_task ON notification_events (task_id, seq);
+
+        CREATE TABLE notification_deliveries (
+            id              INTEGER PRIMARY KEY,
+            event_seq       INTEGER NOT NULL REFERENCES notification_events (seq),
+            target          TEXT NOT NULL,
+            state           TEXT NOT NULL DEFAULT 'pending'
+                CHECK (state IN ('pending', 'running', 'delivered', 'failed')),
+            attempts        INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+            next_attempt_at REAL NOT NULL,
+            last_error      TEXT,
+            created_at      REAL NOT NULL,
+            updated_at      REAL NOT NULL,
+            finished_at     REAL,
+            UNIQUE (event_seq, target)
+        ) STRICT;
+        CREATE INDEX notification_deliveries_due ON notification_deliveries (state, next_attempt_at);
+
+        CREATE TABLE notification_attempts (
+            id              INTEGER PRIMARY KEY,
+            delivery_id     INTEGER NOT NULL REFERENCES notification_deliveries (id),
+            attempt         INTEGER NOT NULL CHECK (attempt >= 1),
+            started_at      REAL NOT NULL,
+            duration_ms     REAL NOT NULL,
+            outcome         TEXT NOT NULL CHECK (outcome IN ('delivered', 'retry', 'failed')),
+            http_status     INTEGER,
+            exit_code       INTEGER,
+            error           TEXT,
+            output          TEXT                        -- a command's output, cut to 4 KiB
+        ) STRICT;
         """
 }

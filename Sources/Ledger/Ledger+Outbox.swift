@@ -1,0 +1,256 @@
+import Foundation
+import GRDB
+import Outbox
+import VideoAPI
+
+/// The outbox: notification events written in the transaction of the change that causes
+/// them, fanned out to one delivery per active target, and the notifier's queue.
+extension Ledger {
+    // MARK: Writing events (inside another write's transaction)
+
+    /// Adds `type` for `taskID` to the outbox, with a delivery for every active target
+    /// that takes it. Runs inside the caller's transaction: the event commits with the
+    /// change that caused it, or neither does.
+    static func emitNotification(_ type: NotificationEventType, taskID: String, extra: [(String, NotificationBody.Value)],
+                                 now: Double, in db: Database) throws {
+        guard let task = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT status, last_body, submitted_by_us, request_json FROM tasks WHERE id = ?
+            """), arguments: [taskID]) else { return }
+        var data: [(String, NotificationBody.Value)] = [
+            ("task_id", .string(taskID)),
+            ("status", .string(try task.text("status"))),
+            ("task", (task["last_body"] as Data?).map { .raw(Array($0)) } ?? .null),
+        ]
+        data += extra
+        if task["submitted_by_us"] as Bool? == true, let request: String = task["request_json"] {
+            data.append(("submitted_request", .raw(Array(request.utf8))))
+        }
+        let body = NotificationBody.encode(type: type, timestamp: Date(timeIntervalSince1970: now), data: data)
+        try db.cachedStatement(sql: """
+            INSERT INTO notification_events (id, type, task_id, created_at, body) VALUES (?, ?, ?, ?, ?)
+            """).execute(arguments: [NotificationEventID.make(), type.name, taskID, now, Data(body)])
+        let seq = db.lastInsertedRowID
+        try db.cachedStatement(sql: """
+            INSERT INTO notification_deliveries (event_seq, target, next_attempt_at, created_at, updated_at)
+            SELECT ?, key, ?, ?, ? FROM notification_targets
+            WHERE active = 1 AND instr(events, ',' || ? || ',') > 0
+            """).execute(arguments: [seq, now, now, now, type.name])
+    }
+
+    /// Lets the notifier know that a commit added events.
+    public func onNotificationsCommitted(_ handler: (@Sendable () -> Void)?) {
+        outboxHook.set(handler)
+    }
+
+    // MARK: Targets
+
+    /// Makes `targets` the active ones (`serve` at start and on SIGHUP): later events go
+    /// to them. A target that left keeps its rows; its pending deliveries wait for it.
+    public func setNotificationTargets(_ targets: [NotificationTarget]) throws(LedgerError) {
+        try writeTransaction { db in
+            try db.execute(sql: "UPDATE notification_targets SET active = 0")
+            for target in targets {
+                let events = "," + target.events.sorted().map(\.name).joined(separator: ",") + ","
+                try db.execute(sql: """
+                    INSERT INTO notification_targets (key, events, active) VALUES (?, ?, 1)
+                    ON CONFLICT (key) DO UPDATE SET events = excluded.events, active = 1
+                    """, arguments: [target.key, events])
+            }
+        }
+    }
+
+    // MARK: The notifier's queue
+
+    /// Deliveries that were running when the daemon stopped go back to pending (their
+    /// attempt did not finish; at-least-once means it is made again).
+    public func requeueRunningDeliveries(now: Date = Date()) throws(LedgerError) -> Int {
+        try writeTransaction { db in
+            try db.execute(sql: """
+                UPDATE notification_deliveries SET state = 'pending', updated_at = ? WHERE state = 'running'
+                """, arguments: [now.timeIntervalSince1970])
+            return db.changesCount
+        }
+    }
+
+    /// The pending delivery due soonest whose target is active, marked running.
+    public func claimNextDelivery(now: Date = Date()) throws(LedgerError) -> DeliveryClaim? {
+        let seconds = now.timeIntervalSince1970
+        return try writeTransaction { db -> DeliveryClaim? in
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: """
+                SELECT d.id, d.target, d.attempts, e.id AS event_id, e.type, e.task_id, e.body, e.created_at
+                FROM notification_deliveries d JOIN notification_events e ON e.seq = d.event_seq
+                WHERE d.state = 'pending' AND d.next_attempt_at <= ?
+                  AND d.target IN (SELECT key FROM notification_targets WHERE active = 1)
+                ORDER BY d.next_attempt_at, d.id LIMIT 1
+                """), arguments: [seconds]) else { return nil }
+            let id: Int64 = row["id"]
+            try db.cachedStatement(sql: """
+                UPDATE notification_deliveries SET state = 'running', updated_at = ? WHERE id = ?
+                """).execute(arguments: [seconds, id])
+            return DeliveryClaim(
+                deliveryID: id, target: try row.text("target"), attempt: (row["attempts"] as Int) + 1,
+                eventID: try row.text("event_id"),
+                type: NotificationEventType(rawValue: try row.text("type")) ?? .taskCompleted,
+                taskID: try row.text("task_id"), body: Array(row["body"] as Data),
+                eventCreatedAt: try row.date("created_at"))
+        }
+    }
+
+    /// When the next pending delivery of an active target falls due; nil when none waits.
+    public func nextDeliveryDue() throws(LedgerError) -> Date? {
+        try readTransaction { db in
+            try Double.fetchOne(db, sql: """
+                SELECT min(next_attempt_at) FROM notification_deliveries
+                WHERE state = 'pending' AND target IN (SELECT key FROM notification_targets WHERE active = 1)
+                """).map(Date.init(timeIntervalSince1970:))
+        }
+    }
+
+    /// Records one attempt and moves the delivery on: delivered, pending again at
+    /// `outcome`'s time, or failed for good.
+    public func recordDeliveryAttempt(_ claim: DeliveryClaim, _ attempt: DeliveryAttempt,
+                                      now: Date = Date()) throws(LedgerError) {
+        let seconds = now.timeIntervalSince1970
+        try writeTransaction { db in
+            let (outcome, state, next, finished): (String, String, Double, Double?) = switch attempt.outcome {
+            case .delivered: ("delivered", "delivered", seconds, seconds)
+            case .retry(let at): ("retry", "pending", at.timeIntervalSince1970, nil)
+            case .failed: ("failed", "failed", seconds, seconds)
+            }
+            let error = attempt.error.map { Self.clipped($0, to: limits.maxTextBytes) }
+            try db.cachedStatement(sql: """
+                INSERT INTO notification_attempts (delivery_id, attempt, started_at, duration_ms, outcome,
+                                                   http_status, exit_code, error, output)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """).execute(arguments: [
+                    claim.deliveryID, claim.attempt, attempt.startedAt.timeIntervalSince1970, attempt.durationMilliseconds,
+                    outcome, attempt.httpStatus, attempt.exitCode, error,
+                    attempt.output.map { Self.clipped($0, to: 4096) },
+                ])
+            try db.cachedStatement(sql: """
+                UPDATE notification_deliveries SET state = ?, attempts = attempts + 1, next_attempt_at = ?,
+                    last_error = ?, updated_at = ?, finished_at = ?
+                WHERE id = ?
+                """).execute(arguments: [state, next, error, seconds, finished, claim.deliveryID])
+        }
+    }
+
+    /// Back to pending without counting an attempt: the daemon is stopping.
+    public func releaseDelivery(_ claim: DeliveryClaim, now: Date = Date()) throws(LedgerError) {
+        try writeTransaction { db in
+            try db.execute(sql: "UPDATE notification_deliveries SET state = 'pending', updated_at = ? WHERE id = ?",
+                           arguments: [now.timeIntervalSince1970, claim.deliveryID])
+        }
+    }
+
+    /// For the metrics: the oldest pending delivery's event time, and deliveries by
+    /// target and state.
+    public func deliveryStatistics() throws(LedgerError) -> DeliveryStatistics {
+        try readTransaction { db in
+            var statistics = DeliveryStatistics()
+            statistics.oldestPending = try Double.fetchOne(db, sql: """
+                SELECT min(e.created_at) FROM notification_deliveries d JOIN notification_events e ON e.seq = d.event_seq
+                WHERE d.state IN ('pending', 'running')
+                """).map(Date.init(timeIntervalSince1970:))
+            for row in try Row.fetchAll(db, sql: """
+                SELECT target, state, count(*) AS n FROM notification_deliveries GROUP BY target, state
+                """) {
+                statistics.byTargetAndState[DeliveryStatistics.Key(target: try row.text("target"),
+                                                                   state: try row.text("state"))] = row["n"]
+            }
+            return statistics
+        }
+    }
+
+    // MARK: Reading and replaying (`videohookd events`)
+
+    /// Events, newest first, with their deliveries; filtered by what the events command asks.
+    public func notificationEvents(status: NotificationEventStatus? = nil, taskID: String? = nil,
+                                   limit: Int = 200) throws(LedgerError) -> [NotificationEventRecord] {
+        try readTransaction { db in
+            var conditions: [String] = []
+            var arguments: [(any DatabaseValueConvertible)?] = []
+            if let taskID {
+                conditions.append("e.task_id = ?")
+                arguments.append(taskID)
+            }
+            let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT e.seq, e.id, e.type, e.task_id, e.created_at FROM notification_events e \(filter)
+                ORDER BY e.seq DESC
+                """, arguments: StatementArguments(arguments))
+            var records: [NotificationEventRecord] = []
+            for row in rows {
+                let record = try NotificationEventRecord(row: row, deliveries: try Self.deliveries(of: row["seq"], in: db))
+                if let status, record.status != status { continue }
+                records.append(record)
+                if records.count == limit { break }
+            }
+            return records
+        }
+    }
+
+    /// One event with its body, its deliveries and every attempt.
+    public func notificationEvent(id: String) throws(LedgerError) -> NotificationEventDetail? {
+        try readTransaction { db in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT seq, id, type, task_id, created_at, body FROM notification_events WHERE id = ?
+                """, arguments: [id]) else { return nil }
+            let seq: Int64 = row["seq"]
+            let record = try NotificationEventRecord(row: row, deliveries: try Self.deliveries(of: seq, in: db))
+            let attempts = try Row.fetchAll(db, sql: """
+                SELECT d.target, a.attempt, a.started_at, a.duration_ms, a.outcome, a.http_status, a.exit_code,
+                       a.error, a.output
+                FROM notification_attempts a JOIN notification_deliveries d ON d.id = a.delivery_id
+                WHERE d.event_seq = ? ORDER BY a.started_at, a.id
+                """, arguments: [seq]).map(NotificationAttemptRecord.init(row:))
+            return NotificationEventDetail(event: record, body: Array(row["body"] as Data), attempts: try attempts)
+        }
+    }
+
+    /// Queues events again (`events replay`): every delivery of each back to pending, due
+    /// now, attempts from 0; an active target that the event never went to gets one
+    /// too. The event keeps its id and body. Returns the deliveries queued.
+    public func replayNotifications(_ selection: ReplaySelection, now: Date = Date()) throws(LedgerError) -> Int {
+        let seconds = now.timeIntervalSince1970
+        let count = try writeTransaction { db -> Int in
+            let seqs: [Int64] = switch selection {
+            case .event(let id):
+                try Int64.fetchAll(db, sql: "SELECT seq FROM notification_events WHERE id = ?", arguments: [id])
+            case .task(let taskID):
+                try Int64.fetchAll(db, sql: "SELECT seq FROM notification_events WHERE task_id = ?", arguments: [taskID])
+            case .failed:
+                try Int64.fetchAll(db, sql: "SELECT DISTINCT event_seq FROM notification_deliveries WHERE state = 'failed'")
+            }
+            var queued = 0
+            for seq in seqs {
+                let stateFilter = selection == .failed ? "AND state = 'failed'" : "AND state != 'running'"
+                try db.execute(sql: """
+                    UPDATE notification_deliveries SET state = 'pending', attempts = 0, next_attempt_at = ?,
+                        updated_at = ?, finished_at = NULL
+                    WHERE event_seq = ? \(stateFilter)
+                    """, arguments: [seconds, seconds, seq])
+                queued += db.changesCount
+                if selection != .failed {
+                    try db.execute(sql: """
+                        INSERT INTO notification_deliveries (event_seq, target, next_attempt_at, created_at, updated_at)
+                        SELECT e.seq, t.key, ?, ?, ? FROM notification_events e, notification_targets t
+                        WHERE e.seq = ? AND t.active = 1 AND instr(t.events, ',' || e.type || ',') > 0
+                        ON CONFLICT (event_seq, target) DO NOTHING
+                        """, arguments: [seconds, seconds, seconds, seq])
+                    queued += db.changesCount
+                }
+            }
+            return queued
+        }
+        if count > 0 { outboxHook.fire() }
+        return count
+    }
+
+    private static func deliveries(of seq: Int64, in db: Database) throws -> [NotificationDeliveryRecord] {
+        try Row.fetchAll(db, sql: """
+            SELECT target, state, attempts, next_attempt_at, last_error, finished_at
+            FROM notification_deliveries WHERE event_seq = ? ORDER BY id
+            """, arguments: [seq]).map(NotificationDeliveryRecord.init(row:))
+    }
+}
