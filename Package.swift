@@ -57,7 +57,7 @@ let package = Package(
         // The notification events: their types and bodies, as the ledger's outbox keeps them.
         .target(name: "Outbox"),
         // The settings file, environment overrides, embedded defaults, what a reload does.
-        .target(name: "Settings", dependencies: ["Yams"]),
+        .target(name: "Settings", dependencies: ["Outbox", "Yams"]),
         // The daemon's Prometheus metrics (swift-prometheus's registry and text format).
         .target(name: "Telemetry", dependencies: [.product(name: "Prometheus", package: "swift-prometheus")]),
         // Archive files: partial files, fsync, atomic rename, the sidecar JSON. File system only.
@@ -99,7 +99,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["TLS", "Transport", "URLPolicy", "HTTP", "HTTPClient", "APIClient",
                                                     "VideoAPI", .product(name: "Logging", package: "swift-log")],
                 path: "Tests/TestSupport",
-                exclude: ["fileserver.py", "fake_video_api.py"]),
+                exclude: ["fileserver.py", "fake_video_api.py", "webhook_receiver.py"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport"]),
         .testTarget(name: "TLSTests", dependencies: ["TLS", "TestSupport"]),
         .testTarget(name: "HashingTests", dependencies: ["Hashing"]),

@@ -7,6 +7,9 @@ if [ "${1:-run}" = test ]; then
   # curl and python3 are the outside clients; logrotate and systemd-analyze check config/;
   # sqlite3 runs the README's ledger backup.
   packages+=(curl python3 logrotate systemd sqlite3)
+  # The notification tests: a venv for the standardwebhooks package, and nginx serving
+  # the videos over TLS.
+  packages+=(python3-venv nginx-light)
 fi
 missing=()
 for package in "${packages[@]}"; do

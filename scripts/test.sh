@@ -4,6 +4,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh test
+# PyPI packages the tests use, in a virtual environment under the build folder:
+# standardwebhooks checks every webhook signature the daemon makes.
+venv=.build/test-venv
+if [ ! -x "$venv/bin/python3" ] || ! "$venv/bin/python3" -c "import standardwebhooks" 2>/dev/null; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check standardwebhooks
+fi
+export VIDEOHOOKD_TEST_PYTHON="$PWD/$venv/bin/python3"
 # The end-to-end tests open thousands of connections and run the daemon as a child.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 # Package.swift's dependencies must equal the imports, and imports go down the layers.

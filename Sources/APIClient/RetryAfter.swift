@@ -1,14 +1,12 @@
 import Foundation
+import HTTP
 
 /// How long the video API asked to wait: the `Retry-After` header (seconds or an HTTP
 /// date), else the words of its `fallback_suggestion` ("retry after 60 seconds"), which
 /// the API's documented 429 and 503 answers carry instead of the header.
 enum RetryAfter {
     static func seconds(header: String?, fallbackSuggestion: String?, now: Date = Date()) -> Double? {
-        if let header = header?.trimmingCharacters(in: .whitespaces), !header.isEmpty {
-            if let value = Double(header), value.isFinite, value >= 0 { return value }
-            if let date = httpDate(header) { return max(0, date.timeIntervalSince(now)) }
-        }
+        if let seconds = RetryAfterHeader.seconds(header, now: now) { return seconds }
         if let suggestion = fallbackSuggestion { return fromSuggestion(suggestion) }
         return nil
     }
@@ -19,13 +17,5 @@ enum RetryAfter {
         guard let match = text.firstMatch(of: pattern), let amount = Double(match.1) else { return nil }
         let unit = match.2.map { $0.lowercased() } ?? "s"
         return unit.hasPrefix("m") ? amount * 60 : amount
-    }
-
-    private static func httpDate(_ text: String) -> Date? {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "GMT")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-        return formatter.date(from: text)
     }
 }

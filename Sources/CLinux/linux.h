@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <pthread.h>
 #include <malloc.h>
+#include <spawn.h>
 
 // accept4 is declared only under _GNU_SOURCE, which Swift's Glibc module is not built with.
 extern int accept4(int sockfd, struct sockaddr *addr, socklen_t *addrlen, int flags);
@@ -16,4 +17,7 @@ extern int accept4(int sockfd, struct sockaddr *addr, socklen_t *addrlen, int fl
 // so that `top -H` and `ps -L` tell them apart: Foundation keeps `Thread.name` to itself
 // on Linux, and the kernel refuses a name over 15 bytes.
 extern int pthread_setname_np(pthread_t thread, const char *name);
+// And posix_spawn_file_actions_addclosefrom_np (glibc 2.34+): a notification command
+// gets our pipes and none of the daemon's sockets or ledger files, whatever their flags.
+extern int posix_spawn_file_actions_addclosefrom_np(posix_spawn_file_actions_t *actions, int from);
 #endif

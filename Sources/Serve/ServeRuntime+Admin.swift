@@ -44,6 +44,8 @@ extension ServeRuntime {
         let soonest = (try? ledger?.soonestWaitingDeadline()) ?? nil
         metrics.refresh(downloadJobs: jobs, oldestLinkSecondsLeft: soonest.map { $0.timeIntervalSinceNow },
                         openConnections: server?.openConnections ?? 0)
+        let oldestPending = (try? ledger?.deliveryStatistics())?.oldestPending
+        metrics.refreshNotifications(oldestPendingAge: oldestPending.map { -$0.timeIntervalSinceNow })
     }
 }
 

@@ -51,6 +51,8 @@ extension ServeRuntime {
             case .replaceAPIKey:
                 if let key = new.api.key?.value { redactor.registerSecret(key) }
                 videoAPI?.apply(key: new.api.key)
+            case .replaceNotifyTargets:
+                replaceNotifyTargets(new.notify)
             case .needsRestart:
                 break // not among the applied keys
             }

@@ -14,4 +14,6 @@ struct RawSetting: Sendable {
 
     var shape: Shape
     var origin: SettingsOrigin
+    /// For a list or a section from the file: its YAML, for the keys that take one.
+    var yaml: String? = nil
 }

@@ -40,7 +40,8 @@ extension Settings {
             case .limitsMaxConnections: kept.limits.maxConnections = running.limits.maxConnections
             case .logFile, .logLevel, .tlsCertFile, .tlsKeyFile, .apiKey, .apiKeyFile, .downloadConcurrency,
                  .limitsMaxBodyBytes, .limitsMaxHeaderBytes, .limitsMaxHeaderCount, .limitsMaxURIBytes,
-                 .limitsHeaderTimeout, .limitsBodyTimeout, .limitsIdleTimeout:
+                 .limitsHeaderTimeout, .limitsBodyTimeout, .limitsIdleTimeout,
+                 .notifyWebhooks, .notifyCommands, .notifyConcurrency, .notifyTimeout, .notifyRetryDelays:
                 // Live: the new value is the one in force.
                 break
             }

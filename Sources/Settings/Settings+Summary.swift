@@ -46,6 +46,22 @@ extension Settings: CustomStringConvertible {
         case .limitsBodyTimeout: return DurationParser.format(limits.bodyTimeout)
         case .limitsIdleTimeout: return DurationParser.format(limits.idleTimeout)
         case .limitsMaxConnections: return String(limits.maxConnections)
+        case .notifyWebhooks:
+            guard !notify.webhooks.isEmpty else { return "(none)" }
+            return notify.webhooks.map { webhook in
+                let secrets = revealingSecrets ? webhook.secrets.map(\.value).joined(separator: " ")
+                    : "\(webhook.secrets.count) secret\(webhook.secrets.count == 1 ? "" : "s")"
+                let url = revealingSecrets ? webhook.url : (webhook.url.split(separator: "?").first.map(String.init) ?? webhook.url)
+                return "\(url) [\(webhook.events.map(\.name).joined(separator: ","))] \(secrets)\(webhook.caFile.map { " ca_file=\($0)" } ?? "")"
+            }.joined(separator: "; ")
+        case .notifyCommands:
+            guard !notify.commands.isEmpty else { return "(none)" }
+            return notify.commands.map { command in
+                "\(command.run.joined(separator: " ")) [\(command.events.map(\.name).joined(separator: ","))] timeout=\(DurationParser.format(command.timeout))"
+            }.joined(separator: "; ")
+        case .notifyConcurrency: return String(notify.concurrency)
+        case .notifyTimeout: return DurationParser.format(notify.timeout)
+        case .notifyRetryDelays: return notify.retryDelays.map(DurationParser.format).joined(separator: ",")
         }
     }
 }

@@ -23,6 +23,8 @@ public struct Settings: Sendable, Equatable {
     /// Free space kept on the archive's disk.
     public var diskReserveBytes: Int
     public var limits: ConnectionLimits
+    /// The operator's webhooks and commands (`notify`).
+    public var notify = NotifySettings()
 
     public init(
         listen: ListenAddress = ListenAddress(host: "0.0.0.0", port: 8443),

@@ -32,6 +32,7 @@ struct SettingsBuilder {
         readDownload(into: &settings)
         readLimits(into: &settings)
         if let level = reader.logLevel(.logLevel) { settings.logLevel = level }
+        NotifySettingsReader.read(into: &settings.notify, reader: &reader)
         return settings
     }
 

@@ -96,7 +96,8 @@ struct SettingsFileReader {
             report(line: line, key: key.rawValue, "YAML aliases are not supported; write the value")
             return
         }
-        values[key] = RawSetting(shape: shape, origin: .file(path: path, line: line))
+        let yaml = shape == .list || shape == .section ? try? Yams.serialize(node: node) : nil
+        values[key] = RawSetting(shape: shape, origin: .file(path: path, line: line), yaml: yaml)
     }
 
     private func unknownKeyMessage(_ name: String) -> String {

@@ -29,6 +29,11 @@ public enum SettingsKey: String, Sendable, CaseIterable {
     case limitsBodyTimeout = "limits.body_timeout"
     case limitsIdleTimeout = "limits.idle_timeout"
     case limitsMaxConnections = "limits.max_connections"
+    case notifyWebhooks = "notify.webhooks"
+    case notifyCommands = "notify.commands"
+    case notifyConcurrency = "notify.concurrency"
+    case notifyTimeout = "notify.timeout"
+    case notifyRetryDelays = "notify.retry_delays"
 
     public var name: String { rawValue }
 
@@ -60,6 +65,8 @@ public enum SettingsKey: String, Sendable, CaseIterable {
             .updateRequestLimits
         case .downloadConcurrency: .setDownloadConcurrency
         case .apiKey, .apiKeyFile: .replaceAPIKey
+        case .notifyWebhooks, .notifyCommands, .notifyConcurrency, .notifyTimeout, .notifyRetryDelays:
+            .replaceNotifyTargets
         // The listeners' sockets, the folders and the token are bound at start; the cap
         // on connections sizes what the event loops admit, which stays as it started.
         case .listen, .adminListen, .publicURL, .token, .stateDir, .archiveDir, .apiBaseURL,
@@ -85,6 +92,8 @@ public enum ReloadEffect: Sendable, Hashable, CaseIterable {
     case updateRequestLimits
     case setDownloadConcurrency
     case replaceAPIKey
+    /// The webhooks, commands, their secrets, the schedule and the concurrency.
+    case replaceNotifyTargets
     /// The running value stays until a restart.
     case needsRestart
 }

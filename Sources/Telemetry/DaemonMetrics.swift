@@ -25,6 +25,13 @@ public final class DaemonMetrics: Sendable {
     private let downloadedBytes: Counter
     private let oldestLinkSecondsLeft: Gauge
     private let openConnections: Gauge
+    private let deliveries: Mutex<[String: Counter]>
+    private let oldestPendingDelivery: Gauge
+
+    /// How a notification attempt ended, for `videohookd_notify_deliveries_total`.
+    public enum DeliveryOutcome: String, Sendable, CaseIterable {
+        case delivered, retry, failed
+    }
 
     public init() {
         let registry = PrometheusCollectorRegistry()
@@ -59,7 +66,32 @@ public final class DaemonMetrics: Sendable {
         openConnections = registry.makeGauge(
             descriptor: MetricNameDescriptor(namespace: "videohookd", metricName: "open_connections", unitName: "",
                                              helpText: "Open connections on the callback listener."))
+        deliveries = Mutex([:])
+        oldestPendingDelivery = registry.makeGauge(
+            descriptor: MetricNameDescriptor(namespace: "videohookd", metricName: "notify_oldest_pending_age", unitName: "seconds",
+                                             helpText: "Age of the oldest event still waiting for a delivery; 0 when none waits."))
         oldestLinkSecondsLeft.set(to: 86_400)
+    }
+
+    /// A notification attempt at `target` (its key: a webhook's URL without the query, a
+    /// command's argv[0]), by how it ended.
+    public func delivery(target: String, outcome: DeliveryOutcome) {
+        let key = target + "\u{0}" + outcome.rawValue
+        let counter = deliveries.withLock { counters in
+            if let counter = counters[key] { return counter }
+            let counter = registry.makeCounter(
+                descriptor: MetricNameDescriptor(namespace: "videohookd", metricName: "notify_deliveries", unitName: "total",
+                                                 helpText: "Notification attempts by target and outcome: delivered, retry (will be tried again), failed (given up)."),
+                labels: [("target", target), ("outcome", outcome.rawValue)])
+            counters[key] = counter
+            return counter
+        }
+        counter.increment()
+    }
+
+    /// Set right before a scrape, from the ledger.
+    public func refreshNotifications(oldestPendingAge seconds: Double?) {
+        oldestPendingDelivery.set(to: max(0, seconds ?? 0))
     }
 
     public func callback(_ outcome: CallbackOutcome) {

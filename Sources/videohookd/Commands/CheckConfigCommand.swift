@@ -33,5 +33,8 @@ struct CheckConfigCommand: ParsableCommand {
         for line in settings.summaryLines {
             print("  \(line)")
         }
+        for warning in settings.warnings {
+            print("warning: \(warning)")
+        }
     }
 }
