@@ -30,7 +30,7 @@ let package = Package(
         // TLS contexts and sessions over a non-blocking socket, certificate loading and
         // the self-signed certificate of the embedded defaults.
         .target(name: "TLS", dependencies: ["COpenSSL"]),
-        // SHA-256 on the same OpenSSL, for the archive's checksums.
+        // SHA-256 and HMAC-SHA256 on the same OpenSSL: the archive's checksums, webhook signatures.
         .target(name: "Hashing", dependencies: ["COpenSSL"]),
         // HTTP/1.1 (RFC 9112): the request and response parsers with their limits, and
         // response encoding. Knows nothing of sockets.
