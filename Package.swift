@@ -73,7 +73,7 @@ let package = Package(
         .target(name: "Reconciler", dependencies: ["APIClient", "Ledger", "VideoAPI", "Lifecycle",
                                                   .product(name: "Logging", package: "swift-log")]),
         // Delivers the outbox's events: signed webhooks, commands, retries on a schedule.
-        .target(name: "Notifier"),
+        .target(name: "Notifier", dependencies: ["Hashing"]),
         // systemd notify protocol, socket activation, signals. Glibc (and Lifecycle's
         // threads) only, on purpose: it must work before anything else in the process starts.
         .target(name: "Daemon", dependencies: ["Lifecycle"]),
