@@ -30,7 +30,7 @@ let package = Package(
         // TLS contexts and sessions over a non-blocking socket, certificate loading and
         // the self-signed certificate of the embedded defaults.
         .target(name: "TLS", dependencies: ["COpenSSL"]),
-        // SHA-256 on the same OpenSSL, for the archive's checksums.
+        // SHA-256 and HMAC-SHA256 on the same OpenSSL: the archive's checksums, webhook signatures.
         .target(name: "Hashing", dependencies: ["COpenSSL"]),
         // HTTP/1.1 (RFC 9112): the request and response parsers with their limits, and
         // response encoding. Knows nothing of sockets.
@@ -73,7 +73,7 @@ let package = Package(
         .target(name: "Reconciler", dependencies: ["APIClient", "Ledger", "VideoAPI", "Lifecycle",
                                                   .product(name: "Logging", package: "swift-log")]),
         // Delivers the outbox's events: signed webhooks, commands, retries on a schedule.
-        .target(name: "Notifier"),
+        .target(name: "Notifier", dependencies: ["Hashing"]),
         // systemd notify protocol, socket activation, signals. Glibc (and Lifecycle's
         // threads) only, on purpose: it must work before anything else in the process starts.
         .target(name: "Daemon", dependencies: ["Lifecycle"]),

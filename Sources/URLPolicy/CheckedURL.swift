@@ -1,10 +1,10 @@
 /// A URL the policy accepted, already cut into the parts a client needs. The downloader
 /// connects to `addresses` only: they are the ones that were judged.
 public struct CheckedURL: Sendable, Hashable, CustomStringConvertible {
-    /// Always `https`.
+    /// `https`, or `http` when the policy allowed plain HTTP.
     public let scheme: String
     public let host: URLHost
-    /// 443 unless the URL names another.
+    /// 443 (80 for `http`) unless the URL names another.
     public let port: Int
     public let hasExplicitPort: Bool
     /// The request target: path (`/` when the URL has none) and query, no fragment.
@@ -14,9 +14,14 @@ public struct CheckedURL: Sendable, Hashable, CustomStringConvertible {
     /// address. Empty only when a name was judged without resolving (no resolver).
     public let addresses: [IPAddress]
 
-    /// The `Host` header: `example.com`, `example.com:8443`, `[2001:db8::1]:8443`.
+    /// True for `https`: the client shakes hands before it sends; false for plain `http`.
+    public var usesTLS: Bool { scheme == "https" }
+
+    /// The `Host` header: `example.com`, `example.com:8443`, `[2001:db8::1]:8443`; the
+    /// scheme's own port (443, or 80 for `http`) is left out.
     public var hostHeader: String {
-        hasExplicitPort && port != 443 ? "\(host.urlForm):\(port)" : host.urlForm
+        let schemePort = usesTLS ? RawURL.defaultPort : RawURL.plainHTTPDefaultPort
+        return hasExplicitPort && port != schemePort ? "\(host.urlForm):\(port)" : host.urlForm
     }
 
     /// The name for TLS SNI and certificate checks; nil for an IP literal, which SNI

@@ -4,10 +4,11 @@
 /// public host where another sees an internal one. What is ambiguous is refused here.
 ///
 /// The grammar is RFC 3986's, narrowed: `https://host[:port][/path][?query][#fragment]`
-/// in printable ASCII, without user info.
+/// in printable ASCII, without user info; `http://` too when the caller allows it.
 struct RawURL: Sendable {
     static let maxLength = 2048
     static let defaultPort = 443
+    static let plainHTTPDefaultPort = 80
 
     /// Lower-cased.
     var scheme: String
@@ -18,7 +19,9 @@ struct RawURL: Sendable {
     /// The request target: the path (`/` when empty) and the query; no fragment.
     var pathAndQuery: String
 
-    static func parse(_ url: String) -> Result<RawURL, URLRefusal> {
+    /// `allowPlainHTTP` lets `http` through as well (the operator's own webhook
+    /// endpoints); every other rule is the same for both schemes.
+    static func parse(_ url: String, allowPlainHTTP: Bool = false) -> Result<RawURL, URLRefusal> {
         if let refusal = characterRefusal(url) ?? lengthRefusal(url) {
             return .failure(refusal)
         }
@@ -33,16 +36,17 @@ struct RawURL: Sendable {
                 message: "\"\(text.prefix(40))\" has no scheme: a callback URL starts with https://"))
         }
         let scheme = text[..<colon].lowercased()
-        guard scheme == "https" else {
+        guard scheme == "https" || (allowPlainHTTP && scheme == "http") else {
+            let accepted = allowPlainHTTP ? "http or https" : "https"
             return .failure(URLRefusal(
                 rule: .schemeNotHTTPS, part: String(text[..<colon]),
-                message: "scheme \"\(text[..<colon])\" is not https: only https URLs are accepted"))
+                message: "scheme \"\(text[..<colon])\" is not \(accepted): only \(accepted) URLs are accepted"))
         }
         let afterScheme = text[text.index(after: colon)...]
         guard afterScheme.hasPrefix("//") else {
             return .failure(URLRefusal(
                 rule: .malformed, part: String(afterScheme.prefix(8)),
-                message: "\"\(text[...colon])\" is not followed by \"//\": write https://host/path"))
+                message: "\"\(text[...colon])\" is not followed by \"//\": write \(scheme)://host/path"))
         }
         let afterSlashes = afterScheme.dropFirst(2)
         let authorityEnd = afterSlashes.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" }
@@ -61,9 +65,9 @@ struct RawURL: Sendable {
         guard !hostText.isEmpty, hostText != "[]" else {
             return .failure(URLRefusal(
                 rule: .missingHost, part: "//" + authority,
-                message: "no host after \"https://\": write https://host/path"))
+                message: "no host after \"\(scheme)://\": write \(scheme)://host/path"))
         }
-        var port = defaultPort
+        var port = scheme == "http" ? plainHTTPDefaultPort : defaultPort
         if let portText {
             switch parsePort(portText) {
             case .failure(let refusal): return .failure(refusal)

@@ -5,7 +5,8 @@
 /// The policy does no I/O of its own: names go through the `HostResolver` it is given.
 /// Rules, in the order they are judged:
 /// 1. printable ASCII only, no backslash; at most 2048 characters;
-/// 2. scheme `https` (any case), then `//`; no user info; a host; a port in 1...65535;
+/// 2. scheme `https` (any case; `http` too with `allowPlainHTTP`), then `//`; no user
+///    info; a host; a port in 1...65535;
 /// 3. the host read as resolvers read it (`127.1`, `0x7f000001`, `%31%32%37.0.0.1`,
 ///    a trailing dot, `[::ffff:127.0.0.1]`), and only global unicast passes;
 /// 4. no localhost or local-network name;
@@ -14,18 +15,23 @@ public struct URLPolicy: Sendable {
     /// Lets internal addresses and names through (the downloader's test setting,
     /// `download.allow_internal`). Every other rule still holds.
     public let allowInternal: Bool
+    /// Lets `http://` URLs through as well as `https://` (port 80 unless one is named):
+    /// for the operator's own endpoints, such as webhooks, never for a URL a third party
+    /// gives us. Every other rule still holds.
+    public let allowPlainHTTP: Bool
     /// Resolves names; nil judges a name by its form alone (`check-url --no-dns`).
     public let resolver: (any HostResolver)?
 
-    public init(allowInternal: Bool = false, resolver: (any HostResolver)?) {
+    public init(allowInternal: Bool = false, allowPlainHTTP: Bool = false, resolver: (any HostResolver)?) {
         self.allowInternal = allowInternal
+        self.allowPlainHTTP = allowPlainHTTP
         self.resolver = resolver
     }
 
     /// The URL cut into parts with the addresses it may reach, or the first rule it breaks.
     public func check(_ url: String) -> Result<CheckedURL, URLRefusal> {
         let raw: RawURL
-        switch RawURL.parse(url) {
+        switch RawURL.parse(url, allowPlainHTTP: allowPlainHTTP) {
         case .failure(let refusal): return .failure(refusal)
         case .success(let value): raw = value
         }

@@ -7,7 +7,7 @@ public enum URLRule: String, Sendable, Hashable, CaseIterable, CustomStringConve
     case malformed
     /// Longer than 2048 characters.
     case tooLong = "too-long"
-    /// A scheme other than `https`, or none.
+    /// A scheme other than `https` (or `http`, where the policy allows plain HTTP), or none.
     case schemeNotHTTPS = "scheme-not-https"
     /// No host between `//` and the path.
     case missingHost = "missing-host"
