@@ -118,7 +118,7 @@ let package = Package(
         .testTarget(name: "IntakeTests", dependencies: ["Intake"]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "TestSupport",
                                                          .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "SettingsTests", dependencies: ["Settings", "TestSupport"]),
+        .testTarget(name: "SettingsTests", dependencies: ["Settings", "Outbox", "TestSupport"]),
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon", "TestSupport"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "TestSupport"]),

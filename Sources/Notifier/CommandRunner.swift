@@ -27,6 +27,9 @@ public struct CommandRunner: Sendable {
                            duration: .nanoseconds(Int64(MonotonicClock.nanoseconds() &- started)))
         }
         guard let program = argv.first, !program.isEmpty else { return outcome(.couldNotStart("the command is empty")) }
+        // A command that exits without reading its input makes the write fail: with
+        // EPIPE once SIGPIPE is ignored, as the daemon does; make sure, whoever calls.
+        signal(SIGPIPE, SIG_IGN)
         var input: [Int32] = [-1, -1]
         var output: [Int32] = [-1, -1]
         guard Self.pipeClosedOnExec(&input) else { return outcome(.couldNotStart("pipe: \(Self.errnoText())")) }
