@@ -53,7 +53,8 @@ public final class NginxServer: @unchecked Sendable {
         self.process = process
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline {
-            if let client = try? TestClient.connectTLS(port: port, caFile: certificates.caFile), (try? client.get("/")) != nil {
+            if let client = try? TestClient.connectTLS(port: port, caFile: certificates.caFile, serverName: "files.test"),
+               (try? client.get("/")) != nil {
                 return
             }
             guard process.isRunning else { break }
@@ -77,9 +78,11 @@ public final class NginxServer: @unchecked Sendable {
 
     public func url(_ name: String) -> String { "https://127.0.0.1:\(port)/\(name)" }
 
+    /// SIGKILL: the test process blocks SIGTERM (the daemon's signal tests), and a child
+    /// inherits that mask, so nginx would never see a terminate.
     public func stop() {
         guard let process, process.isRunning else { return }
-        process.terminate()
+        kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
 

@@ -112,9 +112,10 @@ public final class WebhookReceiver: @unchecked Sendable {
         return seen
     }
 
+    /// SIGKILL: the test process may block SIGTERM, and the child inherits the mask.
     public func stop() {
         guard let process, process.isRunning else { return }
-        process.terminate()
+        kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
 
