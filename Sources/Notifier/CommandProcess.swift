@@ -68,7 +68,7 @@ struct CommandProcess {
     func hasExited() -> Bool {
         var info = siginfo_t()
         while true {
-            if waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 { return info._sifields._kill.si_pid == pid }
+            if waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 { return info._sifields._sigchld.si_pid == pid }
             // ECHILD: someone else reaped it (SIGCHLD set to SIG_IGN does that); it is gone.
             if errno != EINTR { return true }
         }
