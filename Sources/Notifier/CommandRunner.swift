@@ -1,18 +1,24 @@
-import CLinux
 import Glibc
 import Transport
 
-/// Runs one notification command: argv as given (no shell), the event's body on its
-/// standard input, its standard output and error collected (at most `outputLimit`
-/// bytes kept), at most `timeout`.
+/// Runs one notification command: argv as given (no shell, no PATH lookup), the event's
+/// body on its standard input, its standard output and error collected in arrival order
+/// (at most `outputLimit` bytes kept), for at most `timeout`.
 ///
-/// The child gets its own process group, so a timeout kills everything it started; an
-/// empty signal mask and default dispositions (the daemon blocks SIGTERM, SIGINT and
-/// SIGHUP in every thread, and a child would inherit that); and no descriptor but its
-/// three pipes. Nothing here uses SIGCHLD: the child is reaped with `waitpid`.
+/// The child runs in its own process group with an empty signal mask, default signal
+/// dispositions and only its three pipes (see ``CommandProcess``). On timeout the whole
+/// group gets SIGTERM, and SIGKILL after `killGrace`; when the command exits by itself,
+/// whatever it left running in its group gets SIGKILL, so no run outlives its outcome and
+/// nothing holds our pipe (a program meant to outlive its command must leave the group,
+/// with `setsid`). The child is always reaped, with `waitpid`: nothing here touches
+/// SIGCHLD, whose handling belongs to the daemon's signal watcher. Without SIGCHLD or a
+/// pidfd the child's exit is noticed by polling, every 50 ms at most, while its output
+/// is open, and from 1 ms backing off to 50 ms once it has closed.
+///
+/// Sendable and stateless: any number of runs at once, from any threads.
 public struct CommandRunner: Sendable {
     public let outputLimit: Int
-    /// How long a child gets between SIGTERM and SIGKILL after its timeout.
+    /// How long the group gets between SIGTERM and SIGKILL after a timeout.
     public let killGrace: Duration
 
     public init(outputLimit: Int = 4096, killGrace: Duration = .seconds(2)) {
@@ -20,194 +26,88 @@ public struct CommandRunner: Sendable {
         self.killGrace = killGrace
     }
 
+    /// Runs `argv[0]` with `argv`, `stdin` written to its standard input then closed,
+    /// `environment` as its whole environment; waits at most `timeout` (then `killGrace`
+    /// more for the group to die). `duration` is measured on CLOCK_MONOTONIC.
     public func run(_ argv: [String], stdin: [UInt8], environment: [String: String], timeout: Duration) -> CommandOutcome {
         let started = MonotonicClock.nanoseconds()
-        func outcome(_ ending: CommandOutcome.Ending, _ output: String = "") -> CommandOutcome {
-            CommandOutcome(ending: ending, output: output,
-                           duration: .nanoseconds(Int64(MonotonicClock.nanoseconds() &- started)))
-        }
-        guard let program = argv.first, !program.isEmpty else { return outcome(.couldNotStart("the command is empty")) }
-        // A command that exits without reading its input makes the write fail: with
-        // EPIPE once SIGPIPE is ignored, as the daemon does; make sure, whoever calls.
+        let deadline = Self.adding(timeout, to: started)
+        // A command that exits without reading its input makes our write fail with EPIPE,
+        // not kill the daemon, only while SIGPIPE is ignored: the daemon ignores it at
+        // start; so does every module that writes to a peer, whoever calls it.
         signal(SIGPIPE, SIG_IGN)
-        var input: [Int32] = [-1, -1]
-        var output: [Int32] = [-1, -1]
-        guard Self.pipeClosedOnExec(&input) else { return outcome(.couldNotStart("pipe: \(Self.errnoText())")) }
-        guard Self.pipeClosedOnExec(&output) else {
-            close(input[0]); close(input[1])
-            return outcome(.couldNotStart("pipe: \(Self.errnoText())"))
+        var buffer = CommandOutputBuffer(limit: outputLimit)
+        let ending: CommandOutcome.Ending
+        do {
+            var process = try CommandProcess.spawn(argv, environment: environment)
+            ending = supervise(&process, stdin: stdin, deadline: deadline, output: &buffer)
+        } catch {
+            ending = .couldNotStart(error.reason)
         }
-        let spawned = Self.spawn(program, argv, environment, stdinFD: input[0], outputFD: output[1])
-        close(input[0])
-        close(output[1])
-        let pid: pid_t
-        switch spawned {
-        case .failure(let reason):
-            close(input[1]); close(output[0])
-            return outcome(.couldNotStart(reason))
-        case .success(let child):
-            pid = child
-        }
-        var collector = OutputCollector(limit: outputLimit)
-        let deadline = started &+ UInt64(max(0, timeout.seconds) * 1e9)
-        let ending = exchange(pid: pid, stdin: stdin, writeFD: input[1], readFD: output[0], deadline: deadline,
-                              collector: &collector)
-        close(output[0])
-        return outcome(ending, collector.text)
+        return CommandOutcome(ending: ending, output: buffer.text,
+                              duration: .nanoseconds(Int64(clamping: MonotonicClock.nanoseconds() &- started)))
     }
 
-    /// Feeds stdin, drains the output, and waits for the child, all with poll until the
-    /// deadline; then reaps it. Closes `writeFD`.
-    private func exchange(pid: pid_t, stdin: [UInt8], writeFD: Int32, readFD: Int32, deadline: UInt64,
-                          collector: inout OutputCollector) -> CommandOutcome.Ending {
-        var writeFD = writeFD
-        _ = fcntl(writeFD, F_SETFL, fcntl(writeFD, F_GETFL) | O_NONBLOCK)
+    /// Feeds the input and drains the output with poll until the child exits or the
+    /// deadline passes; reaps the child in either case.
+    private func supervise(_ process: inout CommandProcess, stdin: [UInt8], deadline: UInt64,
+                           output buffer: inout CommandOutputBuffer) -> CommandOutcome.Ending {
         var written = 0
-        if stdin.isEmpty { close(writeFD); writeFD = -1 }
-        var outputOpen = true
-        var buffer = [UInt8](repeating: 0, count: 16 << 10)
-        while outputOpen || writeFD >= 0 {
-            let now = MonotonicClock.nanoseconds()
-            if now >= deadline {
-                if writeFD >= 0 { close(writeFD) }
-                killGroup(pid)
-                return .timedOut
-            }
-            var fds = [pollfd(fd: outputOpen ? readFD : -1, events: Int16(POLLIN), revents: 0),
-                       pollfd(fd: writeFD, events: Int16(POLLOUT), revents: 0)]
-            let wait = Int32(clamping: (deadline - now) / 1_000_000 + 1)
-            let ready = poll(&fds, 2, min(wait, 1000))
-            if ready < 0 && errno != EINTR { break }
-            if fds[0].revents != 0 {
-                let count = read(readFD, &buffer, buffer.count)
-                if count > 0 {
-                    collector.append(buffer[0..<count])
-                } else if count == 0 || (errno != EINTR && errno != EAGAIN) {
-                    outputOpen = false
-                }
-            }
-            if writeFD >= 0 && fds[1].revents != 0 {
-                let count = stdin[written...].withUnsafeBytes { write(writeFD, $0.baseAddress, $0.count) }
-                if count > 0 { written += count }
-                // EPIPE: the command exited or closed its input without reading it all.
-                if written == stdin.count || (count < 0 && errno != EAGAIN && errno != EINTR) {
-                    close(writeFD)
-                    writeFD = -1
-                }
-            }
-        }
-        if writeFD >= 0 { close(writeFD) }
-        // The output closed: the child (or all that held the pipe) is done or about to be.
+        process.writeInput(stdin, written: &written)
+        var idleWait: Int32 = 1
         while true {
-            var status: Int32 = 0
-            let result = waitpid(pid, &status, WNOHANG)
-            if result == pid {
-                // Whatever the command left running in its group goes with it.
-                _ = kill(-pid, SIGKILL)
-                return Self.ending(status)
+            let now = MonotonicClock.nanoseconds()
+            guard now < deadline else { return stopAfterTimeout(&process, output: &buffer) }
+            if process.hasExited() {
+                process.closeInput()
+                process.signalGroup(SIGKILL)
+                process.readOutput(into: &buffer)
+                return process.reap()
             }
-            if result < 0 && errno != EINTR { return .couldNotStart("waitpid: \(Self.errnoText())") }
-            if MonotonicClock.nanoseconds() >= deadline {
-                killGroup(pid)
-                return .timedOut
+            var fds = [pollfd(fd: process.output, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: process.input, events: Int16(POLLOUT), revents: 0)]
+            let idle = process.output < 0 && process.input < 0
+            let wait = min(Self.milliseconds(until: deadline, from: now), idle ? idleWait : 50)
+            if idle { idleWait = min(idleWait * 2, 50) }
+            guard poll(&fds, 2, wait) > 0 else { continue }
+            if fds[0].revents != 0 { process.readOutput(into: &buffer) }
+            if fds[1].revents != 0 { process.writeInput(stdin, written: &written) }
+        }
+    }
+
+    /// SIGTERM to the group; SIGKILL once the child has gone or the grace is over; then
+    /// reaps it. Output that comes meanwhile is still read.
+    private func stopAfterTimeout(_ process: inout CommandProcess, output buffer: inout CommandOutputBuffer)
+        -> CommandOutcome.Ending {
+        process.closeInput()
+        process.signalGroup(SIGTERM)
+        let graceEnd = Self.adding(killGrace, to: MonotonicClock.nanoseconds())
+        while !process.hasExited() {
+            let now = MonotonicClock.nanoseconds()
+            guard now < graceEnd else { break }
+            var fds = [pollfd(fd: process.output, events: Int16(POLLIN), revents: 0)]
+            if poll(&fds, 1, min(Self.milliseconds(until: graceEnd, from: now), 20)) > 0 {
+                process.readOutput(into: &buffer)
             }
-            usleep(2_000)
         }
+        process.signalGroup(SIGKILL)
+        process.readOutput(into: &buffer)
+        _ = process.reap()
+        return .timedOut
     }
 
-    /// SIGTERM to the whole group, SIGKILL after the grace, then reaps the child.
-    private func killGroup(_ pid: pid_t) {
-        _ = kill(-pid, SIGTERM)
-        let until = MonotonicClock.nanoseconds() &+ UInt64(killGrace.seconds * 1e9)
-        var status: Int32 = 0
-        while MonotonicClock.nanoseconds() < until {
-            if waitpid(pid, &status, WNOHANG) == pid {
-                _ = kill(-pid, SIGKILL)
-                return
-            }
-            usleep(5_000)
-        }
-        _ = kill(-pid, SIGKILL)
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    /// `start` + `duration` in nanoseconds, saturating (a negative duration adds nothing).
+    private static func adding(_ duration: Duration, to start: UInt64) -> UInt64 {
+        let (seconds, attoseconds) = duration.components
+        guard seconds >= 0 else { return start }
+        let (whole, overflow) = UInt64(seconds).multipliedReportingOverflow(by: 1_000_000_000)
+        let nanoseconds = overflow ? UInt64.max : whole &+ UInt64(max(0, attoseconds) / 1_000_000_000)
+        let (sum, past) = start.addingReportingOverflow(nanoseconds)
+        return past || nanoseconds < whole ? .max : sum
     }
 
-    private static func ending(_ status: Int32) -> CommandOutcome.Ending {
-        // WIFEXITED / WEXITSTATUS / WTERMSIG are macros: the bits as glibc defines them.
-        let signal = status & 0x7F
-        return signal == 0 ? .exited((status >> 8) & 0xFF) : .killedBySignal(signal)
-    }
-
-    private enum Spawned {
-        case success(pid_t)
-        case failure(String)
-    }
-
-    private static func spawn(_ program: String, _ argv: [String], _ environment: [String: String],
-                              stdinFD: Int32, outputFD: Int32) -> Spawned {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, stdinFD, 0)
-        posix_spawn_file_actions_adddup2(&actions, outputFD, 1)
-        posix_spawn_file_actions_adddup2(&actions, outputFD, 2)
-        posix_spawn_file_actions_addclosefrom_np(&actions, 3)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        posix_spawnattr_setpgroup(&attributes, 0)
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        posix_spawnattr_setsigmask(&attributes, &empty)
-        var defaults = sigset_t()
-        sigfillset(&defaults)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        let arguments = argv.map { strdup($0) } + [nil]
-        let variables = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            for pointer in arguments { free(pointer) }
-            for pointer in variables { free(pointer) }
-        }
-        var pid: pid_t = 0
-        // posix_spawn, not posix_spawnp: `run` names its program by path (check-config
-        // asks for an absolute one), and PATH lookups would depend on the unit's environment.
-        let result = posix_spawn(&pid, program, &actions, &attributes, arguments, variables)
-        guard result == 0 else {
-            return .failure("cannot run \(program): \(String(cString: strerror(result)))")
-        }
-        return .success(pid)
-    }
-
-    /// A pipe whose ends no other child inherits (every spawn here also closes all but
-    /// its own three descriptors, so the moment before FD_CLOEXEC is set cannot leak them).
-    private static func pipeClosedOnExec(_ ends: inout [Int32]) -> Bool {
-        guard pipe(&ends) == 0 else { return false }
-        for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
-        return true
-    }
-
-    private static func errnoText() -> String { String(cString: strerror(errno)) }
-}
-
-/// The command's output, kept up to a limit; what is past it is counted.
-struct OutputCollector {
-    let limit: Int
-    private var kept: [UInt8] = []
-    private var dropped = 0
-
-    init(limit: Int) { self.limit = limit }
-
-    mutating func append(_ bytes: ArraySlice<UInt8>) {
-        let room = max(0, limit - kept.count)
-        kept.append(contentsOf: bytes.prefix(room))
-        dropped += max(0, bytes.count - room)
-    }
-
-    var text: String {
-        var end = kept.count
-        // Not inside a character: back off continuation bytes of a cut sequence.
-        if dropped > 0 { while end > 0 && kept[end - 1] & 0xC0 == 0x80 { end -= 1 }; if end > 0 && kept[end - 1] >= 0xC0 { end -= 1 } }
-        let text = String(decoding: kept[0..<end], as: UTF8.self)
-        return dropped > 0 ? text + "… (\(dropped + kept.count - end) more bytes)" : text
+    /// Milliseconds to `deadline`, rounded up, for poll.
+    private static func milliseconds(until deadline: UInt64, from now: UInt64) -> Int32 {
+        Int32(clamping: (deadline - now + 999_999) / 1_000_000)
     }
 }
