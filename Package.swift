@@ -73,14 +73,16 @@ let package = Package(
         .target(name: "Reconciler", dependencies: ["APIClient", "Ledger", "VideoAPI", "Lifecycle",
                                                   .product(name: "Logging", package: "swift-log")]),
         // Delivers the outbox's events: signed webhooks, commands, retries on a schedule.
-        .target(name: "Notifier", dependencies: ["Hashing"]),
+        .target(name: "Notifier", dependencies: ["CLinux", "Hashing", "HTTP", "HTTPClient", "Ledger", "Lifecycle", "Outbox",
+                                                "Settings", "TLS", "Transport", "URLPolicy",
+                                                .product(name: "Logging", package: "swift-log")]),
         // systemd notify protocol, socket activation, signals. Glibc (and Lifecycle's
         // threads) only, on purpose: it must work before anything else in the process starts.
         .target(name: "Daemon", dependencies: ["Lifecycle"]),
         // `serve` put together: the composition root that wires every part into a service stack.
         .target(name: "Serve", dependencies: [
             "Transport", "TLS", "HTTP", "Lifecycle", "Server", "URLPolicy", "VideoAPI", "Ledger", "Intake", "EventLog",
-            "Settings", "Daemon", "Telemetry", "Downloader", "APIClient", "Reconciler",
+            "Settings", "Daemon", "Telemetry", "Downloader", "APIClient", "Reconciler", "Notifier",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // The command line.
@@ -88,7 +90,7 @@ let package = Package(
             name: "videohookd",
             dependencies: [
                 "URLPolicy", "VideoAPI", "Ledger", "Intake", "Settings", "Daemon", "Downloader", "APIClient",
-                "Reconciler", "Serve",
+                "Reconciler", "Serve", "Outbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -116,7 +118,7 @@ let package = Package(
         .testTarget(name: "IntakeTests", dependencies: ["Intake"]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "TestSupport",
                                                          .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "SettingsTests", dependencies: ["Settings", "TestSupport"]),
+        .testTarget(name: "SettingsTests", dependencies: ["Settings", "Outbox", "TestSupport"]),
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon", "TestSupport"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "TestSupport"]),
@@ -126,7 +128,7 @@ let package = Package(
         .testTarget(name: "APIClientTests", dependencies: ["APIClient", "VideoAPI", "URLPolicy", "TestSupport",
                                                           .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "OutboxTests", dependencies: ["Outbox"]),
-        .testTarget(name: "NotifierTests", dependencies: ["Notifier"]),
+        .testTarget(name: "NotifierTests", dependencies: ["Notifier", "TestSupport"]),
         .testTarget(name: "ReconcilerTests", dependencies: ["Reconciler", "APIClient", "Ledger", "VideoAPI", "TestSupport",
                                                            .product(name: "Logging", package: "swift-log")]),
         // The command line's own parts (terminal rendering), tested in the executable.

@@ -1,19 +1,18 @@
 import Glibc
-import TLS
 
-/// One TLS connection of the client, closed exactly once.
+/// One connection of the client, over TLS or plain TCP, closed exactly once.
 final class ClientConnection {
     let fd: Int32
-    let tls: TLSClientConnection
+    let transport: ClientTransport
     private let canceller: ConnectionCanceller
     private let readTimeoutMilliseconds: Int32
     private let tickMilliseconds: Int32
     private var closed = false
 
-    init(fd: Int32, tls: TLSClientConnection, canceller: ConnectionCanceller, readTimeoutMilliseconds: Int32,
+    init(fd: Int32, transport: ClientTransport, canceller: ConnectionCanceller, readTimeoutMilliseconds: Int32,
          tickMilliseconds: Int32) {
         self.fd = fd
-        self.tls = tls
+        self.transport = transport
         self.canceller = canceller
         self.readTimeoutMilliseconds = readTimeoutMilliseconds
         self.tickMilliseconds = tickMilliseconds
@@ -29,8 +28,8 @@ final class ClientConnection {
         var waited: Int32 = 0
         while true {
             do {
-                return try tls.read(into: buffer)
-            } catch where error.kind == .timeout && !canceller.isCancelled {
+                return try transport.read(into: buffer)
+            } catch where error.isTimeout && !canceller.isCancelled {
                 waited += tickMilliseconds
                 if waited >= readTimeoutMilliseconds {
                     throw Failure(.temporary("\(what()): no data for the read timeout (\(readTimeoutMilliseconds / 1000) s)"))
@@ -51,9 +50,9 @@ final class ClientConnection {
     }
 
     /// A socket or TLS error as a failure: `cancelled` when `cancel()` caused it.
-    func failure(_ error: TLSError, doing what: String) -> HTTPClientFailure {
+    func failure(_ error: ClientTransportError, doing what: String) -> HTTPClientFailure {
         if canceller.isCancelled { return .cancelled }
-        if error.kind == .timeout { return .temporary("\(what): no data for the read timeout (\(error.message))") }
+        if error.isTimeout { return .temporary("\(what): no data for the read timeout (\(error.message))") }
         return .temporary("\(what): \(error.message)")
     }
 

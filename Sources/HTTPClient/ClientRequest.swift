@@ -25,7 +25,7 @@ struct ClientRequest {
     /// Writes the whole request; a failure closes the connection.
     func write(to connection: ClientConnection) throws(HTTPClientFailure) {
         do {
-            try connection.tls.write(encoded)
+            try connection.transport.write(encoded)
         } catch {
             connection.close()
             throw connection.failure(error, doing: "sending the request to \(url.hostHeader)")

@@ -5,7 +5,9 @@ import Transport
 import URLPolicy
 
 /// HTTPS on the project's own sockets and TLS, one new connection per request: what the
-/// downloader, the video API client and every later outbound user share.
+/// downloader, the video API client and every later outbound user share. Plain HTTP/1.1
+/// over TCP too, for an `http` URL, which only a policy with `allowPlainHTTP` passes (the
+/// operator's own webhook endpoints).
 ///
 /// Every URL, the first and each redirect target, goes through the URL policy; the
 /// client connects only to the addresses that check returned (no second lookup, so a
@@ -88,7 +90,8 @@ public final class HTTPSClient: Sendable {
         }
     }
 
-    /// Connects to the checked addresses in order until one answers, then shakes hands.
+    /// Connects to the checked addresses in order until one answers, then shakes hands
+    /// (for `https`; an `http` URL the policy passed goes over the bare socket).
     func connect(_ url: CheckedURL, canceller: ConnectionCanceller) throws(HTTPClientFailure) -> ClientConnection {
         guard !url.addresses.isEmpty else {
             throw .temporary("no address for \(url.host): the name was not resolved")
@@ -108,22 +111,27 @@ public final class HTTPSClient: Sendable {
                 Glibc.close(fd)
                 throw .cancelled
             }
-            // SNI and the name check use the URL's name; an IP literal is checked
-            // against the certificate's IP addresses instead.
-            let serverName = url.serverName ?? url.host.description
+            let transport: ClientTransport
             do {
-                let session = try TLSClientConnection(context: tls, fd: fd, serverName: serverName)
-                // The handshake had the whole read timeout; from here reads wake every tick.
-                let tick = min(timeouts.idleTickMilliseconds, timeouts.readMilliseconds)
-                var wake = timeval(tv_sec: Int(tick / 1000), tv_usec: Int(tick % 1000) * 1000)
-                setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wake, socklen_t(MemoryLayout<timeval>.size))
-                return ClientConnection(fd: fd, tls: session, canceller: canceller,
-                                        readTimeoutMilliseconds: timeouts.readMilliseconds, tickMilliseconds: tick)
+                if url.usesTLS {
+                    // SNI and the name check use the URL's name; an IP literal is checked
+                    // against the certificate's IP addresses instead.
+                    let serverName = url.serverName ?? url.host.description
+                    transport = .tls(try TLSClientConnection(context: tls, fd: fd, serverName: serverName))
+                } else {
+                    transport = .plain(fd: fd)
+                }
             } catch {
                 canceller.close(fd)
                 if canceller.isCancelled { throw .cancelled }
                 throw .temporary(error.message)
             }
+            // The handshake had the whole read timeout; from here reads wake every tick.
+            let tick = min(timeouts.idleTickMilliseconds, timeouts.readMilliseconds)
+            var wake = timeval(tv_sec: Int(tick / 1000), tv_usec: Int(tick % 1000) * 1000)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wake, socklen_t(MemoryLayout<timeval>.size))
+            return ClientConnection(fd: fd, transport: transport, canceller: canceller,
+                                    readTimeoutMilliseconds: timeouts.readMilliseconds, tickMilliseconds: tick)
         }
         throw .temporary("cannot connect to \(url.hostHeader): \(problems.joined(separator: "; "))")
     }

@@ -1,6 +1,5 @@
 import Glibc
 import HTTP
-import TLS
 import Transport
 import URLPolicy
 
@@ -139,10 +138,10 @@ public final class HTTPSResponse {
     /// which means the declared length, and so the file, cannot be trusted. Waits at most
     /// `milliseconds` for bytes still on their way.
     public func sentMoreThanDeclared(waitMilliseconds milliseconds: Int32 = 200) -> Bool {
-        if !pending.isEmpty || connection.tls.hasBufferedBytes { return true }
+        if !pending.isEmpty || connection.transport.hasBufferedBytes { return true }
         var poller = pollfd(fd: connection.fd, events: Int16(POLLIN), revents: 0)
         guard poll(&poller, 1, milliseconds) == 1, poller.revents & Int16(POLLIN) != 0 else { return false }
-        let count = (try? connection.tls.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<min(buffer.count, 4096)]))) ?? 0
+        let count = (try? connection.transport.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<min(buffer.count, 4096)]))) ?? 0
         return count > 0
     }
 

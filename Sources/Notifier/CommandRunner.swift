@@ -27,10 +27,13 @@ public struct CommandRunner: Sendable {
                            duration: .nanoseconds(Int64(MonotonicClock.nanoseconds() &- started)))
         }
         guard let program = argv.first, !program.isEmpty else { return outcome(.couldNotStart("the command is empty")) }
+        // A command that exits without reading its input makes the write fail: with
+        // EPIPE once SIGPIPE is ignored, as the daemon does; make sure, whoever calls.
+        signal(SIGPIPE, SIG_IGN)
         var input: [Int32] = [-1, -1]
         var output: [Int32] = [-1, -1]
-        guard pipe2(&input, O_CLOEXEC) == 0 else { return outcome(.couldNotStart("pipe: \(Self.errnoText())")) }
-        guard pipe2(&output, O_CLOEXEC) == 0 else {
+        guard Self.pipeClosedOnExec(&input) else { return outcome(.couldNotStart("pipe: \(Self.errnoText())")) }
+        guard Self.pipeClosedOnExec(&output) else {
             close(input[0]); close(input[1])
             return outcome(.couldNotStart("pipe: \(Self.errnoText())"))
         }
@@ -173,6 +176,14 @@ public struct CommandRunner: Sendable {
             return .failure("cannot run \(program): \(String(cString: strerror(result)))")
         }
         return .success(pid)
+    }
+
+    /// A pipe whose ends no other child inherits (every spawn here also closes all but
+    /// its own three descriptors, so the moment before FD_CLOEXEC is set cannot leak them).
+    private static func pipeClosedOnExec(_ ends: inout [Int32]) -> Bool {
+        guard pipe(&ends) == 0 else { return false }
+        for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
+        return true
     }
 
     private static func errnoText() -> String { String(cString: strerror(errno)) }

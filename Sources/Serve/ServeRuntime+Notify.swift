@@ -7,7 +7,7 @@ import Telemetry
 extension ServeRuntime {
     /// The notifier as `notify` describes it, not yet started. Without targets it still
     /// runs: events are kept, and a target added by SIGHUP gets the ones after it.
-    func makeNotifier(ledger: Ledger) throws -> NotificationService {
+    func makeNotifications(ledger: Ledger) throws -> NotificationService {
         let settings = self.settings.notify
         for webhook in settings.webhooks {
             for secret in webhook.secrets { redactor.registerSecret(secret.value) }
@@ -36,7 +36,7 @@ extension ServeRuntime {
         }
         do {
             let targets = try NotifyTargets.make(settings, environment: environment)
-            notifier?.replace(targets: targets, retryDelays: settings.retryDelays, concurrency: settings.concurrency)
+            notifications?.replace(targets: targets, retryDelays: settings.retryDelays, concurrency: settings.concurrency)
         } catch {
             logger.error("notify.reload_failed", metadata: ["reason": "\(error)", "kept": "the previous targets"])
         }

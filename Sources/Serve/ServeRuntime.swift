@@ -43,7 +43,7 @@ public final class ServeRuntime: @unchecked Sendable {
     var server: HTTPServer?
     var admin: HTTPServer?
     var videoAPI: VideoAPIServices?
-    var notifier: NotificationService?
+    var notifications: NotificationService?
 
     /// The listening sockets systemd passed, taken before any thread started.
     let activatedSockets: [ActivatedSocket]
@@ -147,10 +147,10 @@ public final class ServeRuntime: @unchecked Sendable {
             configuration: ServeRuntime.adminConfiguration, logger: logger, serviceName: "admin-server",
             listeners: [ServerListener(fd: listeners.admin, tls: nil, router: adminRouter(), name: "admin")])
         self.admin = admin
-        let notifier = try makeNotifier(ledger: ledger)
-        self.notifier = notifier
+        let notifications = try makeNotifications(ledger: ledger)
+        self.notifications = notifications
         // The notifier before the downloads and the listeners: what they commit goes out.
-        let optional: [(any Service)?] = [signals, writer, notifier, downloads, reconciler, server, admin]
+        let optional: [(any Service)?] = [signals, writer, notifications, downloads, reconciler, server, admin]
         return optional.compactMap { $0 }
     }
 

@@ -50,6 +50,7 @@ struct LiveChangesTests {
             "download.concurrency", "limits.max_body_bytes", "limits.max_header_bytes",
             "limits.max_header_count", "limits.max_uri_bytes", "limits.header_timeout",
             "limits.body_timeout", "limits.idle_timeout",
+            "notify.webhooks", "notify.commands", "notify.concurrency", "notify.timeout", "notify.retry_delays",
         ])
     }
 

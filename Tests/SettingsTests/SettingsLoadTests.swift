@@ -1,3 +1,4 @@
+import Outbox
 import Testing
 @testable import Settings
 import TestSupport
@@ -146,6 +147,15 @@ struct SettingsLoadTests {
             (.limitsBodyTimeout, "30", { $0.limits.bodyTimeout == .seconds(30) }),
             (.limitsIdleTimeout, "1h", { $0.limits.idleTimeout == .seconds(3600) }),
             (.limitsMaxConnections, "1", { $0.limits.maxConnections == 1 }),
+            (.notifyWebhooks, #"[{url: "http://127.0.0.1:8080/h", secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", events: [video.archived]}]"#,
+             { $0.notify.webhooks == [WebhookTargetSettings(url: "http://127.0.0.1:8080/h",
+                                                             secrets: [Secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")],
+                                                             events: [.videoArchived])] }),
+            (.notifyCommands, #"[{run: ["/bin/true", "-x"], timeout: 30s}]"#,
+             { $0.notify.commands == [CommandTargetSettings(run: ["/bin/true", "-x"], timeout: .seconds(30))] }),
+            (.notifyConcurrency, "8", { $0.notify.concurrency == 8 }),
+            (.notifyTimeout, "30s", { $0.notify.timeout == .seconds(30) }),
+            (.notifyRetryDelays, "1s,1m,1h", { $0.notify.retryDelays == [.seconds(1), .seconds(60), .seconds(3600)] }),
         ]
     }
 
