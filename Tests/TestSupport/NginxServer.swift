@@ -9,7 +9,9 @@ import Glibc
 public final class NginxServer: @unchecked Sendable {
     // @unchecked: set up by `init` on the test's thread; nginx is a process.
     private let folder = TemporaryDirectory(prefix: "videohookd-nginx")
-    private var process: Process?
+    /// Spawned with default signal dispositions and an empty mask (``ChildProcess``):
+    /// Foundation's `Process` would pass on the test runner's blocked SIGTERM.
+    private var process: ChildProcess?
     public private(set) var port: UInt16 = 0
     /// What nginx serves at `/`.
     public var root: String { folder.file("root") }
@@ -30,13 +32,9 @@ public final class NginxServer: @unchecked Sendable {
         for _ in 0..<3 {
             port = try Self.freePort()
             try config(certificates).write(toFile: folder.file("nginx.conf"), atomically: true, encoding: .utf8)
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: nginx)
-            process.arguments = ["-p", folder.path + "/", "-c", folder.file("nginx.conf"), "-e", errorLog]
-            process.standardInput = FileHandle.nullDevice
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
+            let process = try ChildProcess(executable: nginx, arguments: [
+                nginx, "-p", folder.path + "/", "-c", folder.file("nginx.conf"), "-e", errorLog,
+            ], environment: ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"])
             self.process = process
             if waitUntilServing(caFile: certificates.caFile) { return }
             lastLog = (try? String(contentsOfFile: errorLog, encoding: .utf8)) ?? ""
@@ -114,11 +112,11 @@ public final class NginxServer: @unchecked Sendable {
     public func stop() {
         guard let process else { return }
         if process.isRunning {
-            process.terminate()
-            let deadline = Date().addingTimeInterval(5)
-            while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-            process.waitUntilExit()
+            process.signal(SIGTERM) // nginx's fast shutdown
+            if process.waitForExit(timeout: 5) == nil {
+                process.signal(SIGKILL)
+                _ = process.waitForExit(timeout: 5)
+            }
         }
         self.process = nil
     }

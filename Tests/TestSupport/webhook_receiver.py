@@ -27,6 +27,7 @@ import argparse
 import base64
 import http.server
 import json
+import signal
 import sys
 import threading
 import time
@@ -132,6 +133,10 @@ class Server(http.server.ThreadingHTTPServer):
 
 
 def main():
+    # Foundation's Process passes on the test runner's blocked signals: SIGTERM from
+    # stop() must end this process at once.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM, signal.SIGINT])
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     parser = argparse.ArgumentParser()
     parser.add_argument("--secret", action="append", default=[])
     parser.add_argument("--script", default="")
