@@ -4,7 +4,7 @@ import Glibc
 /// The tests' webhook receiver (`webhook_receiver.py`, beside this file) as a child
 /// process: plain HTTP on 127.0.0.1, every delivery checked with the `standardwebhooks`
 /// package from PyPI, once per secret it holds. It runs on the interpreter of the
-/// virtual environment `scripts/test.sh` makes (`VIDEOHOOKD_TEST_PYTHON`), and stops when
+/// virtual environment `scripts/test.sh` makes (`TEST_VENV_PYTHON`), and stops when
 /// `stop()` is called, the object goes, or this process dies (it exits when its stdin closes).
 public final class WebhookReceiver: @unchecked Sendable {
     // @unchecked: a test drives one receiver from its own thread; the server is a process.
@@ -85,12 +85,12 @@ public final class WebhookReceiver: @unchecked Sendable {
     /// The interpreter of the tests' virtual environment, which has standardwebhooks.
     public static func python() throws -> String {
         let hint = "scripts/test.sh makes it; by hand: python3 -m venv .build/test-venv && "
-            + ".build/test-venv/bin/pip install standardwebhooks && export VIDEOHOOKD_TEST_PYTHON=$PWD/.build/test-venv/bin/python3"
-        guard let python = ProcessInfo.processInfo.environment["VIDEOHOOKD_TEST_PYTHON"], !python.isEmpty else {
-            throw DaemonError("VIDEOHOOKD_TEST_PYTHON is not set: it names the python3 of the venv with the standardwebhooks package (\(hint))")
+            + ".build/test-venv/bin/pip install standardwebhooks && export TEST_VENV_PYTHON=$PWD/.build/test-venv/bin/python3"
+        guard let python = ProcessInfo.processInfo.environment["TEST_VENV_PYTHON"], !python.isEmpty else {
+            throw DaemonError("TEST_VENV_PYTHON is not set: it names the python3 of the venv with the standardwebhooks package (\(hint))")
         }
         guard FileManager.default.isExecutableFile(atPath: python) else {
-            throw DaemonError("VIDEOHOOKD_TEST_PYTHON=\(python) is not an executable (\(hint))")
+            throw DaemonError("TEST_VENV_PYTHON=\(python) is not an executable (\(hint))")
         }
         return python
     }
