@@ -11,7 +11,9 @@ if [ ! -x "$venv/bin/python3" ] || ! "$venv/bin/python3" -c "import standardwebh
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check standardwebhooks
 fi
-export VIDEOHOOKD_TEST_PYTHON="$PWD/$venv/bin/python3"
+# Not VIDEOHOOKD_*: the daemon refuses an environment variable of its own prefix that names
+# no setting, and several tests run it with the test runner's environment.
+export TEST_VENV_PYTHON="$PWD/$venv/bin/python3"
 # The end-to-end tests open thousands of connections and run the daemon as a child.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 # Package.swift's dependencies must equal the imports, and imports go down the layers.

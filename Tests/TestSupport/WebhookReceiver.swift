@@ -1,125 +1,197 @@
 import Foundation
 import Glibc
 
-/// The tests' webhook receiver (`webhook_receiver.py`) as a child process: plain HTTP on
-/// 127.0.0.1, every delivery checked with the `standardwebhooks` package from PyPI, in
-/// the virtual environment `scripts/test.sh` makes (`VIDEOHOOKD_TEST_PYTHON`).
+/// The tests' webhook receiver (`webhook_receiver.py`, beside this file) as a child
+/// process: plain HTTP on 127.0.0.1, every delivery checked with the `standardwebhooks`
+/// package from PyPI, once per secret it holds. It runs on the interpreter of the
+/// virtual environment `scripts/test.sh` makes (`TEST_VENV_PYTHON`), and stops when
+/// `stop()` is called, the object goes, or this process dies (it exits when its stdin closes).
 public final class WebhookReceiver: @unchecked Sendable {
-    // @unchecked: set up by `init` and `start` on the test's thread; the server is a process.
+    // @unchecked: a test drives one receiver from its own thread; the server is a process.
+
+    /// One request the receiver got, as `GET /_control/log` reports it.
     public struct Delivery: Decodable, Sendable {
+        public var number: Int
+        /// Unix time, when the receiver read the request.
         public var received: Double
+        public var method: String
+        public var path: String
+        /// Lower-cased names.
         public var headers: [String: String]
+        /// Names that came more than once (folded into `headers`, last one kept).
+        public var repeatedHeaders: [String]
         public var body: String
-        /// Per secret (its index): true, or why standardwebhooks refused it.
-        public var verified: [String: VerificationResult]
+        public var bodyBase64: String
+        /// One per secret, in the order given.
+        public var verified: [Verification]
         public var answered: Int
 
-        public var id: String { headers["webhook-id"] ?? "" }
+        enum CodingKeys: String, CodingKey {
+            case number, received, method, path, headers, repeatedHeaders = "repeated_headers", body
+            case bodyBase64 = "body_base64", verified, answered
+        }
+
+        /// The `webhook-id` header.
+        public var id: String? { headers["webhook-id"] }
+        /// The body's bytes exactly as received.
+        public var bodyBytes: [UInt8] { Array(Data(base64Encoded: bodyBase64) ?? Data()) }
+        /// The body parsed as a JSON object, nil when it is not one.
+        public var json: [String: Any]? {
+            try? JSONSerialization.jsonObject(with: Data(bodyBytes)) as? [String: Any]
+        }
         public var type: String? { json?["type"] as? String }
         public var data: [String: Any]? { json?["data"] as? [String: Any] }
-        public var json: [String: Any]? { try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any] }
-        /// True when every secret given to the receiver verified this delivery.
-        public var verifiedByAll: Bool { !verified.isEmpty && verified.values.allSatisfy { $0 == .verified } }
+        /// True when standardwebhooks verified the delivery with every secret the receiver holds.
+        public var verifiedByAll: Bool { !verified.isEmpty && verified.allSatisfy(\.ok) }
+        /// The failures, for a message.
+        public var verificationErrors: [String] { verified.filter { !$0.ok }.map { "secret \($0.secret): \($0.error ?? "?")" } }
     }
 
-    public enum VerificationResult: Decodable, Sendable, Equatable {
-        case verified
-        case refused(String)
-
-        public init(from decoder: any Decoder) throws {
-            let container = try decoder.singleValueContainer()
-            if let flag = try? container.decode(Bool.self), flag { self = .verified } else {
-                self = .refused((try? container.decode(String.self)) ?? "refused")
-            }
-        }
+    /// standardwebhooks' `Webhook(secret).verify(body, headers)` for one secret.
+    public struct Verification: Decodable, Sendable {
+        public var secret: Int
+        public var ok: Bool
+        /// The exception it raised, such as "WebhookVerificationError: No matching signature found".
+        public var error: String?
     }
 
-    private let folder = TemporaryDirectory(prefix: "videohookd-receiver")
-    private let secrets: [String]
-    private var process: Process?
+    public let secrets: [String]
+    public let requireVerified: Bool
     public private(set) var port: UInt16 = 0
+    private var process: Process?
+    private var stdin: Pipe?
+    private var output: OutputCollector?
+    /// What earlier runs of the receiver (before a `stop()`) recorded.
+    private var earlier: [Delivery] = []
 
+    /// `http://127.0.0.1:<port>/hooks`: what `notify.webhooks[].url` is set to.
     public var url: String { "http://127.0.0.1:\(port)/hooks" }
 
+    /// Starts the receiver.
     /// - Parameters:
-    ///   - secrets: what the receiver verifies with, each on its own.
-    ///   - statuses: the answers in order, the last repeating (204 when empty).
-    ///   - port: a fixed port, to come back on after `stop()`; 0 picks one.
-    public init(secrets: [String], statuses: [Int] = [], port: UInt16 = 0) throws {
+    ///   - secrets: the `whsec_` secrets it verifies with, each on its own.
+    ///   - script: the statuses of the first deliveries, in order; 200 after them.
+    ///   - requireVerified: answer 401 to a delivery that no secret verifies.
+    ///   - port: a fixed port; 0 lets the kernel pick.
+    public init(secrets: [String], script: [Int] = [], requireVerified: Bool = false, port: UInt16 = 0) throws {
         self.secrets = secrets
-        try start(statuses: statuses, port: port)
+        self.requireVerified = requireVerified
+        self.port = port
+        try start(script: script)
     }
 
     deinit { stop() }
 
-    public static var python: String {
-        get throws {
-            guard let python = ProcessInfo.processInfo.environment["VIDEOHOOKD_TEST_PYTHON"],
-                  FileManager.default.isExecutableFile(atPath: python) else {
-                throw DaemonError("VIDEOHOOKD_TEST_PYTHON does not name the test venv's python3 with standardwebhooks: run the tests with scripts/test.sh")
-            }
-            return python
+    /// The interpreter of the tests' virtual environment, which has standardwebhooks.
+    public static func python() throws -> String {
+        let hint = "scripts/test.sh makes it; by hand: python3 -m venv .build/test-venv && "
+            + ".build/test-venv/bin/pip install standardwebhooks && export TEST_VENV_PYTHON=$PWD/.build/test-venv/bin/python3"
+        guard let python = ProcessInfo.processInfo.environment["TEST_VENV_PYTHON"], !python.isEmpty else {
+            throw DaemonError("TEST_VENV_PYTHON is not set: it names the python3 of the venv with the standardwebhooks package (\(hint))")
         }
+        guard FileManager.default.isExecutableFile(atPath: python) else {
+            throw DaemonError("TEST_VENV_PYTHON=\(python) is not an executable (\(hint))")
+        }
+        return python
     }
 
-    /// Starts (or starts again, on the same port when it had one) the server.
-    public func start(statuses: [Int] = [], port: UInt16? = nil) throws {
+    public var isRunning: Bool { process?.isRunning ?? false }
+
+    /// Starts the server, on the port it had before when it was stopped (the daemon's
+    /// settings name it), with a new script.
+    public func start(script: [Int] = []) throws {
+        guard !isRunning else { throw DaemonError("the webhook receiver already runs on \(port)") }
+        let scriptPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("webhook_receiver.py").path
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: try Self.python)
-        process.arguments = [Self.scriptPath, "--dir", folder.path, "--port", String(port ?? self.port),
-                             "--script", statuses.map(String.init).joined(separator: ",")]
-            + secrets.flatMap { ["--secret", $0] }
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.standardError
+        process.executableURL = URL(fileURLWithPath: try Self.python())
+        process.arguments = [scriptPath, "--port", String(port), "--script", script.map(String.init).joined(separator: ",")]
+            + secrets.flatMap { ["--secret", $0] } + (requireVerified ? ["--require-verified"] : [])
+        let stdin = Pipe()
+        let output = OutputCollector()
+        process.standardInput = stdin
+        process.standardOutput = output.pipe
+        process.standardError = output.errorPipe
         try process.run()
-        var line = Data()
-        while true {
-            let byte = output.fileHandleForReading.readData(ofLength: 1)
-            if byte.isEmpty || byte == Data("\n".utf8) { break }
-            line.append(byte)
-        }
-        let words = String(decoding: line, as: UTF8.self).split(separator: " ")
-        guard words.count == 2, words[0] == "listening", let listening = UInt16(words[1]) else {
-            process.terminate()
-            throw DaemonError("the webhook receiver did not start: \(String(decoding: line, as: UTF8.self))")
-        }
-        self.port = listening
         self.process = process
+        self.stdin = stdin
+        self.output = output
+        // The first line is "port N".
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            if let line = output.text.split(separator: "\n").first, output.text.contains("\n") {
+                guard line.hasPrefix("port "), let port = UInt16(line.dropFirst(5)) else {
+                    stop()
+                    throw DaemonError("webhook_receiver.py printed \"\(line)\", not its port")
+                }
+                self.port = port
+                return
+            }
+            if !process.isRunning {
+                Thread.sleep(forTimeInterval: 0.05) // let the readers take the last bytes
+                let status = process.terminationStatus
+                self.process = nil
+                throw DaemonError("webhook_receiver.py exited with \(status) before printing its port: \(output.errorText)")
+            }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        stop()
+        throw DaemonError("webhook_receiver.py did not print its port within 10 s: \(output.errorText)")
     }
 
-    /// Changes the answers from the next request on.
-    public func answer(_ statuses: [Int]) throws {
-        try statuses.map(String.init).joined(separator: ",").write(toFile: folder.file("script.txt"), atomically: true,
-                                                                    encoding: .utf8)
+    /// Stops the server (the port closes: the daemon's next attempt is refused). What it
+    /// recorded stays in `deliveries()`.
+    public func stop() {
+        guard let process else { return }
+        if process.isRunning, let recorded = try? fetchLog() { earlier += recorded }
+        if process.isRunning {
+            process.terminate()
+            let deadline = Date().addingTimeInterval(5)
+            while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
+        }
+        try? stdin?.fileHandleForWriting.close()
+        self.process = nil
+        self.stdin = nil
     }
 
-    /// Every request so far, oldest first.
-    public func deliveries() -> [Delivery] {
-        guard let text = try? String(contentsOfFile: folder.file("requests.jsonl"), encoding: .utf8) else { return [] }
-        return text.split(separator: "\n").compactMap { try? JSONDecoder().decode(Delivery.self, from: Data($0.utf8)) }
+    /// Replaces the script from the next delivery on (200 after it).
+    public func setScript(_ statuses: [Int]) throws {
+        let answer = try TestClient.connectPlain(port: port)
+            .post("/_control/script", body: statuses.map(String.init).joined(separator: ","))
+        guard answer.status == 204 else { throw DaemonError("POST /_control/script: \(answer.status) \(answer.text)") }
     }
 
-    /// Waits until `condition` holds for the deliveries, at most `seconds`.
+    /// Every delivery so far, across restarts, oldest first.
+    public func deliveries() throws -> [Delivery] {
+        earlier + (isRunning ? try fetchLog() : [])
+    }
+
+    /// Polls `deliveries()` until `condition` holds or `timeout` passes; returns the last seen.
     @discardableResult
-    public func wait(seconds: Double = 15, until condition: ([Delivery]) -> Bool) -> [Delivery] {
-        let deadline = Date().addingTimeInterval(seconds)
-        var seen = deliveries()
+    public func waitForDeliveries(timeout: TimeInterval = 15, until condition: ([Delivery]) -> Bool) -> [Delivery] {
+        let deadline = Date().addingTimeInterval(timeout)
+        var seen = (try? deliveries()) ?? []
         while !condition(seen) && Date() < deadline {
-            Thread.sleep(forTimeInterval: 0.02)
-            seen = deliveries()
+            Thread.sleep(forTimeInterval: 0.05)
+            seen = (try? deliveries()) ?? seen
         }
         return seen
     }
 
-    /// SIGKILL: the test process may block SIGTERM, and the child inherits the mask.
-    public func stop() {
-        guard let process, process.isRunning else { return }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+    /// What the receiver wrote on stderr (a traceback, if it broke).
+    public var standardError: String { output?.errorText ?? "" }
+
+    private func fetchLog() throws -> [Delivery] {
+        let answer = try TestClient.connectPlain(port: port).get("/_control/log")
+        guard answer.status == 200 else { throw DaemonError("GET /_control/log: \(answer.status) \(answer.text)") }
+        return try JSONDecoder().decode([Delivery].self, from: Data(answer.body))
     }
 
-    static var scriptPath: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("webhook_receiver.py").path
+    /// A fresh `whsec_` secret: the base64 of 32 random bytes.
+    public static func makeSecret() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return "whsec_" + Data((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }).base64EncodedString()
     }
 }

@@ -54,7 +54,7 @@ struct EventsListCommand: ParsableCommand {
                 throw CommandFailure(error.description)
             }
             if json {
-                for event in events { print(try LedgerJSON.encode(event)) }
+                for event in events { print(try LedgerJSON.encode(event, pretty: false)) }
             } else {
                 print(EventTable.render(events))
             }
