@@ -135,7 +135,7 @@ let package = Package(
         .testTarget(name: "CommandLineTests", dependencies: ["videohookd", "Ledger", "VideoAPI", "TestSupport"]),
         // Drives the built `videohookd` binary from outside, as curl and Python would; it
         // depends on the executable so that the binary is built, and imports none of it.
-        .testTarget(name: "EndToEndTests", dependencies: ["videohookd", "TestSupport", "Ledger", "VideoAPI", "TLS", "Transport", "Hashing",
+        .testTarget(name: "EndToEndTests", dependencies: ["videohookd", "TestSupport", "Ledger", "VideoAPI", "TLS", "Transport",
                                                          .product(name: "GRDB", package: "GRDB.swift")]),
     ],
     swiftLanguageModes: [.v6]
