@@ -11,8 +11,9 @@
 /// An IPv4address is also a reg-name, so dotted quads need no check of their own. These
 /// choices are stricter than RFC 3986 (or its RFC 6874 extension), each for a request no
 /// real client sends:
-/// - A ',' (a sub-delim) is refused: Host is a single value (RFC 9110 §7.2), and a comma
-///   is what two Host fields look like once an intermediary has joined them into a list.
+/// - A ',' (a sub-delim) is refused, in a reg-name and in an IPvFuture alike: Host is a
+///   single value (RFC 9110 §7.2), and a comma is what two Host fields look like once an
+///   intermediary has joined them into a list.
 /// - An empty port after ':' is refused, and so is an empty host before a port (":80"):
 ///   issue 18 asks for 400 on "an empty or non-numeric port", and a port is meaningless
 ///   without a host. A port over 65535 is refused too.
@@ -36,6 +37,9 @@ enum HostFieldValue {
         if value[0] == HTTPGrammar.openBracket {
             guard let close = index(of: HTTPGrammar.closeBracket, in: value, from: 1, to: end) else {
                 return "the IP literal has no closing ']'"
+            }
+            if index(of: HTTPGrammar.comma, in: value, from: 1, to: close) != nil {
+                return "',' is not allowed: Host takes one host, not a list (RFC 9110 §7.2)"
             }
             guard isIPLiteralContent(value, from: 1, to: close) else {
                 return "the IP literal is not an IPv6 address or IPvFuture (RFC 3986 §3.2.2)"
@@ -140,7 +144,8 @@ enum HostFieldValue {
         return isIPv6Address(value, from: start, to: end)
     }
 
-    /// IPvFuture = "v" 1*HEXDIG "." 1*( unreserved / sub-delims / ":" ), after the "v".
+    /// IPvFuture = "v" 1*HEXDIG "." 1*( unreserved / sub-delims / ":" ), after the "v";
+    /// the ',' among sub-delims was refused before (see the type's comment).
     private static func isIPvFuture(_ value: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) -> Bool {
         var i = start
         while i < end, HTTPGrammar.hexValue(value[i]) != nil { i += 1 }
@@ -149,7 +154,7 @@ enum HostFieldValue {
         guard i < end else { return false }
         while i < end {
             let byte = value[i]
-            guard isRegNameByte(byte) || byte == HTTPGrammar.comma || byte == HTTPGrammar.colon else { return false }
+            guard isRegNameByte(byte) || byte == HTTPGrammar.colon else { return false }
             i += 1
         }
         return true

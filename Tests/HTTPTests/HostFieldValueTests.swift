@@ -75,6 +75,10 @@ struct HostCase: Sendable, CustomTestStringConvertible {
         HostCase(value: "[v1]", reason: "not an IPv6 address or IPvFuture"),
         HostCase(value: "[v.x]", reason: "not an IPv6 address or IPvFuture"),
         HostCase(value: "[v1.]", reason: "not an IPv6 address or IPvFuture"),
+        // Found by the fuzzer: a sub-delim that RFC 3986 allows in an IPvFuture, refused
+        // here as in a reg-name.
+        HostCase(value: "[v1.fe80,=GET+en1]", reason: "',' is not allowed"),
+        HostCase(value: "[v1.a],[v1.b]", reason: "',' follows the IP literal"),
         HostCase(value: "[::1]x", reason: "'x' follows the IP literal"),
         HostCase(value: "[::1]]", reason: "']' follows the IP literal"),
         HostCase(value: "example.com/path", reason: "'/' is not allowed"),
