@@ -17,6 +17,6 @@ extension Settings {
                 warnings.append("notify.commands[\(index)].run: \(program) is not an executable file here (\(String(cString: strerror(errno)))); its deliveries will fail until it is")
             }
         }
-        return warnings
+        return warnings + loadWarnings.map(\.description)
     }
 }

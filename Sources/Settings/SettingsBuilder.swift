@@ -21,6 +21,7 @@ struct SettingsBuilder {
     }
 
     var problems: [SettingsProblem] { reader.problems }
+    var warnings: [SettingsProblem] { reader.warnings }
 
     mutating func build() -> Settings {
         var settings = Settings.defaults(environment: environment)
@@ -32,6 +33,8 @@ struct SettingsBuilder {
         readLimits(into: &settings)
         if let level = reader.logLevel(.logLevel) { settings.logLevel = level }
         NotifySettingsReader.read(into: &settings.notify, reader: &reader)
+        // After download.*: the part size is checked against download.max_bytes.
+        settings.s3 = S3SettingsReader.read(&reader, maxBytes: settings.download.maxBytes)
         return settings
     }
 
