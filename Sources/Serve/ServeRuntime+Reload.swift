@@ -53,6 +53,10 @@ extension ServeRuntime {
                 videoAPI?.apply(key: new.api.key)
             case .replaceNotifyTargets:
                 replaceNotifyTargets(new.notify)
+            case .replaceS3Credentials:
+                // The object store's wiring (issue 20) hands it new.s3?.credentials and
+                // registers new.s3?.secrets with the redactor; no store runs yet.
+                break
             case .needsRestart:
                 break // not among the applied keys
             }

@@ -1,6 +1,7 @@
 extension Settings {
     /// Loads the settings: the embedded defaults, then `file` (YAML) when given, then the
-    /// `VIDEOHOOKD_*` variables of `environment`.
+    /// `VIDEOHOOKD_*` variables of `environment`. For `s3.*`, the AWS variables
+    /// (`AWS_REGION`, `AWS_ACCESS_KEY_ID`, ...) come between the defaults and the file.
     ///
     /// - Throws: ``SettingsError`` with every problem found, each naming the key and,
     ///   when it comes from the file, the line.
@@ -17,6 +18,8 @@ extension Settings {
         let environmentReader = SettingsEnvironmentReader(environment: environment)
         values.merge(environmentReader.values) { _, fromEnvironment in fromEnvironment }
         problems += environmentReader.problems
+        // Below the file and VIDEOHOOKD_*: AWS_REGION, AWS_ACCESS_KEY_ID and the like.
+        AWSEnvironment.fill(&values, from: environment)
 
         var builder = SettingsBuilder(values: values, environment: environment)
         let settings = builder.build()
@@ -25,7 +28,9 @@ extension Settings {
         guard problems.isEmpty else {
             throw SettingsError(problems: ordered(problems))
         }
-        return settings
+        var loaded = settings
+        loaded.loadWarnings = ordered(builder.warnings)
+        return loaded
     }
 
     /// File problems in line order first, then the environment's: the order an operator

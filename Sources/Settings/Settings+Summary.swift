@@ -1,8 +1,10 @@
 extension Settings: CustomStringConvertible {
     /// Every key and its effective value, one `key = value` per line; secrets show as
-    /// `(set)`. This is what `check-config` prints.
+    /// `(set)`. This is what `check-config` prints. Without `s3.bucket` the other `s3.*`
+    /// keys do nothing and are left out.
     public var summaryLines: [String] {
-        SettingsKey.allCases.map { "\($0.rawValue) = \(renderedValue(of: $0, revealingSecrets: false))" }
+        SettingsKey.allCases.filter { s3 != nil || $0.section != "s3" || $0 == .s3Bucket }
+            .map { "\($0.rawValue) = \(renderedValue(of: $0, revealingSecrets: false))" }
     }
 
     public var description: String {
@@ -62,6 +64,10 @@ extension Settings: CustomStringConvertible {
         case .notifyConcurrency: return String(notify.concurrency)
         case .notifyTimeout: return DurationParser.format(notify.timeout)
         case .notifyRetryDelays: return notify.retryDelays.map(DurationParser.format).joined(separator: ",")
+        case .s3Bucket, .s3Endpoint, .s3Region, .s3Prefix, .s3PathStyle, .s3AccessKeyID, .s3SecretAccessKey,
+             .s3SecretAccessKeyFile, .s3SessionToken, .s3StorageClass, .s3PartSize, .s3KeepLocal, .s3CAFile:
+            guard let s3 else { return key == .s3Bucket ? "(none: videos stay in archive_dir)" : "(s3 off)" }
+            return s3.renderedValue(of: key, revealingSecrets: revealingSecrets)
         }
     }
 }

@@ -8,7 +8,7 @@ extension Settings {
         for (index, webhook) in notify.webhooks.enumerated() {
             guard let parts = URLComponents(string: webhook.url), parts.scheme?.lowercased() == "http" else { continue }
             let host = parts.host ?? ""
-            if !["127.0.0.1", "localhost", "::1", "[::1]"].contains(host) && !host.hasPrefix("127.") {
+            if !LoopbackHost.contains(host) {
                 warnings.append("notify.webhooks[\(index)].url is plain http to \(host): its deliveries (signed, but not encrypted) cross the network in clear text; use https")
             }
         }
@@ -17,6 +17,6 @@ extension Settings {
                 warnings.append("notify.commands[\(index)].run: \(program) is not an executable file here (\(String(cString: strerror(errno)))); its deliveries will fail until it is")
             }
         }
-        return warnings
+        return warnings + loadWarnings.map(\.description)
     }
 }

@@ -1,7 +1,8 @@
 /// The daemon's settings: embedded defaults, then the config file, then `VIDEOHOOKD_*`
-/// environment variables, each overriding the one before.
+/// environment variables, each overriding the one before (and, for `s3.*` only, the
+/// AWS variables between the defaults and the file).
 ///
-/// Printing a `Settings` never shows the token or the API key (see ``Secret``).
+/// Printing a `Settings` never shows the token, the API key or another secret (see ``Secret``).
 public struct Settings: Sendable, Equatable {
     /// The callback listener (TLS).
     public var listen: ListenAddress
@@ -25,6 +26,11 @@ public struct Settings: Sendable, Equatable {
     public var limits: ConnectionLimits
     /// The operator's webhooks and commands (`notify`).
     public var notify = NotifySettings()
+    /// The object store the archive goes to; nil (no `s3.bucket`): the file system only.
+    public var s3: S3Settings? = nil
+    /// What loading found allowed but worth a second look, each with the key and where it
+    /// was set; part of ``warnings``.
+    public internal(set) var loadWarnings: [SettingsProblem] = []
 
     public init(
         listen: ListenAddress = ListenAddress(host: "0.0.0.0", port: 8443),

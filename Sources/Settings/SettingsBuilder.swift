@@ -10,7 +10,6 @@ struct SettingsBuilder {
     /// configured token to (`CallbackToken(validating:)`), so check-config says the same.
     static let tokenLength = 22...256
     static let apiKeyLength = 1...4096
-    static let apiKeyFileMaxBytes = 64 << 10
     static let graceRange: ClosedRange<Duration> = .seconds(0) ... .seconds(86_400)
 
     private var reader: SettingsValueReader
@@ -22,6 +21,7 @@ struct SettingsBuilder {
     }
 
     var problems: [SettingsProblem] { reader.problems }
+    var warnings: [SettingsProblem] { reader.warnings }
 
     mutating func build() -> Settings {
         var settings = Settings.defaults(environment: environment)
@@ -33,6 +33,8 @@ struct SettingsBuilder {
         readLimits(into: &settings)
         if let level = reader.logLevel(.logLevel) { settings.logLevel = level }
         NotifySettingsReader.read(into: &settings.notify, reader: &reader)
+        // After download.*: the part size is checked against download.max_bytes.
+        settings.s3 = S3SettingsReader.read(&reader, maxBytes: settings.download.maxBytes)
         return settings
     }
 
@@ -82,54 +84,16 @@ struct SettingsBuilder {
         if let url = reader.url(.apiBaseURL, schemes: ["https", "http"], example: APISettings.defaultBaseURL) {
             settings.api.baseURL = url
         }
-        if reader.isSet(.apiKey) && reader.isSet(.apiKeyFile) {
-            reader.report(.apiKeyFile, "api.key and api.key_file are both set\(whereSet(.apiKey)); keep one")
-            return
-        }
-        if let key = reader.text(.apiKey, expected: "a key") {
-            settings.api.key = apiKey(key, from: .apiKey, source: "the key")
-        }
-        if let path = reader.path(.apiKeyFile) {
-            settings.api.keyFile = path
-            switch TextFileReader.read(path: path, maxBytes: Self.apiKeyFileMaxBytes) {
-            case .failure(let problem):
-                reader.report(.apiKeyFile, "cannot read \(path): \(problem)")
-            case .success(let content):
-                settings.api.key = apiKey(content.trimmingCharacters(in: .whitespacesAndNewlines),
-                                          from: .apiKeyFile, source: "the key in \(path)")
-            }
-        }
+        let (key, file) = SecretSettingReader(key: .apiKey, fileKey: .apiKeyFile, noun: "the key",
+                                              maxBytes: Self.apiKeyLength.upperBound).read(&reader)
+        settings.api.key = key
+        settings.api.keyFile = file
     }
 
     private mutating func readAPIOptions(into settings: inout Settings) {
         settings.api.caFile = reader.readableFile(.apiCAFile)
         if let accept = reader.bool(.apiAcceptUnknownTasks) { settings.api.acceptUnknownTasks = accept }
         if let grace = reader.duration(.apiReconcileGrace, in: Self.graceRange) { settings.api.reconcileGrace = grace }
-    }
-
-    private func whereSet(_ key: SettingsKey) -> String {
-        switch reader.origin(of: key) {
-        case .file(let path, let line?): " (api.key on \(path):\(line))"
-        case .file(let path, nil): " (api.key in \(path))"
-        case .environment(let variable): " (api.key by \(variable))"
-        case nil: ""
-        }
-    }
-
-    /// A bearer key goes into an HTTP header: visible ASCII only, or a line break in it
-    /// would inject headers. The message describes the key, never repeats it.
-    private mutating func apiKey(_ key: String, from settingsKey: SettingsKey, source: String) -> Secret? {
-        if key.isEmpty {
-            reader.report(settingsKey, "\(source) is empty")
-            return nil
-        }
-        let visible = key.unicodeScalars.allSatisfy { (0x21...0x7E).contains($0.value) }
-        guard visible, Self.apiKeyLength.contains(key.utf8.count) else {
-            reader.report(settingsKey, "\(source) must be printable ASCII without spaces, at most "
-                + "\(Self.apiKeyLength.upperBound) characters")
-            return nil
-        }
-        return Secret(key)
     }
 
     private mutating func readDownload(into settings: inout Settings) {

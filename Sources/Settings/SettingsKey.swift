@@ -34,6 +34,19 @@ public enum SettingsKey: String, Sendable, CaseIterable {
     case notifyConcurrency = "notify.concurrency"
     case notifyTimeout = "notify.timeout"
     case notifyRetryDelays = "notify.retry_delays"
+    case s3Bucket = "s3.bucket"
+    case s3Endpoint = "s3.endpoint"
+    case s3Region = "s3.region"
+    case s3Prefix = "s3.prefix"
+    case s3PathStyle = "s3.path_style"
+    case s3AccessKeyID = "s3.access_key_id"
+    case s3SecretAccessKey = "s3.secret_access_key"
+    case s3SecretAccessKeyFile = "s3.secret_access_key_file"
+    case s3SessionToken = "s3.session_token"
+    case s3StorageClass = "s3.storage_class"
+    case s3PartSize = "s3.part_size"
+    case s3KeepLocal = "s3.keep_local"
+    case s3CAFile = "s3.ca_file"
 
     public var name: String { rawValue }
 
@@ -48,10 +61,8 @@ public enum SettingsKey: String, Sendable, CaseIterable {
     /// names the config file when `--config` is not given.
     public static let otherEnvironmentVariables: Set<String> = ["VIDEOHOOKD_CONFIG"]
 
-    /// The sections of the file: `tls:`, `api:`, `download:`, `limits:`.
-    static let sections: Set<String> = Set(allCases.compactMap { key in
-        key.rawValue.firstIndex(of: ".").map { String(key.rawValue[..<$0]) }
-    })
+    /// The sections of the file: `tls:`, `api:`, `download:`, `limits:`, `notify:`, `s3:`.
+    static let sections: Set<String> = Set(allCases.compactMap(\.section))
 
     /// What SIGHUP does about a changed value of this key. Exhaustive on purpose: a new
     /// key does not compile until someone has said whether it can change live.
@@ -67,6 +78,16 @@ public enum SettingsKey: String, Sendable, CaseIterable {
         case .apiKey, .apiKeyFile: .replaceAPIKey
         case .notifyWebhooks, .notifyCommands, .notifyConcurrency, .notifyTimeout, .notifyRetryDelays:
             .replaceNotifyTargets
+        // A rejected or expired key must be fixable without a restart: the uploads that
+        // failed on it resume once SIGHUP hands the store the new one.
+        case .s3AccessKeyID, .s3SecretAccessKey, .s3SecretAccessKeyFile, .s3SessionToken:
+            .replaceS3Credentials
+        // Where objects go (bucket, endpoint, region, prefix, addressing, trust) is bound
+        // into the store and into the upload ids the ledger keeps; the part size must stay
+        // that of the uploads in flight; the storage class and keep_local follow them.
+        case .s3Bucket, .s3Endpoint, .s3Region, .s3Prefix, .s3PathStyle, .s3StorageClass, .s3PartSize,
+             .s3KeepLocal, .s3CAFile:
+            .needsRestart
         // The listeners' sockets, the folders and the token are bound at start; the cap
         // on connections sizes what the event loops admit, which stays as it started.
         case .listen, .adminListen, .publicURL, .token, .stateDir, .archiveDir, .apiBaseURL,
@@ -78,9 +99,15 @@ public enum SettingsKey: String, Sendable, CaseIterable {
     }
 
     /// Settings that SIGHUP applies without a restart: the log, the certificate, request
-    /// limits, download concurrency and the API key. The rest (listeners, folders, token,
-    /// public URL, download policy, the connection cap) need `systemctl restart`.
+    /// limits, download concurrency, the API key, `notify.*` and the S3 credentials. The
+    /// rest (listeners, folders, token, public URL, download policy, the connection cap,
+    /// where and how objects are stored) need `systemctl restart`.
     public var isLive: Bool { reloadEffect != .needsRestart }
+
+    /// The section the key sits in (`s3` for `s3.bucket`); nil for a top-level key.
+    public var section: String? {
+        rawValue.firstIndex(of: ".").map { String(rawValue[..<$0]) }
+    }
 }
 
 /// What a reload does for a key whose value changed.
@@ -94,6 +121,8 @@ public enum ReloadEffect: Sendable, Hashable, CaseIterable {
     case replaceAPIKey
     /// The webhooks, commands, their secrets, the schedule and the concurrency.
     case replaceNotifyTargets
+    /// The object store's access key, secret and session token, for the next requests.
+    case replaceS3Credentials
     /// The running value stays until a restart.
     case needsRestart
 }

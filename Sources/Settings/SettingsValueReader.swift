@@ -5,6 +5,8 @@ import Foundation
 struct SettingsValueReader {
     let values: [SettingsKey: RawSetting]
     private(set) var problems: [SettingsProblem] = []
+    /// Allowed, but worth a second look: `check-config` prints them without failing.
+    private(set) var warnings: [SettingsProblem] = []
 
     init(values: [SettingsKey: RawSetting]) {
         self.values = values
@@ -21,6 +23,10 @@ struct SettingsValueReader {
 
     mutating func report(_ key: SettingsKey, _ message: String) {
         problems.append(SettingsProblem(origin: origin(of: key), key: key.rawValue, message: message))
+    }
+
+    mutating func warn(_ key: SettingsKey, _ message: String) {
+        warnings.append(SettingsProblem(origin: origin(of: key), key: key.rawValue, message: message))
     }
 
     /// The text of a single value; a list or a section is a problem.
@@ -72,7 +78,8 @@ struct SettingsValueReader {
         return value
     }
 
-    mutating func byteCount(_ key: SettingsKey, in range: ClosedRange<Int>) -> Int? {
+    /// `reason` follows the range in the message when the value is outside it.
+    mutating func byteCount(_ key: SettingsKey, in range: ClosedRange<Int>, reason: String? = nil) -> Int? {
         guard let text = text(key, expected: "a size") else { return nil }
         guard let value = ByteCountParser.parse(text) else {
             report(key, "expected a size in bytes such as 1048576 or \"1MiB\" (units B, KiB, MiB, GiB, TiB, "
@@ -81,7 +88,7 @@ struct SettingsValueReader {
         }
         guard range.contains(value) else {
             report(key, "expected a size from \(ByteCountParser.format(range.lowerBound)) to "
-                + "\(ByteCountParser.format(range.upperBound)), got \(shown(text))")
+                + "\(ByteCountParser.format(range.upperBound)), got \(shown(text))" + (reason.map { ": \($0)" } ?? ""))
             return nil
         }
         return value

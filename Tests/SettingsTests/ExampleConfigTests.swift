@@ -39,8 +39,9 @@ struct ExampleConfigTests {
                 continue
             }
             var value = String(match.3)
-            if ["cert_file", "key_file", "ca_file"].contains(match.2) { value = pem }
-            if match.2 == "key" { continue }  // key and key_file are exclusive: keep key_file.
+            if ["cert_file", "key_file", "ca_file", "secret_access_key_file"].contains(match.2) { value = pem }
+            // key and key_file are exclusive, as are the two forms of the S3 secret: keep the files.
+            if match.2 == "key" || match.2 == "secret_access_key" { continue }
             if match.2 == "token" { value = "0123456789abcdef0123456789" }
             lines.append("\(match.1)\(match.2): \(value)")
         }
@@ -49,5 +50,10 @@ struct ExampleConfigTests {
         #expect(settings.publicURL == "https://hooks.example.com:8443")
         #expect(settings.tls.certFile == pem)
         #expect(settings.api.key?.value == "X")
+        let s3 = try #require(settings.s3)
+        #expect(s3.bucket == "videos" && s3.endpoint == "http://127.0.0.1:9000" && s3.prefix == "videohookd/")
+        #expect(s3.credentials.secretAccessKey.value == "X" && s3.credentials.secretAccessKeyFile == pem)
+        #expect(s3.storageClass == "STANDARD_IA" && s3.caFile == pem)
+        #expect(settings.warnings.isEmpty, "\(settings.warnings)")
     }
 }

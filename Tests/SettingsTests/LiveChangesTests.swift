@@ -51,6 +51,7 @@ struct LiveChangesTests {
             "limits.max_header_count", "limits.max_uri_bytes", "limits.header_timeout",
             "limits.body_timeout", "limits.idle_timeout",
             "notify.webhooks", "notify.commands", "notify.concurrency", "notify.timeout", "notify.retry_delays",
+            "s3.access_key_id", "s3.secret_access_key", "s3.secret_access_key_file", "s3.session_token",
         ])
     }
 

@@ -156,6 +156,21 @@ struct SettingsLoadTests {
             (.notifyConcurrency, "8", { $0.notify.concurrency == 8 }),
             (.notifyTimeout, "30s", { $0.notify.timeout == .seconds(30) }),
             (.notifyRetryDelays, "1s,1m,1h", { $0.notify.retryDelays == [.seconds(1), .seconds(60), .seconds(3600)] }),
+            // The s3 keys load beside a bucket and credentials (S3Example), which these override.
+            (.s3Bucket, "other-bucket", { $0.s3?.bucket == "other-bucket" }),
+            (.s3Endpoint, "https://storage.example:9000/", { $0.s3?.endpoint == "https://storage.example:9000" }),
+            (.s3Region, "eu-west-1", { $0.s3?.region == "eu-west-1" && $0.s3?.endpoint == "https://s3.eu-west-1.amazonaws.com" }),
+            (.s3Prefix, "/videos", { $0.s3?.prefix == "videos/" }),
+            (.s3PathStyle, "true", { $0.s3?.pathStyle == true }),
+            (.s3AccessKeyID, "AKIAOTHER", { $0.s3?.credentials.accessKeyID == "AKIAOTHER" }),
+            (.s3SecretAccessKey, "other-secret", { $0.s3?.credentials.secretAccessKey.value == "other-secret" }),
+            (.s3SecretAccessKeyFile, keyFile, { $0.s3?.credentials.secretAccessKey.value == "sk-from-file"
+                && $0.s3?.credentials.secretAccessKeyFile == keyFile }),
+            (.s3SessionToken, "token-1", { $0.s3?.credentials.sessionToken?.value == "token-1" }),
+            (.s3StorageClass, "intelligent_tiering", { $0.s3?.storageClass == "INTELLIGENT_TIERING" }),
+            (.s3PartSize, "100MiB", { $0.s3?.partSize == 100 << 20 }),
+            (.s3KeepLocal, "on", { $0.s3?.keepLocal == true }),
+            (.s3CAFile, ca, { $0.s3?.caFile == ca }),
         ]
     }
 
@@ -166,6 +181,11 @@ struct SettingsLoadTests {
             // The TLS files come in pairs.
             if key == .tlsCertFile { environment["VIDEOHOOKD_TLS_KEY_FILE"] = try folder.write("k", "K") }
             if key == .tlsKeyFile { environment["VIDEOHOOKD_TLS_CERT_FILE"] = try folder.write("c", "C") }
+            // The s3 keys do something only beside a bucket, and need credentials.
+            if key.section == "s3" {
+                environment.merge(S3Example.bucketAndCredentials) { own, _ in own }
+                if key == .s3SecretAccessKeyFile { environment["VIDEOHOOKD_S3_SECRET_ACCESS_KEY"] = nil }
+            }
             let settings = try Settings.load(file: nil, environment: environment)
             #expect(arrived(settings), "\(key.environmentVariable)=\(value) did not arrive")
         }
