@@ -124,13 +124,15 @@ extension Ledger {
     }
 
     /// The store refused (bad credentials, access denied, a 5xx, a timeout): counts the
-    /// refusal, keeps its reason for `show`, and says when to try again. The upload and
-    /// its parts stay; the retry resumes them.
+    /// refusal, keeps its reason for `show` (without what could carry a credential, see
+    /// ``CredentialText``), and says when to try again. The upload and its parts stay;
+    /// the retry resumes them.
     public func scheduleObjectUploadRetry(taskID: String, reason: String, nextAttemptAt: Date,
                                           now: Date = Date()) throws(LedgerError) {
         try writeTransaction { db in
             try Self.updateUpload(taskID, "attempts = attempts + 1, last_error = ?, next_attempt_at = ?",
-                                  [Self.clipped(reason, to: limits.maxTextBytes), nextAttemptAt.timeIntervalSince1970],
+                                  [Self.clipped(CredentialText.redacted(reason), to: limits.maxTextBytes),
+                                   nextAttemptAt.timeIntervalSince1970],
                                   now: now.timeIntervalSince1970, in: db)
         }
     }
