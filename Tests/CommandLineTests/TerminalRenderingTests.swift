@@ -52,7 +52,7 @@ struct TerminalRenderingTests {
         let text = TaskDetailReport.render(try #require(try ledger.task(id: TaskID(Self.id)!)))
         let section = try #require(text.components(separatedBy: "\nobject upload\n").last)
         #expect(section.hasPrefix("  object      s3://videos/\(key)\n  state       uploading\n"))
-        #expect(section.contains("  upload id   u-1\n  parts       2 recorded, 5242880 bytes each\n"))
+        #expect(section.contains("  upload id   u-1\n  parts       2 recorded, part size 5242880\n"))
         #expect(section.contains("  uploaded    10485760 of 20971520 (50 %)\n"))
         #expect(section.contains("  attempts    1 refused, next at \(UTCTime.format(next)) UTC\n"))
         #expect(section.contains(#"  last error  InvalidAccessKeyId:\u{1b}[2J the key\nis unknown"#))

@@ -134,7 +134,7 @@ struct CommandTests {
         #expect(text.contains("  object etag \"e-1\"\n"))
         #expect(text.contains("  version id  v42\n"))
         #expect(text.contains("object upload\n  object      s3://videos/\(key)\n  state       verified\n"))
-        #expect(text.contains("  upload id   upload-7f3\n  parts       1 recorded, 5242880 bytes each\n"))
+        #expect(text.contains("  upload id   upload-7f3\n  parts       1 recorded, part size 5242880\n"))
         #expect(text.contains("  uploaded    20 of 20 (100 %)\n"))
         #expect(text.contains("  attempts    1 refused\n"), "no next attempt once verified")
         #expect(text.contains("  last error  -\n"), "verification clears the last refusal")

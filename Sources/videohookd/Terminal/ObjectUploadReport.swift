@@ -14,7 +14,7 @@ enum ObjectUploadReport {
         field("state", upload.state.rawValue)
         if let uploadID = upload.uploadID {
             field("upload id", TerminalText.escape(uploadID))
-            field("parts", "\(upload.partsCount) recorded, \(upload.partSize) bytes each")
+            field("parts", "\(upload.partsCount) recorded, part size \(upload.partSize)")
             field("uploaded", TaskDetailReport.bytes(done: upload.bytesUploaded, total: upload.bytesTotal))
         } else {
             field("upload id", "none (a single PutObject)")
