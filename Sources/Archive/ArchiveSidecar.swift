@@ -6,6 +6,7 @@ import Foundation
 /// {
 ///   "task_id": "task-unified-1761313744-abcd1234",
 ///   "file": "task-unified-1761313744-abcd1234.mp4",
+///   "object": { "bucket": …, "key": …, "url": "s3://…", "etag": …, "version_id": … },
 ///   "source_url": "https://cdn.example.com/v.mp4?sig=…",
 ///   "bytes": 52428800,
 ///   "sha256": "9f86d0…",
@@ -21,8 +22,10 @@ import Foundation
 /// }
 /// ```
 ///
-/// The task body is spliced in as received (it is JSON: the intake parsed it), so no
-/// field the daemon does not know is lost to a decode and re-encode.
+/// `object` is there only when the archive is a bucket (see ``Object``); a file
+/// archive's sidecar has no such key, so its bytes are what they always were. The task
+/// body is spliced in as received (it is JSON: the intake parsed it), so no field the
+/// daemon does not know is lost to a decode and re-encode.
 public struct ArchiveSidecar: Sendable, Equatable {
     public struct ExtraFile: Sendable, Equatable {
         public var index: Int
@@ -56,10 +59,13 @@ public struct ArchiveSidecar: Sendable, Equatable {
     public var extraFiles: [ExtraFile]
     /// The raw task body; spliced verbatim when it is JSON, else kept as a string.
     public var taskBody: [UInt8]
+    /// The bucket's object, when the archive is one; nil for a file, whose sidecar stays
+    /// as it always was (no `object` key at all).
+    public var object: Object?
 
     public init(taskID: String, file: String, sourceURL: String, bytes: Int64, sha256: String, contentType: String?,
                 etag: String?, lastModified: String?, startedAt: Date, finishedAt: Date, attempts: Int,
-                extraFiles: [ExtraFile], taskBody: [UInt8]) {
+                extraFiles: [ExtraFile], taskBody: [UInt8], object: Object? = nil) {
         self.taskID = taskID
         self.file = file
         self.sourceURL = sourceURL
@@ -73,6 +79,7 @@ public struct ArchiveSidecar: Sendable, Equatable {
         self.attempts = attempts
         self.extraFiles = extraFiles
         self.taskBody = taskBody
+        self.object = object
     }
 
     /// The sidecar's bytes: pretty-printed, keys in the order above, ending in a newline.
@@ -81,6 +88,7 @@ public struct ArchiveSidecar: Sendable, Equatable {
         writer.open()
         writer.field("task_id", .string(taskID))
         writer.field("file", .string(file))
+        if let object { writer.field("object", .raw(object.json())) }
         writer.field("source_url", .string(sourceURL))
         writer.field("bytes", .integer(bytes))
         writer.field("sha256", .string(sha256))

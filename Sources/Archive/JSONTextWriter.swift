@@ -11,10 +11,13 @@ struct JSONTextWriter {
     private(set) var text = ""
     private var first = true
     private let indent: String
+    /// Before the closing brace: an object nested in another closes at its parent's indent.
+    private let closingIndent: String
     private let compact: Bool
 
-    init(indent: String = "  ", compact: Bool = false) {
+    init(indent: String = "  ", closingIndent: String = "", compact: Bool = false) {
         self.indent = indent
+        self.closingIndent = closingIndent
         self.compact = compact
     }
 
@@ -33,7 +36,7 @@ struct JSONTextWriter {
         }
     }
 
-    mutating func close() { text += compact ? "}\n" : "\n}\n" }
+    mutating func close() { text += compact ? "}\n" : "\n" + closingIndent + "}\n" }
 
     static func quoted(_ string: String) -> String {
         var out = "\""

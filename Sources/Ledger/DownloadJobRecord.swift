@@ -27,11 +27,16 @@ public struct DownloadJobRecord: Sendable, Equatable, Encodable {
     public var partialPath: String?
     public var startedAt: Date?
     public var finishedAt: Date?
+    /// For an object archive (`archivePath` is `s3://bucket/key`): its ETag and version
+    /// id as HeadObject gave them; nil for a file.
+    public var objectETag: String?
+    public var objectVersionID: String?
 
     enum CodingKeys: String, CodingKey {
         case taskID = "task_id", state, sourceURL = "source_url", deadline, attempts, nextAttemptAt
         case bytesDone, bytesTotal, lastError, archivePath, createdAt, updatedAt
         case etag, lastModified, contentType, sha256, partialPath, startedAt, finishedAt
+        case objectETag = "object_etag", objectVersionID = "object_version_id"
     }
 
     init(row: Row) throws {
@@ -54,5 +59,7 @@ public struct DownloadJobRecord: Sendable, Equatable, Encodable {
         partialPath = row["partial_path"]
         startedAt = row.optionalDate("started_at")
         finishedAt = row.optionalDate("finished_at")
+        objectETag = row["object_etag"]
+        objectVersionID = row["object_version_id"]
     }
 }

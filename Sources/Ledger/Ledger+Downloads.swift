@@ -113,19 +113,52 @@ extension Ledger {
                 state = 'done', archive_path = ?, sha256 = ?, bytes_done = ?, bytes_total = ?, partial_path = NULL,
                 last_error = NULL, finished_at = ?
                 """, [archivePath, sha256, bytes, bytes, seconds], now: seconds, in: db)
-            let job = try Row.fetchOne(db, sql: "SELECT source_url, content_type FROM download_jobs WHERE task_id = ?",
-                                       arguments: [taskID])
-            let source: String = job?["source_url"] ?? ""
-            try Self.emitNotification(.videoArchived, taskID: taskID, extra: [
-                ("archive", .object([("path", .string(archivePath))])),
-                ("bytes", .integer(bytes)),
-                ("sha256", .string(sha256)),
-                ("content_type", (job?["content_type"] as String?).map { .string($0) } ?? .null),
-                ("source_url", .string(Self.withoutQuery(source))),
-                ("sidecar", sidecarPath.map { .string($0) } ?? .null),
-            ], now: seconds, in: db)
+            try Self.emitArchived(taskID: taskID, archive: [("path", .string(archivePath))], sha256: sha256,
+                                  bytes: bytes, sidecar: sidecarPath, now: seconds, in: db)
         }
         outboxHook.fire()
+    }
+
+    /// The video is an object in a bucket, verified by HeadObject, and its sidecar object
+    /// is beside it: the job is done with `s3://bucket/key` as its archive, the object's
+    /// ETag and version id on it, the upload `verified`, and `video.archived` (naming
+    /// the object) in the outbox, all in one transaction. The task's upload must be this
+    /// object's and completed; `sidecarURL` is the sidecar object's `s3://` URL.
+    public func markDownloadDone(taskID: String, object: ArchivedObject, sha256: String, bytes: Int64,
+                                 sidecarURL: String? = nil, now: Date = Date()) throws(LedgerError) {
+        let seconds = now.timeIntervalSince1970
+        try writeTransaction { db in
+            try Self.verifyUpload(taskID, bucket: object.bucket, key: object.key, etag: object.etag,
+                                  versionID: object.versionID, now: seconds, in: db)
+            try Self.updateJob(taskID, """
+                state = 'done', archive_path = ?, object_etag = ?, object_version_id = ?, sha256 = ?, bytes_done = ?,
+                bytes_total = ?, partial_path = NULL, last_error = NULL, finished_at = ?
+                """, [object.url, object.etag, object.versionID, sha256, bytes, bytes, seconds], now: seconds, in: db)
+            try Self.emitArchived(taskID: taskID, archive: [
+                ("bucket", .string(object.bucket)),
+                ("key", .string(object.key)),
+                ("url", .string(object.url)),
+                ("etag", .string(object.etag)),
+                ("version_id", object.versionID.map { .string($0) } ?? .null),
+            ], sha256: sha256, bytes: bytes, sidecar: sidecarURL, now: seconds, in: db)
+        }
+        outboxHook.fire()
+    }
+
+    /// `video.archived` with its facts, `archive` as given (a path, or an object).
+    private static func emitArchived(taskID: String, archive: [(String, NotificationBody.Value)], sha256: String,
+                                     bytes: Int64, sidecar: String?, now: Double, in db: Database) throws {
+        let job = try Row.fetchOne(db, sql: "SELECT source_url, content_type FROM download_jobs WHERE task_id = ?",
+                                   arguments: [taskID])
+        let source: String = job?["source_url"] ?? ""
+        try emitNotification(.videoArchived, taskID: taskID, extra: [
+            ("archive", .object(archive)),
+            ("bytes", .integer(bytes)),
+            ("sha256", .string(sha256)),
+            ("content_type", (job?["content_type"] as String?).map { .string($0) } ?? .null),
+            ("source_url", .string(withoutQuery(source))),
+            ("sidecar", sidecar.map { .string($0) } ?? .null),
+        ], now: now, in: db)
     }
 
     /// Gives the job up: `reason` is what the operator reads in `show` and the log, and

@@ -25,7 +25,7 @@ extension Ledger {
         }
     }
 
-    /// The task, its events and its download job; nil when the ledger has no such task.
+    /// The task, its events, its download job and its object upload; nil when the ledger has no such task.
     public func task(id: TaskID) throws(LedgerError) -> TaskDetail? {
         try readTransaction { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM tasks WHERE id = ?",
@@ -36,7 +36,8 @@ extension Ledger {
             ).map(EventRecord.init(row:))
             let job = try Row.fetchOne(db, sql: "SELECT * FROM download_jobs WHERE task_id = ?",
                                        arguments: [id.rawValue]).map(DownloadJobRecord.init(row:))
-            return TaskDetail(task: try TaskRecord(row: row), events: events, downloadJob: job)
+            return TaskDetail(task: try TaskRecord(row: row), events: events, downloadJob: job,
+                              objectUpload: try ObjectUploadRecord.fetch(taskID: id.rawValue, in: db))
         }
     }
 

@@ -17,6 +17,9 @@ enum LedgerSchema {
         migrator.registerMigration("v4-notifications") { db in
             try db.execute(sql: v4Notifications)
         }
+        migrator.registerMigration("v5-object-uploads") { db in
+            try db.execute(sql: v5ObjectUploads)
+        }
         return migrator
     }
 
@@ -182,5 +185,60 @@ enum LedgerSchema {
             error           TEXT,
             output          TEXT                        -- a command's output, cut to 4 KiB
         ) STRICT;
+        """
+
+    /// Archiving to an S3-compatible bucket (issue 20): the task's object upload and its
+    /// finished parts, so that after a crash or `kill -9` the same multipart upload is
+    /// resumed from its last recorded part instead of a second object being started, and
+    /// so that the sweep at start can tell its own upload ids from strays. The download
+    /// job keeps what HeadObject said of the archived object.
+    ///
+    /// Plain SQL a PostgreSQL ledger can mirror as it stands: natural keys (no rowid),
+    /// CHECK and UNIQUE constraints, a composite foreign key; STRICT only as on every
+    /// other table (the PostgreSQL form drops it, its columns being typed anyway).
+    private static let v5ObjectUploads = """
+        -- One upload per task (its primary key) and one per object (bucket, key). The
+        -- upload id is NULL for a single PutObject; a multipart one is unique per bucket.
+        CREATE TABLE object_uploads (
+            task_id         TEXT PRIMARY KEY NOT NULL REFERENCES tasks (id),
+            bucket          TEXT NOT NULL CHECK (length(bucket) BETWEEN 3 AND 63),
+            object_key      TEXT NOT NULL CHECK (length(object_key) BETWEEN 1 AND 1024),
+            upload_id       TEXT CHECK (upload_id IS NULL OR length(upload_id) > 0),
+            part_size       INTEGER NOT NULL CHECK (part_size BETWEEN 5242880 AND 5368709120),
+            state           TEXT NOT NULL DEFAULT 'uploading'
+                CHECK (state IN ('uploading', 'completed', 'verified')),
+            bytes_total     INTEGER CHECK (bytes_total >= 0),      -- the video's length, once known
+            etag            TEXT,                                   -- as HeadObject gave it
+            version_id      TEXT,                                   -- NULL in an unversioned bucket
+            last_error      TEXT,
+            attempts        INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),   -- refusals so far
+            next_attempt_at REAL,                                   -- after a refusal: not before
+            created_at      REAL NOT NULL,
+            updated_at      REAL NOT NULL,
+            completed_at    REAL,                                   -- CompleteMultipartUpload or PutObject answered
+            verified_at     REAL,                                   -- HeadObject showed size and metadata
+            UNIQUE (bucket, object_key),
+            UNIQUE (bucket, upload_id),
+            UNIQUE (task_id, upload_id),                            -- the parts' foreign key
+            CHECK (state = 'uploading' OR completed_at IS NOT NULL),
+            CHECK (state <> 'verified' OR (etag IS NOT NULL AND verified_at IS NOT NULL))
+        ) STRICT;
+
+        -- The parts of a multipart upload that the store acknowledged. A part belongs to
+        -- one upload id: a part of an abandoned upload cannot count towards a new one.
+        CREATE TABLE object_upload_parts (
+            task_id         TEXT NOT NULL,
+            upload_id       TEXT NOT NULL,
+            part_number     INTEGER NOT NULL CHECK (part_number BETWEEN 1 AND 10000),
+            bytes           INTEGER NOT NULL CHECK (bytes BETWEEN 0 AND 5368709120),
+            etag            TEXT NOT NULL CHECK (length(etag) > 0),
+            checksum_sha256 TEXT NOT NULL CHECK (length(checksum_sha256) = 44),  -- base64 of 32 bytes
+            uploaded_at     REAL NOT NULL,
+            PRIMARY KEY (task_id, part_number),
+            FOREIGN KEY (task_id, upload_id) REFERENCES object_uploads (task_id, upload_id)
+        ) STRICT;
+
+        ALTER TABLE download_jobs ADD COLUMN object_etag TEXT;        -- the archived object's, from HeadObject
+        ALTER TABLE download_jobs ADD COLUMN object_version_id TEXT;  -- NULL when the bucket keeps no versions
         """
 }

@@ -5,4 +5,6 @@ public struct TaskDetail: Sendable, Equatable, Encodable {
     public var events: [EventRecord]
     /// Nil until the task completes.
     public var downloadJob: DownloadJobRecord?
+    /// The video's upload to a bucket, when the archive is one.
+    public var objectUpload: ObjectUploadRecord?
 }

@@ -49,4 +49,76 @@ struct ArchiveSidecarTests {
         #expect(object["task_body_text"] as? String == "not json\u{1}\n")
         #expect(object["extra_files"] as? [Any] != nil)
     }
+
+    @Test("the file archive's sidecar is these exact bytes: keys, order, indentation, escapes")
+    func exactBytes() {
+        let text = String(decoding: sidecar(body: #"{"id":"t", "n":2.50}"#, extras: [
+            .init(index: 1, file: "t.1.png", sourceURL: "https://cdn.example.com/f.png", bytes: 1234,
+                  sha256: "cd", contentType: nil),
+        ]).encoded(), as: UTF8.self)
+        let expected = #"""
+            {
+              "task_id": "task-unified-1761313744-abcd1234",
+              "file": "task-unified-1761313744-abcd1234.mp4",
+              "source_url": "https://cdn.example.com/v.mp4?sig=a\"b",
+              "bytes": 52428800,
+              "sha256": "\#(String(repeating: "ab", count: 32))",
+              "content_type": "video/mp4",
+              "etag": "\"e1\"",
+              "last_modified": null,
+              "started_at": "2025-10-24T13:50:00.250Z",
+              "finished_at": "2025-10-24T13:50:31.000Z",
+              "attempts": 2,
+              "extra_files": [
+                {"index": 1, "file": "t.1.png", "source_url": "https://cdn.example.com/f.png", "bytes": 1234, "sha256": "cd", "content_type": null}
+              ],
+              "task": {"id":"t", "n":2.50}
+            }
+
+            """#
+        #expect(text == expected)
+    }
+
+    @Test("a bucket archive's sidecar names the object after the file; everything else is as for a file")
+    func withObject() throws {
+        var withObject = sidecar(body: #"{"id":"t"}"#)
+        withObject.object = ArchiveSidecar.Object(bucket: "videos", key: "archive/2025/10/24/t.mp4",
+                                                  etag: "\"9b2c-2\"", versionID: "v\u{1}7")
+        let text = String(decoding: withObject.encoded(), as: UTF8.self)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        let named = try #require(object["object"] as? [String: Any])
+        #expect(Set(named.keys) == ["bucket", "key", "url", "etag", "version_id"])
+        #expect(named["bucket"] as? String == "videos")
+        #expect(named["key"] as? String == "archive/2025/10/24/t.mp4")
+        #expect(named["url"] as? String == "s3://videos/archive/2025/10/24/t.mp4")
+        #expect(named["etag"] as? String == "\"9b2c-2\"")
+        #expect(named["version_id"] as? String == "v\u{1}7")
+        // Nested at its level, placed after "file", and the rest is the file form's bytes.
+        #expect(text.contains("""
+              "file": "task-unified-1761313744-abcd1234.mp4",
+              "object": {
+                "bucket": "videos",
+                "key": "archive/2025/10/24/t.mp4",
+                "url": "s3://videos/archive/2025/10/24/t.mp4",
+                "etag": "\\"9b2c-2\\"",
+                "version_id": "v\\u00017"
+              },
+              "source_url":
+            """))
+        let withoutObject = String(decoding: sidecar(body: #"{"id":"t"}"#).encoded(), as: UTF8.self)
+        let blockStart = try #require(text.range(of: "  \"object\": {")).lowerBound
+        let blockEnd = try #require(text.range(of: "  \"source_url\"")).lowerBound
+        let objectBlock = text[blockStart..<blockEnd]
+        #expect(text.replacingOccurrences(of: String(objectBlock), with: "") == withoutObject)
+
+        withObject.object?.versionID = nil
+        let unversioned = try #require(try JSONSerialization.jsonObject(with: Data(withObject.encoded())) as? [String: Any])
+        #expect((unversioned["object"] as? [String: Any])?["version_id"] is NSNull)
+    }
+
+    @Test("a file archive's sidecar has no object key at all")
+    func withoutObject() throws {
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(sidecar(body: "{}").encoded())) as? [String: Any])
+        #expect(object["object"] == nil)
+    }
 }

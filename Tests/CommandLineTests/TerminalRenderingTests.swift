@@ -34,6 +34,43 @@ struct TerminalRenderingTests {
         #expect(text.contains("verified    contradicted: the video API says the task failed"))
     }
 
+    @Test("show prints an upload under way: its object, parts, bytes, refusals and last error, escaped")
+    func showUploadInProgress() throws {
+        let ledger = try Ledger.open(path: folder.path + "/ledger.sqlite")
+        _ = try ledger.record(.event(TaskEvent(task: try task(.completed), peer: "203.0.113.7:40000")))
+        let key = "archive/2025/10/24/\(Self.id).mp4"
+        _ = try ledger.beginObjectUpload(taskID: Self.id, bucket: "videos", key: key, uploadID: "u-1",
+                                         partSize: 5_242_880, bytesTotal: 20_971_520)
+        for number in 1...2 {
+            try ledger.recordObjectUploadPart(taskID: Self.id, uploadID: "u-1", part: ObjectUploadPart(
+                number: number, bytes: 5_242_880, etag: "\"p\(number)\"",
+                checksumSHA256: Data(count: 32).base64EncodedString()))
+        }
+        let next = Date(timeIntervalSince1970: 1_800_000_000)
+        try ledger.scheduleObjectUploadRetry(taskID: Self.id, reason: "InvalidAccessKeyId:\u{1B}[2J the key\nis unknown",
+                                             nextAttemptAt: next)
+        let text = TaskDetailReport.render(try #require(try ledger.task(id: TaskID(Self.id)!)))
+        let section = try #require(text.components(separatedBy: "\nobject upload\n").last)
+        #expect(section.hasPrefix("  object      s3://videos/\(key)\n  state       uploading\n"))
+        #expect(section.contains("  upload id   u-1\n  parts       2 recorded, part size 5242880\n"))
+        #expect(section.contains("  uploaded    10485760 of 20971520 (50 %)\n"))
+        #expect(section.contains("  attempts    1 refused, next at \(UTCTime.format(next)) UTC\n"))
+        #expect(section.contains(#"  last error  InvalidAccessKeyId:\u{1b}[2J the key\nis unknown"#))
+        #expect(!section.contains("etag"), "no ETag before HeadObject")
+        #expect(!text.contains("object etag"), "the job names no object yet")
+    }
+
+    @Test("show names a single PutObject, and prints no upload section without one")
+    func showSinglePutAndNone() throws {
+        let ledger = try Ledger.open(path: folder.path + "/ledger.sqlite")
+        _ = try ledger.record(.event(TaskEvent(task: try task(.completed), peer: "203.0.113.7:40000")))
+        #expect(!TaskDetailReport.render(try #require(try ledger.task(id: TaskID(Self.id)!))).contains("object upload"))
+        _ = try ledger.beginObjectUpload(taskID: Self.id, bucket: "videos", key: "k.mp4", uploadID: nil, partSize: 5_242_880)
+        let text = TaskDetailReport.render(try #require(try ledger.task(id: TaskID(Self.id)!)))
+        #expect(text.contains("  upload id   none (a single PutObject)\n"))
+        #expect(!text.contains("  parts "))
+    }
+
     @Test("tasks prints one aligned line per task under its header and a count, and says so when there are none")
     func taskTable() throws {
         let ledger = try Ledger.open(path: folder.path + "/ledger.sqlite")

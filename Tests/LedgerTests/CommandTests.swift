@@ -111,6 +111,46 @@ struct CommandTests {
         #expect((object["task"] as? [String: Any])?["status"] as? String == "completed")
     }
 
+    @Test("show prints a bucket archive: the object's s3 URL, ETag and version id, and the upload; --json too")
+    func showObjectArchive() throws {
+        let directory = TemporaryDirectory()
+        let ledger = try populatedLedger(in: directory)
+        let id = "task-unified-1761313744-vux2jw0k"
+        let key = "archive/2025/10/24/\(id).mp4"
+        _ = try ledger.beginObjectUpload(taskID: id, bucket: "videos", key: key, uploadID: "upload-7f3",
+                                         partSize: 5_242_880, bytesTotal: 20)
+        try ledger.recordObjectUploadPart(taskID: id, uploadID: "upload-7f3", part: ObjectUploadPart(
+            number: 1, bytes: 20, etag: "\"p1\"", checksumSHA256: Data(count: 32).base64EncodedString()))
+        try ledger.scheduleObjectUploadRetry(taskID: id, reason: "AccessDenied: not allowed", nextAttemptAt: Date())
+        try ledger.markObjectUploadCompleted(taskID: id)
+        try ledger.markDownloadDone(taskID: id, object: ArchivedObject(bucket: "videos", key: key, etag: "\"e-1\"",
+                                                                       versionID: "v42"),
+                                    sha256: "ab", bytes: 20, sidecarURL: "s3://videos/archive/2025/10/24/\(id).json")
+
+        let run = try Videohookd.run(["show", id, "--state-dir", directory.path])
+        #expect(run.status == 0, "\(run.standardError)")
+        let text = run.standardOutput
+        #expect(text.contains("  archive     s3://videos/\(key)\n"))
+        #expect(text.contains("  object etag \"e-1\"\n"))
+        #expect(text.contains("  version id  v42\n"))
+        #expect(text.contains("object upload\n  object      s3://videos/\(key)\n  state       verified\n"))
+        #expect(text.contains("  upload id   upload-7f3\n  parts       1 recorded, part size 5242880\n"))
+        #expect(text.contains("  uploaded    20 of 20 (100 %)\n"))
+        #expect(text.contains("  attempts    1 refused\n"), "no next attempt once verified")
+        #expect(text.contains("  last error  -\n"), "verification clears the last refusal")
+
+        let json = try Videohookd.run(["show", id, "--json", "--state-dir", directory.path])
+        #expect(json.status == 0, "\(json.standardError)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any])
+        let upload = try #require(object["object_upload"] as? [String: Any])
+        #expect(upload["url"] as? String == "s3://videos/\(key)" && upload["etag"] as? String == "\"e-1\"")
+        #expect(upload["version_id"] as? String == "v42" && upload["state"] as? String == "verified")
+        #expect(upload["parts_count"] as? Int == 1 && upload["attempts"] as? Int == 1)
+        let job = try #require(object["download_job"] as? [String: Any])
+        #expect(job["archive_path"] as? String == "s3://videos/\(key)")
+        #expect(job["object_etag"] as? String == "\"e-1\"" && job["object_version_id"] as? String == "v42")
+    }
+
     @Test("show of an unknown id says so and exits 1")
     func showUnknown() throws {
         let directory = TemporaryDirectory()

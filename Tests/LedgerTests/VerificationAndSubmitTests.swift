@@ -206,7 +206,7 @@ struct APITasksMigrationTests {
         }
         let ledger = try Ledger.open(path: directory.ledgerPath)
         let applied = try ledger.pool.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") }
-        #expect(applied == ["v1", "v2-download-resume", "v3-api-tasks", "v4-notifications"])
+        #expect(applied.starts(with: ["v1", "v2-download-resume", "v3-api-tasks", "v4-notifications"]))
         let task = try #require(try ledger.task(id: TaskID("t-old")!)).task
         #expect(task.status == .processing)
         #expect(task.verification == nil && task.checkAttempts == 0 && task.nextCheckAt == nil && task.estimatedTime == nil)

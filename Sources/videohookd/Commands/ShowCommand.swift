@@ -2,11 +2,12 @@ import ArgumentParser
 import Ledger
 import VideoAPI
 
-/// `videohookd show TASK_ID [--json]`: one task, its events and its download job.
+/// `videohookd show TASK_ID [--json]`: one task, its events, its download job and its
+/// object upload (when the archive is a bucket).
 struct ShowCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
-        abstract: "Show one task: its state, its events and its download job.",
+        abstract: "Show one task: its state, its events, its download job and its object upload.",
         discussion: "Reads the ledger while `serve` runs; never writes to it.")
 
     @OptionGroup var location: LedgerLocation

@@ -1,8 +1,8 @@
 import Foundation
 import Ledger
 
-/// The `show` command's text: the task, its events, its download job. Every value from
-/// outside goes through ``TerminalText``.
+/// The `show` command's text: the task, its events, its download job and its object
+/// upload. Every value from outside goes through ``TerminalText``.
 enum TaskDetailReport {
     static func render(_ detail: TaskDetail) -> String {
         let task = detail.task
@@ -85,6 +85,8 @@ enum TaskDetailReport {
         jobField("bytes", Self.bytes(done: job.bytesDone, total: job.bytesTotal))
         jobField("last error", job.lastError.map(TerminalText.escape) ?? "-")
         jobField("archive", job.archivePath.map(TerminalText.escape) ?? "-")
+        if let etag = job.objectETag { jobField("object etag", TerminalText.escape(etag)) }
+        if let version = job.objectVersionID { jobField("version id", TerminalText.escape(version)) }
         if let sha256 = job.sha256 { jobField("sha256", sha256) }
         if let contentType = job.contentType { jobField("type", TerminalText.escape(contentType)) }
         if let partial = job.partialPath, job.state == .queued || job.state == .running {
@@ -92,6 +94,10 @@ enum TaskDetailReport {
         }
         if let started = job.startedAt { jobField("started", UTCTime.format(started) + " UTC") }
         if let finished = job.finishedAt { jobField("finished", UTCTime.format(finished) + " UTC") }
+        if let upload = detail.objectUpload {
+            lines.append("")
+            lines += ObjectUploadReport.render(upload)
+        }
         return lines.joined(separator: "\n")
     }
 

@@ -1,0 +1,136 @@
+import Foundation
+import GRDB
+import Testing
+@testable import Ledger
+import TestSupport
+import VideoAPI
+
+/// Migration `v5-object-uploads`: an existing ledger upgrades, and the schema itself
+/// refuses what would make a second upload or a part counted twice, whatever the code does.
+@Suite("Migration v5-object-uploads and its constraints")
+struct ObjectUploadSchemaTests {
+    let directory = TemporaryDirectory()
+    static let checksum = Data(repeating: 1, count: 32).base64EncodedString()
+
+    @Test("a v4 ledger upgrades: its tasks and jobs stay, the upload tables and job columns appear")
+    func migrationFromV4() throws {
+        do {
+            let queue = try DatabaseQueue(path: directory.ledgerPath)
+            try LedgerSchema.migrator.migrate(queue, upTo: "v4-notifications")
+            try queue.write { db in
+                try db.execute(sql: """
+                    INSERT INTO tasks (id, status, created, first_seen, last_seen) VALUES ('t-old', 'completed', 100, 1, 1);
+                    INSERT INTO download_jobs (task_id, state, source_url, deadline, next_attempt_at, bytes_done,
+                                               archive_path, sha256, created_at, updated_at)
+                    VALUES ('t-old', 'done', 'https://cdn.example.com/v.mp4', 86500, 1, 42, '/a/t-old.mp4', 'ab', 1, 2);
+                    """)
+            }
+            #expect(try queue.read { try $0.tableExists("object_uploads") } == false)
+        }
+        let ledger = try Ledger.open(path: directory.ledgerPath)
+        let applied = try ledger.pool.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") }
+        #expect(applied == ["v1", "v2-download-resume", "v3-api-tasks", "v4-notifications", "v5-object-uploads"])
+        let columns = try ledger.pool.read { db in try db.columns(in: "download_jobs").map(\.name) }
+        #expect(columns.contains("object_etag") && columns.contains("object_version_id"))
+        let detail = try #require(try ledger.task(id: TaskID("t-old")!))
+        let job = try #require(detail.downloadJob)
+        #expect(job.state == .done && job.archivePath == "/a/t-old.mp4" && job.bytesDone == 42)
+        #expect(job.objectETag == nil && job.objectVersionID == nil && detail.objectUpload == nil)
+        // The old task takes an upload like a new one.
+        _ = try ledger.beginObjectUpload(taskID: "t-old", bucket: "videos", key: "t-old.mp4", uploadID: "u",
+                                         partSize: 5_242_880)
+        #expect(try ledger.knownObjectUploadIDs() == ["u"])
+        // And a reader of this version opens it.
+        #expect(try Ledger.openForReading(path: directory.ledgerPath).objectUpload(taskID: "t-old")?.uploadID == "u")
+    }
+
+    /// A ledger with tasks t1 and t2, and t1's upload `u1` holding part 1, written in raw SQL.
+    func ledger() throws -> Ledger {
+        let ledger = try Ledger.open(path: directory.ledgerPath)
+        try ledger.pool.write { db in
+            try db.execute(sql: """
+                INSERT INTO tasks (id, status, first_seen, last_seen) VALUES ('t1', 'completed', 1, 1), ('t2', 'completed', 1, 1);
+                INSERT INTO object_uploads (task_id, bucket, object_key, upload_id, part_size, created_at, updated_at)
+                VALUES ('t1', 'videos', 't1.mp4', 'u1', 5242880, 1, 1);
+                INSERT INTO object_upload_parts (task_id, upload_id, part_number, bytes, etag, checksum_sha256, uploaded_at)
+                VALUES ('t1', 'u1', 1, 5242880, '"e1"', '\(Self.checksum)', 1);
+                """)
+        }
+        return ledger
+    }
+
+    func refused(_ ledger: Ledger, _ sql: String, _ comment: Comment) {
+        #expect({
+            do {
+                try ledger.pool.write { try $0.execute(sql: sql) }
+                return false
+            } catch let error as DatabaseError {
+                return error.resultCode == .SQLITE_CONSTRAINT
+            } catch {
+                return false
+            }
+        }(), comment)
+    }
+
+    func upload(task: String = "t2", bucket: String = "videos", key: String = "t2.mp4", uploadID: String = "'u2'",
+                partSize: String = "5242880", state: String = "'uploading'", extra: (String, String)? = nil) -> String {
+        let (columns, values) = extra.map { (", " + $0.0, ", " + $0.1) } ?? ("", "")
+        return """
+            INSERT INTO object_uploads (task_id, bucket, object_key, upload_id, part_size, state, created_at, updated_at\(columns))
+            VALUES ('\(task)', '\(bucket)', '\(key)', \(uploadID), \(partSize), \(state), 1, 1\(values))
+            """
+    }
+
+    func part(task: String = "t1", uploadID: String = "u1", number: String = "2", bytes: String = "10",
+              etag: String = "'\"e\"'", checksum: String? = nil) -> String {
+        """
+        INSERT INTO object_upload_parts (task_id, upload_id, part_number, bytes, etag, checksum_sha256, uploaded_at)
+        VALUES ('\(task)', '\(uploadID)', \(number), \(bytes), \(etag), '\(checksum ?? Self.checksum)', 1)
+        """
+    }
+
+    @Test("one upload per task, one per object, one row per upload id in a bucket")
+    func uploadUniqueness() throws {
+        let ledger = try ledger()
+        refused(ledger, upload(task: "t1", key: "t1-again.mp4", uploadID: "'u9'"), "a second upload for a task")
+        refused(ledger, upload(key: "t1.mp4"), "another task's upload to the same object")
+        refused(ledger, upload(uploadID: "'u1'"), "the same upload id twice in a bucket")
+        refused(ledger, upload(task: "t-unknown"), "an upload for a task the ledger does not have")
+        try ledger.pool.write { try $0.execute(sql: upload()) }
+        #expect(try ledger.pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM object_uploads") } == 2)
+    }
+
+    @Test("an upload's values are checked: bucket, key, upload id, part size, state, what verified needs")
+    func uploadChecks() throws {
+        let ledger = try ledger()
+        refused(ledger, upload(bucket: "ab"), "a bucket name under 3 characters")
+        refused(ledger, upload(key: ""), "an empty key")
+        refused(ledger, upload(uploadID: "''"), "an empty upload id")
+        refused(ledger, upload(partSize: "5242879"), "a part size under 5 MiB")
+        refused(ledger, upload(partSize: "5368709121"), "a part size over 5 GiB")
+        refused(ledger, upload(state: "'done'"), "an unknown state")
+        refused(ledger, upload(state: "'completed'"), "completed without a completion time")
+        refused(ledger, upload(state: "'verified'", extra: ("completed_at", "2")), "verified without an ETag")
+        refused(ledger, upload(extra: ("attempts", "-1")), "negative attempts")
+        refused(ledger, upload(extra: ("bytes_total", "-1")), "a negative length")
+        try ledger.pool.write {
+            try $0.execute(sql: upload(state: "'verified'", extra: ("completed_at, verified_at, etag", "2, 3, '\"e\"'")))
+        }
+    }
+
+    @Test("a part number is recorded once, within 1 to 10 000, for the upload id its task holds")
+    func partConstraints() throws {
+        let ledger = try ledger()
+        refused(ledger, part(number: "1"), "part 1 a second time")
+        refused(ledger, part(number: "1", etag: "'\"other\"'"), "part 1 again with another ETag")
+        refused(ledger, part(number: "0"), "part 0")
+        refused(ledger, part(number: "10001"), "part 10 001")
+        refused(ledger, part(uploadID: "u-old"), "a part of an upload id the task does not hold")
+        refused(ledger, part(task: "t2"), "a part of a task without an upload")
+        refused(ledger, part(bytes: "-1"), "negative bytes")
+        refused(ledger, part(etag: "''"), "an empty ETag")
+        refused(ledger, part(checksum: "c2hhMjU2"), "a checksum that is not 32 bytes in base64")
+        try ledger.pool.write { try $0.execute(sql: part(number: "10000")) }
+        #expect(try ledger.objectUploadParts(taskID: "t1").map(\.number) == [1, 10000])
+    }
+}
