@@ -131,7 +131,7 @@ let package = Package(
         .testTarget(name: "APIClientTests", dependencies: ["APIClient", "VideoAPI", "URLPolicy", "TestSupport",
                                                           .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "OutboxTests", dependencies: ["Outbox"]),
-        .testTarget(name: "ObjectStoreTests", dependencies: ["ObjectStore", "HTTPClient", "TLS", "URLPolicy", "TestSupport"]),
+        .testTarget(name: "ObjectStoreTests", dependencies: ["ObjectStore", "HTTPClient", "Hashing", "TLS", "URLPolicy", "TestSupport"]),
         .testTarget(name: "NotifierTests", dependencies: ["Notifier", "TestSupport"]),
         .testTarget(name: "ReconcilerTests", dependencies: ["Reconciler", "APIClient", "Ledger", "VideoAPI", "TestSupport",
                                                            .product(name: "Logging", package: "swift-log")]),
