@@ -18,7 +18,13 @@ import URLPolicy
 @Suite("S3 client against moto")
 struct MotoS3Tests {
     static let bucket = "videohookd-archive"
-    private static let started: Result<MotoS3Server, any Error> = Result { try MotoS3Server(buckets: [bucket]) }
+    static let versionedBucket = "videohookd-versioned"
+    private static let started: Result<MotoS3Server, any Error> = Result {
+        let server = try MotoS3Server(buckets: [bucket, versionedBucket])
+        _ = try server.boto3(#"s3.put_bucket_versioning(Bucket=argv[1], VersioningConfiguration={"Status": "Enabled"})"#,
+                             arguments: [versionedBucket])
+        return server
+    }
     private static func server() throws -> MotoS3Server { try started.get() }
 
     /// The operator's own endpoint on loopback over plain http: what the policy must allow.
@@ -103,6 +109,17 @@ struct MotoS3Tests {
         #expect(info.contentType == "application/json")
         let missing = try #require(s3Error { _ = try client().headObject(key: "2026/12/07/none.json") })
         #expect(missing.status == 404 && missing.code == "NotFound" && missing.disposition == .failed)
+    }
+
+    @Test("in a versioned bucket PutObject and HeadObject name the same version, a new one for each put")
+    func versions() throws {
+        let s3 = try client(bucket: Self.versionedBucket)
+        let first = try s3.putObject(key: "v.json", body: Array("1".utf8))
+        let second = try s3.putObject(key: "v.json", body: Array("22".utf8))
+        let info = try s3.headObject(key: "v.json")
+        #expect(first.versionID != nil && second.versionID != nil && first.versionID != second.versionID)
+        #expect(info.versionID == second.versionID && info.size == 2)
+        #expect(try client().putObject(key: "unversioned.json", body: [1]).versionID == nil)
     }
 
     @Test("keys with spaces, '+', '~', '%', '=', '&' and non-ASCII round-trip, as boto3 sees them")
