@@ -29,18 +29,17 @@ public struct S3Request: Sendable {
     /// The query as signed: each name and value encoded, sorted by name then value,
     /// `name=value` joined with `&` (`uploads=` for a bare name).
     public var canonicalQuery: String {
-        query.map { (S3URIEncoding.encodeQueryComponent($0.name), S3URIEncoding.encodeQueryComponent($0.value)) }
-            .sorted { $0.0 == $1.0 ? $0.1 < $1.1 : $0.0 < $1.0 }
-            .map { "\($0.0)=\($0.1)" }
-            .joined(separator: "&")
+        encodedQuery.map { "\($0.name)=\($0.value)" }.joined(separator: "&")
     }
 
     /// The query as sent: the same pairs in the same order, a bare name without `=`.
     var sentQuery: String {
+        encodedQuery.map { $0.value.isEmpty ? $0.name : "\($0.name)=\($0.value)" }.joined(separator: "&")
+    }
+
+    private var encodedQuery: [(name: String, value: String)] {
         query.map { (S3URIEncoding.encodeQueryComponent($0.name), S3URIEncoding.encodeQueryComponent($0.value)) }
             .sorted { $0.0 == $1.0 ? $0.1 < $1.1 : $0.0 < $1.0 }
-            .map { $0.1.isEmpty ? $0.0 : "\($0.0)=\($0.1)" }
-            .joined(separator: "&")
     }
 
     /// `scheme://host/path?query`.
