@@ -146,10 +146,14 @@ public final class S3Client: Sendable {
     }
 
     /// The parts the service has of an upload, in order, every page of them: what an
-    /// interrupted upload resumes from. `NoSuchUpload` when it is gone.
+    /// interrupted upload resumes from. `NoSuchUpload` when it is gone. `pageSize` is
+    /// S3's `max-parts`, 1...1000.
     public func listParts(key: String, uploadID: String, pageSize: Int = 1000) throws(S3Error) -> [S3UploadedPart] {
         let operation = "ListParts"
         try S3Endpoint.check(key: key, operation: operation)
+        guard (1...1000).contains(pageSize) else {
+            throw .invalidRequest("a page of parts holds 1 to 1000, not \(pageSize)", operation: operation)
+        }
         var parts: [S3UploadedPart] = []
         var marker = 0
         while true {

@@ -61,5 +61,11 @@ struct S3ClientLimitTests {
         #expect(disposition { _ = try s3.createMultipartUpload(key: "k", storageClass: "standard") } == .failed)
         #expect(disposition { _ = try s3.createMultipartUpload(key: "k", storageClass: "GLACIER_IR") } == .transient)
         #expect(disposition { _ = try s3.presignedGetURL(key: "k", expiresIn: 604_801) } == .failed)
+        for size in [0, 1001] {
+            #expect(disposition { _ = try s3.listParts(key: "k", uploadID: "u", pageSize: size) } == .failed)
+        }
+        for size in [1, 1000] {
+            #expect(disposition { _ = try s3.listParts(key: "k", uploadID: "u", pageSize: size) } == .transient)
+        }
     }
 }
