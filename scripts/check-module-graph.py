@@ -17,7 +17,7 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # The toolchain's own modules: never declared in Package.swift.
-SYSTEM = {"Foundation", "FoundationEssentials", "Glibc", "Dispatch", "Synchronization", "Testing", "XCTest",
+SYSTEM = {"Foundation", "FoundationEssentials", "FoundationXML", "Glibc", "Dispatch", "Synchronization", "Testing", "XCTest",
           "_Concurrency", "Swift"}
 # Products of other packages, by the module each one brings.
 PRODUCT_MODULES = {"ArgumentParser": "ArgumentParser", "Logging": "Logging", "GRDB": "GRDB", "Yams": "Yams",
@@ -32,7 +32,7 @@ LAYERS = [
     ["Transport", "TLS", "Hashing", "HTTP", "Lifecycle", "VideoAPI", "Archive", "Outbox", "EventLog", "Telemetry"],
     ["URLPolicy", "Server", "Ledger", "Daemon", "Settings"],
     ["HTTPClient", "Intake"],
-    ["Downloader", "APIClient", "Notifier"],
+    ["Downloader", "APIClient", "Notifier", "ObjectStore"],
     ["Reconciler"],
     ["Serve"],
     ["videohookd"],

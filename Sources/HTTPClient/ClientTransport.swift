@@ -28,30 +28,32 @@ enum ClientTransport {
 
     /// Writes every byte, or fails.
     func write(_ bytes: [UInt8]) throws(ClientTransportError) {
+        var failure: ClientTransportError?
+        bytes.withUnsafeBytes { raw in
+            do throws(ClientTransportError) { try write(raw) } catch { failure = error }
+        }
+        if let failure { throw failure }
+    }
+
+    /// Writes every byte of `raw`, or fails: what a body streamed from a file writes
+    /// from its one reused buffer.
+    func write(_ raw: UnsafeRawBufferPointer) throws(ClientTransportError) {
         switch self {
         case .tls(let session):
-            do { try session.write(bytes) } catch { throw ClientTransportError(error) }
+            do { try session.write(raw) } catch { throw ClientTransportError(error) }
         case .plain(let fd):
-            var failure: ClientTransportError?
-            bytes.withUnsafeBytes { raw in
-                var offset = 0
-                while offset < raw.count {
-                    let written: Int?
-                    do throws(SocketError) {
-                        written = try SystemSocket.write(fd, UnsafeRawBufferPointer(rebasing: raw[offset...]))
-                    } catch {
-                        failure = ClientTransportError("write failed: \(error.reason)")
-                        return
-                    }
-                    // nil: SO_SNDTIMEO ran out with the peer not reading.
-                    guard let written else {
-                        failure = ClientTransportError("write timed out", isTimeout: true)
-                        return
-                    }
-                    offset += written
+            var offset = 0
+            while offset < raw.count {
+                let written: Int?
+                do throws(SocketError) {
+                    written = try SystemSocket.write(fd, UnsafeRawBufferPointer(rebasing: raw[offset...]))
+                } catch {
+                    throw ClientTransportError("write failed: \(error.reason)")
                 }
+                // nil: SO_SNDTIMEO ran out with the peer not reading.
+                guard let written else { throw ClientTransportError("write timed out", isTimeout: true) }
+                offset += written
             }
-            if let failure { throw failure }
         }
     }
 

@@ -11,22 +11,39 @@ extension HTTPSClient {
     public func send(method: String, url: String, headers: HTTPHeaders, body: [UInt8], maxResponseBytes: Int,
                      canceller: ConnectionCanceller = ConnectionCanceller(),
                      deadline: UInt64) throws(HTTPSSendFailure) -> (head: HTTPResponseHead, body: [UInt8]) {
+        try exchange(method: method, url: url, headers: headers, body: body, file: nil,
+                     maxResponseBytes: maxResponseBytes, canceller: canceller, deadline: deadline)
+    }
+
+    /// The same with the body read from a file's range as it is sent, in constant memory
+    /// (``FileRangeBody``): an upload of a video or one part of it.
+    public func send(method: String, url: String, headers: HTTPHeaders, file: FileRangeBody, maxResponseBytes: Int,
+                     canceller: ConnectionCanceller = ConnectionCanceller(),
+                     deadline: UInt64) throws(HTTPSSendFailure) -> (head: HTTPResponseHead, body: [UInt8]) {
+        try exchange(method: method, url: url, headers: headers, body: [], file: file,
+                     maxResponseBytes: maxResponseBytes, canceller: canceller, deadline: deadline)
+    }
+
+    private func exchange(method: String, url: String, headers: HTTPHeaders, body: [UInt8], file: FileRangeBody?,
+                          maxResponseBytes: Int, canceller: ConnectionCanceller,
+                          deadline: UInt64) throws(HTTPSSendFailure) -> (head: HTTPResponseHead, body: [UInt8]) {
         let checked: CheckedURL
         switch policy.check(url) {
         case .success(let value):
             checked = value
         case .failure(let refusal):
-            throw HTTPSSendFailure(reason: "the URL is refused by the URL policy: \(refusal)", requestMayHaveBeenSent: false)
+            throw HTTPSSendFailure(reason: "the URL is refused by the URL policy: \(refusal)", requestMayHaveBeenSent: false,
+                                   kind: refusal.isTemporary || refusal.rule == .unresolvable ? .temporary : .permanent)
         }
         let request = ClientRequest(method: method, url: checked, headers: headers.map { ($0.name, $0.value) }, body: body,
-                                    userAgent: userAgent)
+                                    userAgent: userAgent, file: file)
         let connection: ClientConnection
         do {
             connection = try connect(checked, canceller: canceller)
             // A request cut short never reaches a server as a whole request.
             try request.write(to: connection)
         } catch {
-            throw HTTPSSendFailure(reason: error.reason, requestMayHaveBeenSent: false)
+            throw HTTPSSendFailure(reason: error.reason, requestMayHaveBeenSent: false, kind: error.kind)
         }
         defer { connection.close() }
         do throws(HTTPClientFailure) {
@@ -41,7 +58,7 @@ extension HTTPSClient {
             }
             return (response.head, collected)
         } catch {
-            throw HTTPSSendFailure(reason: error.reason, requestMayHaveBeenSent: true)
+            throw HTTPSSendFailure(reason: error.reason, requestMayHaveBeenSent: true, kind: error.kind)
         }
     }
 }

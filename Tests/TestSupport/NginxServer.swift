@@ -30,7 +30,7 @@ public final class NginxServer: @unchecked Sendable {
         // ago, tried again with another when something took it in between.
         var lastLog = ""
         for _ in 0..<3 {
-            port = try Self.freePort()
+            port = try LoopbackPort.free()
             try config(certificates).write(toFile: folder.file("nginx.conf"), atomically: true, encoding: .utf8)
             let process = try ChildProcess(executable: nginx, arguments: [
                 nginx, "-p", folder.path + "/", "-c", folder.file("nginx.conf"), "-e", errorLog,
@@ -119,22 +119,5 @@ public final class NginxServer: @unchecked Sendable {
             }
         }
         self.process = nil
-    }
-
-    private static func freePort() throws -> UInt16 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw DaemonError("socket: \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
-            }
-        }
-        guard bound else { throw DaemonError("no free port for nginx: \(String(cString: strerror(errno)))") }
-        return UInt16(bigEndian: address.sin_port)
     }
 }
