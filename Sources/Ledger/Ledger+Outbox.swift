@@ -19,11 +19,12 @@ extension Ledger {
         var data: [(String, NotificationBody.Value)] = [
             ("task_id", .string(taskID)),
             ("status", .string(try task.text("status"))),
-            ("task", (task["last_body"] as Data?).map { .raw(Array($0)) } ?? .null),
+            // Both were parsed as JSON before the ledger kept them: spliced without a check.
+            ("task", (task["last_body"] as Data?).map { .json(Array($0)) } ?? .null),
         ]
         data += extra
         if task["submitted_by_us"] as Bool? == true, let request: String = task["request_json"] {
-            data.append(("submitted_request", .raw(Array(request.utf8))))
+            data.append(("submitted_request", .json(Array(request.utf8))))
         }
         let body = NotificationBody.encode(type: type, timestamp: Date(timeIntervalSince1970: now), data: data)
         try db.cachedStatement(sql: """
@@ -57,6 +58,7 @@ extension Ledger {
                     """, arguments: [target.key, events])
             }
         }
+        outboxHook.setTargetsActive(!targets.isEmpty)
     }
 
     // MARK: The notifier's queue

@@ -47,6 +47,20 @@ struct OutboxTests {
         #expect((body["timestamp"] as? String)?.hasSuffix("Z") == true)
     }
 
+    @Test("with no target the event is still kept, and the notifier is not woken; a target set later wakes it again")
+    func quietWithoutTargets() throws {
+        let ledger = try ledger(targets: [])
+        let woken = Atomic<Int>(0)
+        ledger.onNotificationsCommitted { woken.add(1, ordering: .relaxed) }
+        _ = try ledger.record(try TaskBody.event(id: "q1", status: .completed))
+        #expect(try ledger.notificationEvents().map(\.type) == [.taskCompleted])
+        #expect(woken.load(ordering: .relaxed) == 0)
+        try ledger.setNotificationTargets([NotificationTarget(key: "webhook https://app.test/hooks",
+                                                              events: Set(NotificationEventType.allCases))])
+        _ = try ledger.record(try TaskBody.event(id: "q2", status: .completed))
+        #expect(woken.load(ordering: .relaxed) == 1)
+    }
+
     @Test("a failed task gets task.failed with the API's error; a later state does not make another")
     func failedWithError() throws {
         let ledger = try ledger()
