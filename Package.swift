@@ -133,8 +133,9 @@ let package = Package(
         .testTarget(name: "OutboxTests", dependencies: ["Outbox"]),
         .testTarget(name: "ObjectStoreTests", dependencies: ["ObjectStore", "HTTPClient", "Hashing", "TLS", "URLPolicy", "TestSupport"]),
         .testTarget(name: "NotifierTests", dependencies: ["Notifier", "TestSupport"]),
-        // Serve's own parts that need no daemon: the S3 client factory.
-        .testTarget(name: "ServeTests", dependencies: ["Serve", "ObjectStore", "Settings", "URLPolicy"]),
+        // Serve's own parts that need no daemon: the S3 client factory, the bucket check's rules.
+        .testTarget(name: "ServeTests", dependencies: ["Serve", "ObjectStore", "Settings", "Telemetry", "TestSupport",
+                                                      "URLPolicy"]),
         .testTarget(name: "ReconcilerTests", dependencies: ["Reconciler", "APIClient", "Ledger", "VideoAPI", "TestSupport",
                                                            .product(name: "Logging", package: "swift-log")]),
         // The command line's own parts (terminal rendering), tested in the executable.
