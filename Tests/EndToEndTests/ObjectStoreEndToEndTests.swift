@@ -164,6 +164,25 @@ struct ObjectStoreEndToEndTests {
         ])
     }
 
+    @Test("a store that is not there: serve starts, and /readyz fails naming s3.endpoint")
+    func unreachableStoreStartsNotReady() throws {
+        let moto = try Self.moto()
+        let daemon = try Self.daemon(bucket: Self.reloadBucket, secret: moto.secretAccessKey)
+        defer { daemon.stop(); daemon.removeFiles() }
+        // Nobody listens on a port just handed out and closed: the connection is refused.
+        let config = try String(contentsOfFile: daemon.configFile, encoding: .utf8)
+            .replacingOccurrences(of: moto.endpoint, with: "http://127.0.0.1:\(try LoopbackPort.free())")
+        try config.write(toFile: daemon.configFile, atomically: true, encoding: .utf8)
+        try daemon.start()
+        #expect(Self.wait(timeout: 5) { daemon.standardError.contains("starting anyway") }, "\(daemon.standardError)")
+        let readiness = try Self.readyz(daemon)
+        #expect(readiness.status == 503, "\(readiness.text)")
+        #expect(readiness.text.contains(#""bucket":"#) && readiness.text.contains("s3.endpoint"), "\(readiness.text)")
+        #expect(daemon.logLines().contains { $0.contains("event=s3.bucket_unreachable") })
+        // The sweep waits for the bucket; the start did not.
+        #expect(!daemon.logLines().contains { $0.contains("event=upload.sweep_done") })
+    }
+
     @Test("at start, uploads under the prefix the ledger does not know are aborted and logged; the ledger's own and other shapes stay")
     func staleUploadsAbortedAtStart() throws {
         let moto = try Self.moto()
