@@ -85,8 +85,8 @@ let package = Package(
         // `serve` put together: the composition root that wires every part into a service stack.
         .target(name: "Serve", dependencies: [
             "Transport", "TLS", "HTTP", "Lifecycle", "Server", "URLPolicy", "VideoAPI", "Ledger", "Intake", "EventLog",
-            "Settings", "Daemon", "Telemetry", "Downloader", "APIClient", "Reconciler", "Notifier",
-            .product(name: "Logging", package: "swift-log"),
+            "Settings", "Daemon", "Telemetry", "Downloader", "APIClient", "Reconciler", "Notifier", "HTTPClient",
+            "ObjectStore", .product(name: "Logging", package: "swift-log"),
         ]),
         // The command line.
         .executableTarget(
@@ -133,6 +133,9 @@ let package = Package(
         .testTarget(name: "OutboxTests", dependencies: ["Outbox"]),
         .testTarget(name: "ObjectStoreTests", dependencies: ["ObjectStore", "HTTPClient", "Hashing", "TLS", "URLPolicy", "TestSupport"]),
         .testTarget(name: "NotifierTests", dependencies: ["Notifier", "TestSupport"]),
+        // Serve's own parts that need no daemon: the S3 client factory, the bucket check's rules.
+        .testTarget(name: "ServeTests", dependencies: ["Serve", "ObjectStore", "Settings", "Telemetry", "TestSupport",
+                                                      "URLPolicy"]),
         .testTarget(name: "ReconcilerTests", dependencies: ["Reconciler", "APIClient", "Ledger", "VideoAPI", "TestSupport",
                                                            .product(name: "Logging", package: "swift-log")]),
         // The command line's own parts (terminal rendering), tested in the executable.

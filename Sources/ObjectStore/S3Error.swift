@@ -51,7 +51,8 @@ public struct S3Error: Error, Sendable, CustomStringConvertible {
         if let status { text += ": HTTP \(status)" }
         if let code { text += " \(code)" }
         text += ": \(message)"
-        if !advice.isEmpty { text += ". \(advice)" }
+        // S3's messages often end in a full stop already ("Check your key and signing method.").
+        if !advice.isEmpty { text += (message.hasSuffix(".") ? " " : ". ") + advice }
         if let requestID { text += " (request id \(requestID))" }
         return text
     }

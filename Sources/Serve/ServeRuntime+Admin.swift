@@ -16,7 +16,8 @@ extension ServeRuntime {
             let failures = ReadinessProbe(settings: settings, serverRunning: server != nil,
                                           loopsResponsive: server?.loopsAreResponsive(within: ReadinessProbe.loopSilence)
                                               ?? false,
-                                          downloadsPaused: downloads?.isPausedForDiskSpace ?? false).failures()
+                                          downloadsPaused: downloads?.isPausedForDiskSpace ?? false,
+                                          bucketProblem: objectStore?.monitor.readinessProblem).failures()
             if failures.isEmpty {
                 respond(.json(status: 200, #"{"status":"ready"}"#))
             } else {
@@ -50,7 +51,8 @@ extension ServeRuntime {
 }
 
 /// The readiness checks: the ledger and the archive writable, the archive's disk above
-/// its reserve, downloads not paused, the listener up and its event loops going round.
+/// its reserve, downloads not paused, the bucket writable (with `s3.bucket`), the
+/// listener up and its event loops going round.
 struct ReadinessProbe {
     struct Failure {
         var check: String
@@ -69,6 +71,8 @@ struct ReadinessProbe {
     /// The downloader waits for room on the archive's disk (its reserve, or the reserve
     /// plus a video that would not fit).
     var downloadsPaused = false
+    /// Why the bucket cannot be written (``BucketMonitor``); nil without one, or while it can.
+    var bucketProblem: String?
 
     func failures() -> [Failure] {
         var failures: [Failure] = []
@@ -88,6 +92,9 @@ struct ReadinessProbe {
         }
         if downloadsPaused {
             failures.append(Failure(check: "downloads", problem: "paused until the archive's disk has room above disk_reserve_bytes"))
+        }
+        if let bucketProblem {
+            failures.append(Failure(check: "bucket", problem: bucketProblem))
         }
         if !serverRunning {
             failures.append(Failure(check: "listener", problem: "the callback listener is not running"))

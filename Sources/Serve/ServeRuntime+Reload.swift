@@ -54,14 +54,14 @@ extension ServeRuntime {
             case .replaceNotifyTargets:
                 replaceNotifyTargets(new.notify)
             case .replaceS3Credentials:
-                // The object store's wiring (issue 20) hands it new.s3?.credentials and
-                // registers new.s3?.secrets with the redactor; no store runs yet.
-                break
+                replaceS3Credentials(new.s3)
             case .needsRestart:
                 break // not among the applied keys
             }
         }
 
+        // Whatever changed: the operator may have fixed the bucket or its policy itself.
+        objectStore?.monitor.checkSoon()
         state.withLock { $0 = new }
         logger.info("serve.reloaded", metadata: ["applied": "\(applied.map(\.name).joined(separator: ","))",
                                                  "need_restart": "\(needRestart.map(\.name).joined(separator: ","))"])

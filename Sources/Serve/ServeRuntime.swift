@@ -44,6 +44,8 @@ public final class ServeRuntime: @unchecked Sendable {
     var admin: HTTPServer?
     var videoAPI: VideoAPIServices?
     var notifications: NotificationService?
+    /// With `s3.bucket`: the object store's client, its monitor and what writes report.
+    var objectStore: ObjectStoreParts?
 
     /// The listening sockets systemd passed, taken before any thread started.
     let activatedSockets: [ActivatedSocket]
@@ -80,6 +82,8 @@ public final class ServeRuntime: @unchecked Sendable {
         let ledger = try openLedger()
         self.ledger = ledger
         defer { try? ledger.close() }
+        // Before any service: the sweep must run while no upload of this process exists.
+        objectStore = try prepareObjectStore(ledger: ledger)
         let services = try makeServices(ledger: ledger, listeners: listeners, tlsStore: tlsStore)
 
         // Started in order, stopped in reverse: the signal watcher first, so a SIGTERM
@@ -150,7 +154,9 @@ public final class ServeRuntime: @unchecked Sendable {
         let notifications = try makeNotifications(ledger: ledger)
         self.notifications = notifications
         // The notifier before the downloads and the listeners: what they commit goes out.
-        let optional: [(any Service)?] = [signals, writer, notifications, downloads, reconciler, server, admin]
+        // The bucket monitor before what writes to the bucket, which reports to it.
+        let optional: [(any Service)?] = [signals, writer, objectStore?.monitor, notifications, downloads, reconciler,
+                                          server, admin]
         return optional.compactMap { $0 }
     }
 

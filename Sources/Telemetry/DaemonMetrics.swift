@@ -27,10 +27,23 @@ public final class DaemonMetrics: Sendable {
     private let openConnections: Gauge
     private let deliveries: Mutex<[String: Counter]>
     private let oldestPendingDelivery: Gauge
+    private let uploadedBytes: Counter
+    private let uploadFailures: [UploadFailure: Counter]
+    /// Made at the first check: a daemon without `s3.bucket` shows no such gauge.
+    private let bucketReachableGauge = Mutex<Gauge?>(nil)
 
     /// How a notification attempt ended, for `videohookd_notify_deliveries_total`.
     public enum DeliveryOutcome: String, Sendable, CaseIterable {
         case delivered, retry, failed
+    }
+
+    /// How a write to the bucket failed, for `videohookd_upload_failures_total`: S3's
+    /// own three dispositions (a passing trouble, one only the operator fixes, a request
+    /// that can never succeed as it is).
+    public enum UploadFailure: String, Sendable, CaseIterable {
+        case transient
+        case needsOperator = "needs_operator"
+        case failed
     }
 
     public init() {
@@ -70,7 +83,39 @@ public final class DaemonMetrics: Sendable {
         oldestPendingDelivery = registry.makeGauge(
             descriptor: MetricNameDescriptor(namespace: "videohookd", metricName: "notify_oldest_pending_age", unitName: "seconds",
                                              helpText: "Age of the oldest event still waiting for a delivery; 0 when none waits."))
+        uploadedBytes = registry.makeCounter(
+            descriptor: MetricNameDescriptor(namespace: "videohookd", metricName: "upload", unitName: "bytes_total",
+                                             helpText: "Bytes the object store acknowledged (parts, whole objects, sidecars)."))
+        uploadFailures = Dictionary(uniqueKeysWithValues: UploadFailure.allCases.map { kind in
+            (kind, registry.makeCounter(
+                descriptor: MetricNameDescriptor(namespace: "videohookd", metricName: "upload_failures", unitName: "total",
+                                                 helpText: "Writes to the object store that failed, by kind: transient (retried soon), needs_operator (credentials, permissions, the bucket), failed (cannot succeed as sent)."),
+                labels: [("kind", kind.rawValue)]))
+        })
         oldestLinkSecondsLeft.set(to: 86_400)
+    }
+
+    /// The object store acknowledged `bytes`.
+    public func uploaded(bytes: Int64) {
+        uploadedBytes.increment(by: bytes)
+    }
+
+    /// A write to the object store failed.
+    public func uploadFailed(_ kind: UploadFailure) {
+        uploadFailures[kind]?.increment()
+    }
+
+    /// The last bucket check's outcome.
+    public func bucketReachable(_ reachable: Bool) {
+        let gauge = bucketReachableGauge.withLock { gauge in
+            if let gauge { return gauge }
+            let made = registry.makeGauge(
+                descriptor: MetricNameDescriptor(namespace: "videohookd", metricName: "bucket_reachable", unitName: "",
+                                                 helpText: "1 when the last check of s3.bucket (HeadBucket) passed, 0 when it failed; absent without s3.bucket."))
+            gauge = made
+            return made
+        }
+        gauge.set(to: reachable ? 1 : 0)
     }
 
     /// A notification attempt at `target` (its key: a webhook's URL without the query, a

@@ -43,4 +43,29 @@ struct DaemonMetricsTests {
         #expect(text.contains("# TYPE videohookd_callbacks_total counter"))
         #expect(text.contains("# HELP videohookd_callbacks_total"))
     }
+
+    @Test("upload bytes and failures by kind; the bucket gauge appears only once a check has run, and follows it")
+    func uploadMetrics() {
+        let metrics = DaemonMetrics()
+        let before = Self.samples(String(decoding: metrics.render(), as: UTF8.self))
+        #expect(before["videohookd_bucket_reachable"] == nil, "no bucket check yet: no gauge")
+        #expect(before["videohookd_upload_bytes_total"] == 0)
+
+        metrics.uploaded(bytes: 16 << 20)
+        metrics.uploaded(bytes: 1234)
+        metrics.uploadFailed(.needsOperator)
+        metrics.uploadFailed(.needsOperator)
+        metrics.uploadFailed(.transient)
+        metrics.bucketReachable(false)
+        var values = Self.samples(String(decoding: metrics.render(), as: UTF8.self))
+        #expect(values["videohookd_upload_bytes_total"] == Double((16 << 20) + 1234))
+        #expect(values[#"videohookd_upload_failures_total{kind="needs_operator"}"#] == 2)
+        #expect(values[#"videohookd_upload_failures_total{kind="transient"}"#] == 1)
+        #expect(values[#"videohookd_upload_failures_total{kind="failed"}"#] == 0)
+        #expect(values["videohookd_bucket_reachable"] == 0)
+
+        metrics.bucketReachable(true)
+        values = Self.samples(String(decoding: metrics.render(), as: UTF8.self))
+        #expect(values["videohookd_bucket_reachable"] == 1)
+    }
 }

@@ -1,0 +1,236 @@
+import Foundation
+import Glibc
+import Ledger
+import TestSupport
+import Testing
+import VideoAPI
+
+/// `videohookd serve` with `s3.bucket` set, against moto's S3 server with its Signature V4
+/// checks on (``MotoS3Server``): the bucket checked at start, `/readyz` while it cannot
+/// be used, new credentials by SIGHUP, the stale-upload sweep. One moto for the suite;
+/// each test has its own bucket and daemon.
+@Suite("Object store, end to end", .serialized)
+struct ObjectStoreEndToEndTests {
+    static let sweepBucket = "e2e-sweep"
+    static let reloadBucket = "e2e-reload"
+    static let prefix = "videos/"
+
+    private static let started: Result<MotoS3Server, any Error> = Result {
+        try MotoS3Server(buckets: [sweepBucket, reloadBucket])
+    }
+    private static func moto() throws -> MotoS3Server { try started.get() }
+
+    // MARK: Helpers
+
+    /// A daemon whose settings name `bucket` at moto, with the secret in a file of the
+    /// daemon's folder (as a systemd credential would be) holding `secret`.
+    private static func daemon(bucket: String, secret: String) throws -> DaemonProcess {
+        let moto = try moto()
+        let daemon = try DaemonProcess()
+        try (secret + "\n").write(toFile: secretFile(of: daemon), atomically: true, encoding: .utf8)
+        try daemon.writeConfig("""
+            disk_reserve_bytes: 0
+            s3:
+              bucket: \(bucket)
+              endpoint: \(moto.endpoint)
+              region: \(moto.region)
+              path_style: true
+              prefix: \(prefix)
+              access_key_id: \(moto.accessKeyID)
+              secret_access_key_file: \(secretFile(of: daemon))
+            """)
+        return daemon
+    }
+
+    /// The secret file the settings name, to fix while the daemon runs.
+    private static func secretFile(of daemon: DaemonProcess) -> String {
+        daemon.directory + "/s3-secret"
+    }
+
+    /// `name=value` in a logfmt line, the value bare or quoted.
+    private static func line(_ line: String, has name: String, _ value: String) -> Bool {
+        line.contains(" \(name)=\(value)") || line.contains(" \(name)=\"\(value)\"")
+    }
+
+    /// `videohookd_bucket_reachable` as `/metrics` gives it.
+    private static func bucketReachable(_ daemon: DaemonProcess) throws -> Double? {
+        try PrometheusText(try TestClient.connectPlain(port: daemon.adminPort).get("/metrics").text)
+            .value("videohookd_bucket_reachable")
+    }
+
+    private static func readyz(_ daemon: DaemonProcess) throws -> TestResponse {
+        try TestClient.connectPlain(port: daemon.adminPort).get("/readyz")
+    }
+
+    private static func wait(timeout: Double = 20, _ condition: () throws -> Bool) -> Bool {
+        let until = Date(timeIntervalSinceNow: timeout)
+        while Date() < until {
+            if (try? condition()) == true { return true }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        return (try? condition()) == true
+    }
+
+    private static func logText(_ daemon: DaemonProcess) -> String {
+        (try? String(contentsOfFile: daemon.logFile, encoding: .utf8)) ?? ""
+    }
+
+    /// Every place the daemon writes text an operator reads: none may hold a secret.
+    private static func expectNoSecret(_ secrets: [String], in texts: [String: String],
+                                       sourceLocation: SourceLocation = #_sourceLocation) {
+        for secret in secrets {
+            for (name, text) in texts {
+                #expect(!text.contains(secret), "a secret is in the \(name)", sourceLocation: sourceLocation)
+            }
+        }
+    }
+
+    /// The multipart uploads moto holds in `bucket`: key → upload ids.
+    private static func uploads(in bucket: String) throws -> [String: [String]] {
+        let printed = try moto().boto3("""
+            answer = s3.list_multipart_uploads(Bucket=argv[1])
+            for upload in answer.get("Uploads", []):
+                print(upload["Key"], upload["UploadId"])
+            """, arguments: [bucket])
+        var found: [String: [String]] = [:]
+        for line in printed.split(separator: "\n") {
+            let words = line.split(separator: " ")
+            guard words.count == 2 else { continue }
+            found[String(words[0]), default: []].append(String(words[1]))
+        }
+        return found
+    }
+
+    private static func createUpload(in bucket: String, key: String) throws -> String {
+        let id = try moto().boto3(#"print(s3.create_multipart_upload(Bucket=argv[1], Key=argv[2])["UploadId"])"#,
+                                  arguments: [bucket, key])
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        try #require(!id.isEmpty)
+        return id
+    }
+
+    // MARK: Tests
+
+    @Test("a bucket that does not exist: serve refuses to start, naming NoSuchBucket and s3.bucket, on stderr and in the log")
+    func missingBucketRefusesToStart() throws {
+        let moto = try Self.moto()
+        let daemon = try Self.daemon(bucket: "e2e-nobody-made-this", secret: moto.secretAccessKey)
+        defer { daemon.stop(); daemon.removeFiles() }
+        try daemon.launch()
+        let status = daemon.waitForExit(timeout: 30)
+        #expect(status == 1, "exit \(String(describing: status)); stdout: \(daemon.standardOutput)")
+        let stderr = daemon.standardError
+        #expect(stderr.contains("NoSuchBucket"), "\(stderr)")
+        #expect(stderr.contains("e2e-nobody-made-this") && stderr.contains("s3.bucket"), "\(stderr)")
+        #expect(!daemon.standardOutput.contains("listening on"), "nothing is served")
+        let logged = daemon.logLines().filter { $0.contains("event=s3.bucket_unreachable") }
+        #expect(logged.count == 1 && logged.first?.contains("NoSuchBucket") == true, "\(daemon.logLines().suffix(5))")
+        Self.expectNoSecret([moto.secretAccessKey], in: ["log": Self.logText(daemon), "stderr": stderr])
+    }
+
+    @Test("a wrong secret: serve starts, /readyz fails with SignatureDoesNotMatch; the fixed secret file and SIGHUP make it pass, no restart")
+    func wrongSecretThenSIGHUP() throws {
+        let moto = try Self.moto()
+        // As long as the real one, and a valid secret's shape: only the signature tells.
+        let wrong = String(moto.secretAccessKey.reversed())
+        try #require(wrong != moto.secretAccessKey)
+        let daemon = try Self.daemon(bucket: Self.reloadBucket, secret: wrong)
+        defer { daemon.stop(); daemon.removeFiles() }
+        try daemon.start()
+        let pid = daemon.pid
+
+        // Written before the ports were announced, on another pipe: give its reader a moment.
+        #expect(Self.wait(timeout: 5) { daemon.standardError.contains("SignatureDoesNotMatch") }, "\(daemon.standardError)")
+        #expect(daemon.standardError.contains("s3.secret_access_key"), "the message names the setting: \(daemon.standardError)")
+        #expect(daemon.standardError.contains("starting anyway"), "\(daemon.standardError)")
+        let failing = try Self.readyz(daemon)
+        #expect(failing.status == 503, "\(failing.text)")
+        #expect(failing.text.contains(#""bucket":"#) && failing.text.contains("SignatureDoesNotMatch"), "\(failing.text)")
+        #expect(try Self.bucketReachable(daemon) == 0)
+
+        try (moto.secretAccessKey + "\n").write(toFile: Self.secretFile(of: daemon), atomically: true, encoding: .utf8)
+        daemon.signal(SIGHUP)
+        #expect(Self.wait { try Self.readyz(daemon).status == 200 },
+                "\((try? Self.readyz(daemon).text) ?? "no answer"); log: \(daemon.logLines().suffix(8))")
+        #expect(daemon.pid == pid && daemon.child?.exitStatusNow == nil, "the same process, still running")
+        let lines = daemon.logLines()
+        #expect(lines.contains { $0.contains("event=s3.credentials_replaced") }, "\(lines.suffix(8))")
+        #expect(lines.contains { $0.contains("event=s3.bucket_reachable") }, "\(lines.suffix(8))")
+        #expect(try Self.bucketReachable(daemon) == 1)
+
+        Self.expectNoSecret([wrong, moto.secretAccessKey], in: [
+            "log": Self.logText(daemon), "stderr": daemon.standardError, "stdout": daemon.standardOutput,
+            "failing /readyz": failing.text,
+        ])
+    }
+
+    @Test("a store that is not there: serve starts, and /readyz fails naming s3.endpoint")
+    func unreachableStoreStartsNotReady() throws {
+        let moto = try Self.moto()
+        let daemon = try Self.daemon(bucket: Self.reloadBucket, secret: moto.secretAccessKey)
+        defer { daemon.stop(); daemon.removeFiles() }
+        // Nobody listens on a port just handed out and closed: the connection is refused.
+        let config = try String(contentsOfFile: daemon.configFile, encoding: .utf8)
+            .replacingOccurrences(of: moto.endpoint, with: "http://127.0.0.1:\(try LoopbackPort.free())")
+        try config.write(toFile: daemon.configFile, atomically: true, encoding: .utf8)
+        try daemon.start()
+        #expect(Self.wait(timeout: 5) { daemon.standardError.contains("starting anyway") }, "\(daemon.standardError)")
+        let readiness = try Self.readyz(daemon)
+        #expect(readiness.status == 503, "\(readiness.text)")
+        #expect(readiness.text.contains(#""bucket":"#) && readiness.text.contains("s3.endpoint"), "\(readiness.text)")
+        #expect(daemon.logLines().contains { $0.contains("event=s3.bucket_unreachable") })
+        // The sweep waits for the bucket; the start did not.
+        #expect(!daemon.logLines().contains { $0.contains("event=upload.sweep_done") })
+    }
+
+    @Test("at start, uploads under the prefix the ledger does not know are aborted and logged; the ledger's own and other shapes stay")
+    func staleUploadsAbortedAtStart() throws {
+        let moto = try Self.moto()
+        let stale = Self.prefix + "2026/12/06/task-unified-1765000000-stale001.mp4"
+        let known = Self.prefix + "2026/12/06/task-unified-1765000000-known001.mp4"
+        let foreign = Self.prefix + "exports/report.bin"       // not the archive's shape
+        let outside = "2026/12/06/task-unified-1765000000-outs0001.mp4" // not under the prefix
+        let staleID = try Self.createUpload(in: Self.sweepBucket, key: stale)
+        let knownID = try Self.createUpload(in: Self.sweepBucket, key: known)
+        let foreignID = try Self.createUpload(in: Self.sweepBucket, key: foreign)
+        let outsideID = try Self.createUpload(in: Self.sweepBucket, key: outside)
+        defer {
+            for (key, id) in [(known, knownID), (foreign, foreignID), (outside, outsideID)] {
+                _ = try? moto.boto3("s3.abort_multipart_upload(Bucket=argv[1], Key=argv[2], UploadId=argv[3])",
+                                    arguments: [Self.sweepBucket, key, id])
+            }
+        }
+
+        let daemon = try Self.daemon(bucket: Self.sweepBucket, secret: moto.secretAccessKey)
+        defer { daemon.stop(); daemon.removeFiles() }
+        // The ledger knows one upload, as a run that recorded its upload id left it.
+        try FileManager.default.createDirectory(atPath: daemon.stateDirectory, withIntermediateDirectories: true)
+        do {
+            let ledger = try Ledger.open(path: daemon.ledgerFile)
+            let body = Data(#"{"id":"task-unified-1765000000-known001","object":"video.generation.task","model":"seedance-1.5-pro","created":1765000000,"status":"processing","progress":50,"type":"video"}"#.utf8)
+            guard case .task(let task) = CallbackBody.classify(body) else {
+                Issue.record("the test's task body did not decode")
+                return
+            }
+            _ = try ledger.record(.event(TaskEvent(task: task, peer: "203.0.113.7:40000")))
+            _ = try ledger.beginObjectUpload(taskID: "task-unified-1765000000-known001", bucket: Self.sweepBucket,
+                                             key: known, uploadID: knownID, partSize: 16 << 20)
+            try ledger.close()
+        }
+
+        try daemon.start()
+        let left = try Self.uploads(in: Self.sweepBucket)
+        #expect(left[stale] == nil, "the stale upload is aborted: \(left)")
+        #expect(left[known] == [knownID], "the ledger's upload stays: \(left)")
+        #expect(left[foreign] == [foreignID], "another program's upload stays: \(left)")
+        #expect(left[outside] == [outsideID], "an upload outside the prefix stays: \(left)")
+
+        let aborted = daemon.logLines().filter { $0.contains("event=upload.aborted_stale") }
+        #expect(aborted.count == 1, "\(daemon.logLines().suffix(8))")
+        #expect(aborted.first.map { Self.line($0, has: "key", stale) && Self.line($0, has: "upload_id", staleID) } == true,
+                "\(aborted)")
+        let ready = try Self.readyz(daemon)
+        #expect(ready.status == 200, "\(ready.text)")
+        Self.expectNoSecret([moto.secretAccessKey], in: ["log": Self.logText(daemon), "stderr": daemon.standardError])
+    }
+}
