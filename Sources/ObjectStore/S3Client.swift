@@ -79,6 +79,42 @@ public final class S3Client: Sendable {
         return uploadResult(answer.head)
     }
 
+    /// S3's largest CopyObject source: a larger object needs UploadPartCopy.
+    public static let maxCopyBytes: Int64 = 5 << 30
+
+    /// Copies `key` onto itself with its metadata replaced (`x-amz-metadata-directive:
+    /// REPLACE`): how an object gets metadata known only once its last byte was sent
+    /// (the SHA-256 of a multipart upload). The content type and storage class are
+    /// replaced too, so they are sent again; the object's bytes stay. Objects up to
+    /// ``maxCopyBytes``. S3 may answer 200 and still fail (the error in the body): that
+    /// is an ``S3Error`` too. In a versioned bucket the copy is a new version.
+    ///
+    /// The copy asks for a SHA-256 checksum (`x-amz-checksum-algorithm`): the service
+    /// then computes the whole object's digest itself and answers it
+    /// (``S3UploadResult/checksumSHA256``), which the caller can hold against its own; a
+    /// multipart object's checksum is otherwise a digest of its parts' digests, and a
+    /// copy without the header may keep that one where a reader expects a whole-object
+    /// checksum (moto 5.2 does, and boto3's checked download then fails).
+    @discardableResult
+    public func copyObject(key: String, replacingMetadata metadata: [String: String], contentType: String? = nil,
+                           storageClass: String? = nil) throws(S3Error) -> S3UploadResult {
+        let operation = "CopyObject"
+        try S3Endpoint.check(key: key, operation: operation)
+        let source = S3URIEncoding.encodePath("/\(endpoint.bucket)/\(key)")
+        let headers = try objectHeaders(contentType: contentType, metadata: metadata, storageClass: storageClass,
+                                        operation: operation)
+            + [("x-amz-copy-source", source), ("x-amz-metadata-directive", "REPLACE"),
+               ("x-amz-checksum-algorithm", "SHA256")]
+        let answer = try perform(operation, endpoint.request(method: "PUT", key: key, headers: headers),
+                                 payload: .empty, body: .bytes([]))
+        let document = try xml(answer.body, operation: operation)
+        if document.name == "Error" { throw serviceError(operation, status: answer.head.status, head: answer.head,
+                                                         document: document) }
+        let etag = document.text("ETag") ?? answer.head.headers["ETag"] ?? ""
+        return S3UploadResult(etag: etag, versionID: answer.head.headers["x-amz-version-id"],
+                              checksumSHA256: document.text("ChecksumSHA256"))
+    }
+
     /// Size, ETag, version and metadata of `key`; `NotFound` when there is none.
     public func headObject(key: String) throws(S3Error) -> S3ObjectInfo {
         try S3Endpoint.check(key: key, operation: "HeadObject")
