@@ -183,6 +183,7 @@ final class ObjectUploadSession: ArchiveSession {
             try? ArchiveFileSystem.remove(video.path)
             for extra in download.extras { try? ArchiveFileSystem.remove(extra.path) }
         }
+        archive.waiting.remove(job.taskID)
         archive.observer.archived(video.bytes)
         job.logger.info("upload.done", metadata: [
             "url": "\(object.url)", "bytes": "\(video.bytes)", "sha256": "\(video.sha256)", "etag": "\(object.etag)",
@@ -452,10 +453,12 @@ final class ObjectUploadSession: ArchiveSession {
         switch ending {
         case .retrying(let at, let reason):
             guard failedHere != nil else { return }
+            archive.waiting.insert(job.taskID)
             try? archive.ledger.scheduleObjectUploadRetry(taskID: job.taskID, reason: reason, nextAttemptAt: at)
             job.logger.warning("upload.retry", metadata: ["reason": "\(reason)", "attempt": "\(job.attempt)",
                                                           "next_attempt": "\(UTCTime.format(at))"])
         case .failed(let reason):
+            archive.waiting.remove(job.taskID)
             target?.abandon(reason: "the download failed: \(reason)")
         case .done, .stopped:
             break

@@ -219,6 +219,31 @@ struct BucketPipelineTests {
         #expect(!harness.logs.text.contains(wrong) && !harness.logs.text.contains(harness.moto.secretAccessKey))
     }
 
+    @Test("after the client is replaced, retryWaitingJobsNow lets a job on a long backoff go at once")
+    func waitingJobsMadeDue() throws {
+        let harness = try BucketHarness(secret: "anotherWrongSecret0123456789abcdefghijk")
+        harness.downloads.retryBaseDelay = .seconds(120)
+        harness.downloads.retryMaxDelay = .seconds(120)
+        let expected = try harness.files.makeFile("bucket-due.bin", size: 200_000)
+        let id = "task-unified-1761313744-due00001"
+        try harness.addCompletedTask(id, results: [harness.files.url("bucket-due.bin", query: "key=\(uniqueKey("due"))")])
+        let service = try harness.start()
+        #expect(try harness.waitUntil { try harness.ledger.downloadJob(taskID: id)?.attempts == 1 }, "\(harness.logs.text)")
+        harness.clients.replace(with: try BucketHarness.client(harness.moto))
+        // On its own it would wait a minute or more.
+        Thread.sleep(forTimeInterval: 0.5)
+        let waiting = try #require(try harness.ledger.downloadJob(taskID: id))
+        #expect(waiting.state == .queued && waiting.nextAttemptAt > Date(timeIntervalSinceNow: 30))
+        let archive = try #require(harness.archive)
+        #expect(try archive.retryWaitingJobsNow() == 1)
+        service.wake()
+        let job = try #require(try harness.waitForJob(id, timeout: 15))
+        #expect(job.state == .done, "\(job.lastError ?? "") \(harness.logs.text)")
+        #expect(try harness.downloadedSHA256(harness.keyFolder() + id + ".mp4") == expected)
+        // Nothing waits any more.
+        #expect(try archive.retryWaitingJobsNow() == 0)
+    }
+
     @Test("keep_local also fills the file archive; a further result goes up beside the video")
     func keepLocalWithExtra() throws {
         let harness = try BucketHarness { $0.keepLocal = true }

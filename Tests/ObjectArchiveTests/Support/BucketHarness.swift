@@ -33,6 +33,7 @@ final class BucketHarness: @unchecked Sendable {
     var observer = ObjectArchiveObserver()
     let clients: S3ClientHolder
     private(set) var service: DownloadService?
+    private(set) var archive: BucketArchive?
 
     /// A fresh folder, or the one of an earlier harness (a restart: the same ledger file
     /// and archive, opened again).
@@ -91,6 +92,7 @@ final class BucketHarness: @unchecked Sendable {
         if let service { return service }
         let policy = URLPolicy(allowInternal: true, resolver: FixedHostResolver(addresses: ["files.test": [IPAddress(127, 0, 0, 1)]]))
         let destination = BucketArchive(ledger: ledger, clients: clients, configuration: objects, observer: observer)
+        archive = destination
         let made = try DownloadService(ledger: ledger, configuration: downloads, policy: policy, logger: logs.logger,
                                        destination: destination)
         try made.start()
