@@ -237,7 +237,7 @@ final class ObjectUploadSession: ArchiveSession {
     /// restart, an object already there with our size and digest is not sent again.
     private func putWhole(_ video: ArchivableDownload.Video, target: UploadTarget) throws(UploadFailure) {
         let client = archive.clients.current
-        if singleBegun, let info = try? client.headObject(key: target.key), isOurs(info, video: video, target: target) {
+        if singleBegun, let info = try? client.headObject(key: target.key, canceller: job.canceller), isOurs(info, video: video, target: target) {
             try markCompleted(bytes: video.bytes)
             return
         }
@@ -277,7 +277,8 @@ final class ObjectUploadSession: ArchiveSession {
             throw UploadFailure(ledger: error)
         }
         do {
-            try archive.clients.current.completeMultipartUpload(key: target.key, uploadID: upload.id, parts: parts)
+            try archive.clients.current.completeMultipartUpload(key: target.key, uploadID: upload.id, parts: parts,
+                                                                canceller: job.canceller)
         } catch where error.code == "NoSuchUpload" {
             try decideGone(upload, video: video, target: target)
             return
@@ -296,7 +297,7 @@ final class ObjectUploadSession: ArchiveSession {
                             target: UploadTarget) throws(UploadFailure) {
         let info: S3ObjectInfo
         do {
-            info = try archive.clients.current.headObject(key: target.key)
+            info = try archive.clients.current.headObject(key: target.key, canceller: job.canceller)
         } catch where error.code == "NotFound" {
             throw UploadFailure("multipart upload \(upload.id) is gone and no object took its place; a new upload starts",
                                 disposition: .failed)
@@ -339,7 +340,8 @@ final class ObjectUploadSession: ArchiveSession {
             do {
                 copied = try client.copyObject(key: target.key, replacingMetadata: target.metadata(sha256: video.sha256),
                                                contentType: video.contentType,
-                                               storageClass: archive.configuration.storageClass)
+                                               storageClass: archive.configuration.storageClass,
+                                               canceller: job.canceller)
             } catch {
                 target.noteFailure(UploadFailure(error), step: "copy")
                 throw UploadFailure(error)
@@ -388,7 +390,7 @@ final class ObjectUploadSession: ArchiveSession {
 
     private func head(target: UploadTarget) throws(UploadFailure) -> S3ObjectInfo {
         do {
-            return try archive.clients.current.headObject(key: target.key)
+            return try archive.clients.current.headObject(key: target.key, canceller: job.canceller)
         } catch {
             target.noteFailure(UploadFailure(error), step: "head")
             throw UploadFailure(error)
@@ -432,7 +434,8 @@ final class ObjectUploadSession: ArchiveSession {
         do {
             try archive.clients.current.putObject(key: key, body: body, contentType: "application/json",
                                                   metadata: target.metadata(sha256: digest.finishHex()),
-                                                  storageClass: archive.configuration.storageClass)
+                                                  storageClass: archive.configuration.storageClass,
+                                                  canceller: job.canceller)
         } catch {
             target.noteFailure(UploadFailure(error), step: "sidecar")
             throw UploadFailure(error)

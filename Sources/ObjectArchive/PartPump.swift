@@ -257,7 +257,8 @@ final class PartPump: @unchecked Sendable {
         do {
             uploadID = try client.createMultipartUpload(key: target.key, contentType: contentType,
                                                         metadata: target.taskMetadata,
-                                                        storageClass: target.configuration.storageClass)
+                                                        storageClass: target.configuration.storageClass,
+                                                        canceller: canceller)
         } catch {
             return .failure(UploadFailure(error))
         }
@@ -298,7 +299,7 @@ final class PartPump: @unchecked Sendable {
         }
         let listed: [S3UploadedPart]
         do {
-            listed = try target.clients.current.listParts(key: target.key, uploadID: upload.id)
+            listed = try target.clients.current.listParts(key: target.key, uploadID: upload.id, canceller: canceller)
         } catch where error.code == "NoSuchUpload" {
             target.logger.notice("upload.gone", metadata: ["upload_id": "\(upload.id)",
                                                            "action": "HeadObject decides at the end"])

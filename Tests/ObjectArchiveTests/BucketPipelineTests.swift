@@ -244,6 +244,28 @@ struct BucketPipelineTests {
         #expect(try archive.retryWaitingJobsNow() == 0)
     }
 
+    @Test("a stop while the store does not answer returns within the stop timeout; the job stays resumable")
+    func stopWhileTheStoreHangs() throws {
+        let silent = try SilentListener()
+        let harness = try BucketHarness()
+        harness.clients.replace(with: try BucketHarness.client(endpoint: silent.endpoint))
+        let size = (5 << 20) + 300_000
+        try harness.files.makeFile("bucket-hang.bin", size: size)
+        let id = "task-unified-1761313744-hang0001"
+        try harness.addCompletedTask(id, results: [harness.files.url("bucket-hang.bin", query: "key=\(uniqueKey("hang"))")])
+        try harness.start()
+        // The download is over (whole on disk) and the pump's CreateMultipartUpload hangs.
+        #expect(try harness.waitUntil { try harness.ledger.downloadJob(taskID: id)?.bytesDone == Int64(size) },
+                "\(harness.logs.text)")
+        Thread.sleep(forTimeInterval: 0.5)
+        let stopping = Date()
+        #expect(harness.stop())
+        #expect(Date().timeIntervalSince(stopping) < 3, "the stop waited for the store's read timeout")
+        let job = try #require(try harness.ledger.downloadJob(taskID: id))
+        #expect(job.state == .queued && job.bytesDone == Int64(size))
+        #expect(harness.logs.events("download.stopped", task: id).count == 1)
+    }
+
     @Test("keep_local also fills the file archive; a further result goes up beside the video")
     func keepLocalWithExtra() throws {
         let harness = try BucketHarness { $0.keepLocal = true }

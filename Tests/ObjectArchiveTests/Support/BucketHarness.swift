@@ -1,5 +1,6 @@
 import Downloader
 import Foundation
+import Glibc
 import HTTPClient
 import Ledger
 import ObjectStore
@@ -63,13 +64,19 @@ final class BucketHarness: @unchecked Sendable {
     /// An S3 client of the moto server, path style, with its access key and `secret`
     /// (the right one by default).
     static func client(_ moto: MotoS3Server, secret: String? = nil) throws -> S3Client {
+        try client(endpoint: moto.endpoint, region: moto.region, accessKeyID: moto.accessKeyID,
+                   secret: secret ?? moto.secretAccessKey)
+    }
+
+    /// An S3 client of any endpoint on loopback, plain http, path style.
+    static func client(endpoint: String, region: String = "us-east-1", accessKeyID: String = "AKIATESTTESTTESTTEST",
+                       secret: String = "testSecretKey0123456789") throws -> S3Client {
         let policy = URLPolicy(allowInternal: true, allowPlainHTTP: true, resolver: FixedHostResolver(addresses: [:]))
         let http = HTTPSClient(tls: try TLSClientContext(), policy: policy,
                                timeouts: .init(connectMilliseconds: 2000, readMilliseconds: 30_000),
                                userAgent: "videohookd-test")
-        let endpoint = try S3Endpoint(bucket: SharedBucket.name, region: moto.region, endpoint: moto.endpoint, pathStyle: true)
-        return S3Client(endpoint: endpoint, credentials: S3Credentials(accessKeyID: moto.accessKeyID,
-                                                                        secretAccessKey: secret ?? moto.secretAccessKey),
+        let s3Endpoint = try S3Endpoint(bucket: SharedBucket.name, region: region, endpoint: endpoint, pathStyle: true)
+        return S3Client(endpoint: s3Endpoint, credentials: S3Credentials(accessKeyID: accessKeyID, secretAccessKey: secret),
                         http: http)
     }
 
@@ -230,4 +237,36 @@ func base64OfHex(_ hex: String) -> String {
         index = next
     }
     return Data(bytes).base64EncodedString()
+}
+
+/// A TCP port on 127.0.0.1 that takes connections (the kernel's backlog) and never
+/// answers: an object store that hangs.
+final class SilentListener {
+    let port: UInt16
+    private let fd: Int32
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+        }
+        guard fd >= 0, bound == 0, listen(fd, 16) == 0 else {
+            if fd >= 0 { close(fd) }
+            throw ProcessRunner.Failure(description: "cannot listen on 127.0.0.1: \(String(cString: strerror(errno)))")
+        }
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        self.fd = fd
+        port = UInt16(bigEndian: address.sin_port)
+    }
+
+    deinit { close(fd) }
+
+    var endpoint: String { "http://127.0.0.1:\(port)" }
 }
