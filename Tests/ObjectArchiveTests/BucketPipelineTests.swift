@@ -192,6 +192,38 @@ struct BucketPipelineTests {
         #expect(try second.openUploads().isEmpty)
     }
 
+    @Test("a video that changed on the server: the parts of the old bytes are dropped, the object is the new file")
+    func changedFileStartsOver() throws {
+        let harness = try BucketHarness()
+        let size = 2 * (5 << 20) + 77_777
+        try harness.files.makeFile("bucket-old.bin", size: size)
+        let changed = try harness.files.makeFile("bucket-new.bin", size: size + 1000)
+        let id = "task-unified-1761313744-change01"
+        // The first answer is reset near its end; the next ones serve another file (another
+        // ETag), so the resume's If-Range gets the whole new file.
+        let url = harness.files.url("bucket-old.bin",
+                                    query: "key=\(uniqueKey("change"))&chunk_bytes=1048576&pace=0.3&reset=0.9&times=1&then=bucket-new.bin")
+        let recorded = Notes<Int>()
+        harness.observer = ObjectArchiveObserver(partRecorded: { _, number, _ in recorded.append(number) })
+        try harness.addCompletedTask(id, results: [url])
+        try harness.start()
+        let job = try #require(try harness.waitForJob(id))
+        #expect(job.state == .done && job.sha256 == changed, "\(job.lastError ?? "") \(harness.logs.text)")
+        #expect(harness.logs.events("download.restarted", task: id).count == 1)
+        // A part of the old bytes was sent before the change was seen, and dropped with its upload.
+        #expect(recorded.all.first == 1 && recorded.all.count >= 4, "\(recorded.all)")
+        let started = harness.logs.events("upload.started", task: id).compactMap { $0.metadata["upload_id"] }
+        #expect(started.count == 2 && Set(started).count == 2, "\(harness.logs.text)")
+        #expect(harness.logs.events("upload.abandoned", task: id).count == 1)
+        let upload = try #require(try harness.ledger.objectUpload(taskID: id))
+        #expect(upload.uploadID == started.last)
+        #expect(try harness.ledger.objectUploadParts(taskID: id).map(\.bytes) == [5 << 20, 5 << 20, 78_777])
+        let key = harness.keyFolder() + id + ".mp4"
+        #expect(try harness.downloadedSHA256(key) == changed)
+        #expect(try harness.head(key).ChecksumSHA256 == base64OfHex(changed))
+        #expect(try harness.openUploads().isEmpty)
+    }
+
     @Test("a wrong secret makes the job wait with the store's sentence; a corrected client lets it finish")
     func wrongSecretWaitsThenFinishes() throws {
         let wrong = "wrongSecretThatMustNotLeak0123456789abcd"
