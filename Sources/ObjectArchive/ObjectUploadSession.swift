@@ -183,6 +183,7 @@ final class ObjectUploadSession: ArchiveSession {
             try? ArchiveFileSystem.remove(video.path)
             for extra in download.extras { try? ArchiveFileSystem.remove(extra.path) }
         }
+        abortStrays(target: target)
         archive.waiting.remove(job.taskID)
         archive.observer.archived(video.bytes)
         job.logger.info("upload.done", metadata: [
@@ -446,6 +447,22 @@ final class ObjectUploadSession: ArchiveSession {
         let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw UploadFailure("cannot open \(path) to upload it: \(String(cString: strerror(errno)))") }
         return fd
+    }
+
+    /// Multipart uploads still open under this video's key once its object is archived.
+    /// A CreateMultipartUpload whose answer was lost (its connection cut by a stop or a
+    /// restart of the download) may have made one the ledger never heard of; the key is
+    /// this task's alone, so each is a stray. Aborted now rather than left to the sweep
+    /// at the next start (and stored, and billed, until then). Best effort.
+    private func abortStrays(target: UploadTarget) {
+        let client = archive.clients.current
+        guard let open = try? client.listMultipartUploads(prefix: target.key) else { return }
+        for upload in open where upload.key == target.key {
+            if (try? client.abortMultipartUpload(key: upload.key, uploadID: upload.uploadID)) != nil {
+                job.logger.notice("upload.stray_aborted", metadata: ["upload_id": "\(upload.uploadID)",
+                                                                     "initiated": "\(upload.initiated)"])
+            }
+        }
     }
 
     // MARK: After the attempt

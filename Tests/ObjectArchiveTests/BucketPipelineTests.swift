@@ -20,11 +20,15 @@ struct BucketPipelineTests {
         let id = "task-unified-1761313744-small001"
         let url = harness.files.url("bucket-small.bin", query: "key=\(uniqueKey("small"))&sig=secret-signature")
         try harness.addCompletedTask(id, results: [url])
+        // A stray under the video's key, as a CreateMultipartUpload whose answer was lost leaves.
+        let key = harness.keyFolder() + id + ".mp4"
+        _ = try harness.moto.boto3("s3.create_multipart_upload(Bucket=argv[1], Key=argv[2])",
+                                   arguments: [SharedBucket.name, key])
+        #expect(try harness.openUploads().count == 1)
         try harness.start()
         let job = try #require(try harness.waitForJob(id))
         #expect(job.state == .done, "\(job.lastError ?? "") \(harness.logs.text)")
 
-        let key = harness.keyFolder() + id + ".mp4"
         #expect(job.archivePath == "s3://\(SharedBucket.name)/\(key)")
         #expect(job.sha256 == expected)
         #expect(try harness.downloadedSHA256(key) == expected)
@@ -52,6 +56,7 @@ struct BucketPipelineTests {
         // Nothing stays on the disk without keep_local; nothing is left half-uploaded.
         #expect(harness.archivedFiles().isEmpty && harness.partialFiles().isEmpty)
         #expect(try harness.openUploads().isEmpty)
+        #expect(harness.logs.events("upload.stray_aborted", task: id).count == 1)
         let started = harness.logs.events("upload.started", task: id)
         #expect(started.count == 1 && started.first?.metadata["mode"] == "single")
         #expect(harness.logs.events("upload.done", task: id).first?.metadata["sha256"] == expected)
@@ -202,7 +207,7 @@ struct BucketPipelineTests {
         // The first answer is reset near its end; the next ones serve another file (another
         // ETag), so the resume's If-Range gets the whole new file.
         let url = harness.files.url("bucket-old.bin",
-                                    query: "key=\(uniqueKey("change"))&chunk_bytes=1048576&pace=0.3&reset=0.9&times=1&then=bucket-new.bin")
+                                    query: "key=\(uniqueKey("change"))&chunk_bytes=1048576&pace=0.5&reset=0.95&times=1&then=bucket-new.bin")
         let recorded = Notes<Int>()
         harness.observer = ObjectArchiveObserver(partRecorded: { _, number, _ in recorded.append(number) })
         try harness.addCompletedTask(id, results: [url])
