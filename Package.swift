@@ -69,6 +69,11 @@ let package = Package(
         // The object store's client: S3 requests signed with Signature Version 4 by hand,
         // sent through HTTPClient, answers read with FoundationXML.
         .target(name: "ObjectStore", dependencies: ["HTTP", "HTTPClient", "Hashing", "Transport"]),
+        // The archive as a bucket: the download's destination that sends each video's parts
+        // while it downloads, completes, verifies and records the object.
+        .target(name: "ObjectArchive", dependencies: ["Archive", "Downloader", "Hashing", "HTTPClient", "Ledger",
+                                                     "Lifecycle", "ObjectStore",
+                                                     .product(name: "Logging", package: "swift-log")]),
         // The video API's client: create, query, retries as the API asks.
         .target(name: "APIClient", dependencies: ["VideoAPI", "URLPolicy", "HTTP", "HTTPClient", "Transport",
                                                  .product(name: "Logging", package: "swift-log")]),
@@ -132,6 +137,8 @@ let package = Package(
                                                           .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "OutboxTests", dependencies: ["Outbox"]),
         .testTarget(name: "ObjectStoreTests", dependencies: ["ObjectStore", "HTTPClient", "Hashing", "TLS", "URLPolicy", "TestSupport"]),
+        .testTarget(name: "ObjectArchiveTests", dependencies: ["ObjectArchive", "Downloader", "ObjectStore", "Ledger",
+                                                              "HTTPClient", "TLS", "URLPolicy", "VideoAPI", "TestSupport"]),
         .testTarget(name: "NotifierTests", dependencies: ["Notifier", "TestSupport"]),
         // Serve's own parts that need no daemon: the S3 client factory, the bucket check's rules.
         .testTarget(name: "ServeTests", dependencies: ["Serve", "ObjectStore", "Settings", "Telemetry", "TestSupport",

@@ -33,7 +33,7 @@ LAYERS = [
     ["URLPolicy", "Server", "Ledger", "Daemon", "Settings"],
     ["HTTPClient", "Intake"],
     ["Downloader", "APIClient", "Notifier", "ObjectStore"],
-    ["Reconciler"],
+    ["Reconciler", "ObjectArchive"],
     ["Serve"],
     ["videohookd"],
 ]

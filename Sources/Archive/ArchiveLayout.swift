@@ -27,11 +27,18 @@ public struct ArchiveLayout: Sendable, Equatable {
 
     /// `<root>/<yyyy>/<mm>/<dd>` for a task created at `createdUnixSeconds` (UTC).
     public func directory(createdUnixSeconds: Int64) -> String {
+        root + "/" + Self.dayPath(createdUnixSeconds: createdUnixSeconds)
+    }
+
+    /// `<yyyy>/<mm>/<dd>` of `createdUnixSeconds` in UTC: the day folder of a file, and
+    /// the day in an object's key (``ObjectKeyLayout``), so both archives file a task
+    /// under the same day.
+    public static func dayPath(createdUnixSeconds: Int64) -> String {
         var seconds = time_t(createdUnixSeconds)
         var parts = tm()
         gmtime_r(&seconds, &parts)
-        return root + "/" + Self.padded(Int(parts.tm_year) + 1900, 4) + "/" + Self.padded(Int(parts.tm_mon) + 1, 2)
-            + "/" + Self.padded(Int(parts.tm_mday), 2)
+        return padded(Int(parts.tm_year) + 1900, 4) + "/" + padded(Int(parts.tm_mon) + 1, 2) + "/"
+            + padded(Int(parts.tm_mday), 2)
     }
 
     public func videoPath(taskID: String, createdUnixSeconds: Int64) throws(UnsafeArchiveName) -> String {

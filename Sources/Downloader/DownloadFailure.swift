@@ -16,6 +16,9 @@ struct DownloadFailure: Error, Sendable, CustomStringConvertible {
         case stopped
         /// The archive's disk is short of its reserve; the pool pauses.
         case diskFull
+        /// The archive destination refused (a bucket's credentials, a busy service) after
+        /// the video was whole on disk: retried with backoff, whatever the link's expiry.
+        case archiveWaiting
     }
 
     var kind: Kind
@@ -51,6 +54,19 @@ extension DownloadFailure: HTTPClientFailureConvertible {
         case .temporary: self.init(.temporary, failure.reason)
         case .permanent: self.init(.permanent, failure.reason)
         case .cancelled: self = .stopped
+        }
+    }
+}
+
+extension DownloadFailure {
+    /// The destination's failure as the download's.
+    init(_ failure: ArchiveFailure) {
+        switch failure.kind {
+        case .temporary: self.init(.temporary, failure.reason)
+        case .permanent: self.init(.permanent, failure.reason)
+        case .diskFull(let needed): self.init(.diskFull, failure.reason, bytesNeeded: needed > 0 ? needed : nil)
+        case .waiting: self.init(.archiveWaiting, failure.reason)
+        case .stopped: self = .stopped
         }
     }
 }

@@ -9,13 +9,15 @@ import Transport
 import VideoAPI
 
 /// Runs one claimed job to its next state: the video (resumed from its partial file),
-/// the further results, the renames into the archive, the sidecar, and only then `done`
-/// in the ledger. A failure ends as a retry, a final failure, a saved stop, or a pause
-/// for disk space, each recorded in the ledger and logged with the task id.
+/// the further results, then the archive destination (the renames into the file
+/// archive and the sidecar, or a bucket), which marks the job `done` in the ledger. A
+/// failure ends as a retry, a final failure, a saved stop, or a pause for disk space,
+/// each recorded in the ledger and logged with the task id. The destination's session
+/// hears of the video's durable bytes as they come, so a bucket can take them early.
 final class DownloadJobRunner {
     enum Outcome: Equatable {
         case done(path: String, bytes: Int64)
-        case retrying(at: Date)
+        case retrying(at: Date, reason: String)
         case failed(reason: String)
         case stopped
         case pausedForDiskSpace(reason: String, bytesNeeded: Int64)
@@ -28,9 +30,13 @@ final class DownloadJobRunner {
     private let refreshLinks: DownloadService.RefreshLinks?
     private let backoff: RetryBackoff
     private let baseLogger: Logger
+    private let destination: any ArchiveDestination
+    private let canceller: ConnectionCanceller
 
+    /// - Parameter destination: where finished downloads go; nil is the file archive
+    ///   under `configuration.archiveDirectory`.
     init(ledger: Ledger, configuration: DownloaderConfiguration, client: HTTPSClient, canceller: ConnectionCanceller,
-         logger: Logger, refreshLinks: DownloadService.RefreshLinks?) {
+         logger: Logger, refreshLinks: DownloadService.RefreshLinks?, destination: (any ArchiveDestination)? = nil) {
         self.ledger = ledger
         self.configuration = configuration
         layout = ArchiveLayout(root: configuration.archiveDirectory)
@@ -38,6 +44,8 @@ final class DownloadJobRunner {
         self.refreshLinks = refreshLinks
         backoff = RetryBackoff(base: configuration.retryBaseDelay.seconds, maximum: configuration.retryMaxDelay.seconds)
         baseLogger = logger
+        self.destination = destination ?? FilesystemArchive(archiveDirectory: configuration.archiveDirectory, ledger: ledger)
+        self.canceller = canceller
     }
 
     func run(_ claim: DownloadClaim) -> Outcome {
@@ -48,7 +56,10 @@ final class DownloadJobRunner {
         guard let taskID = TaskID(job.taskID), ArchiveName.isSafe(job.taskID) else {
             return fail(job, "the task id is not safe as a file name", logger: logger)
         }
-        if job.deadline < started && job.attempts > 0 {
+        // A video already whole on disk (its archiving is what failed) no longer needs
+        // its link: it waits for its destination however long that takes.
+        let videoWhole = job.bytesTotal.map { $0 > 0 && job.bytesDone == $0 } ?? false
+        if job.deadline < started && job.attempts > 0 && !videoWhole {
             return fail(job, "the link expired at \(UTCTime.format(job.deadline)) UTC (created + 24 h) after \(job.attempts) attempts; last error: \(job.lastError ?? "none")",
                         logger: logger)
         }
@@ -61,26 +72,35 @@ final class DownloadJobRunner {
         let created = claim.taskCreated ?? Int64(job.createdAt.timeIntervalSince1970)
         let fetcher = fetcherFactory(logger)
         let refresh = LinkRefresh(ask: refreshLinks, taskID: taskID)
+        let session = destination.begin(ArchiveJob(taskID: job.taskID, createdUnixSeconds: created,
+                                                   attempt: job.attempts + 1, logger: logger, canceller: canceller))
+        let outcome: Outcome
         do throws(DownloadFailure) {
-            let video = try fetchVideo(claim, created: created, fetcher: fetcher, refresh: refresh, logger: logger)
+            let video = try fetchVideo(claim, created: created, fetcher: fetcher, refresh: refresh, session: session,
+                                       logger: logger)
             let extras = try fetchExtras(claim, fetcher: fetcher, refresh: refresh, logger: logger)
-            let path = try commit(claim, created: created, video: video, extras: extras, started: started)
-            do {
-                try ledger.markDownloadDone(taskID: job.taskID, archivePath: path, sha256: video.file.sha256,
-                                            bytes: video.file.bytes,
-                                            sidecarPath: try? layout.sidecarPath(taskID: job.taskID, createdUnixSeconds: created))
-            } catch {
-                // The files are in place; a restart finds the video there and finishes.
-                logger.error("download.ledger_error", metadata: ["step": "mark done", "reason": "\(error)"])
-            }
+            let path = try archive(claim, created: created, video: video, extras: extras, started: started,
+                                   session: session)
             let seconds = Date().timeIntervalSince(started)
             logger.info("download.done", metadata: [
                 "path": "\(path)", "bytes": "\(video.file.bytes)", "sha256": "\(video.file.sha256)",
                 "seconds": "\(String(format: "%.3f", seconds))", "extra_files": "\(extras.count)",
             ])
-            return .done(path: path, bytes: video.file.bytes)
+            outcome = .done(path: path, bytes: video.file.bytes)
         } catch {
-            return handle(error, job: job, claim: claim, logger: logger)
+            outcome = handle(error, job: job, claim: claim, logger: logger)
+        }
+        session.end(Self.ending(outcome))
+        return outcome
+    }
+
+    /// The outcome as the destination's session hears it.
+    private static func ending(_ outcome: Outcome) -> ArchiveSessionEnding {
+        switch outcome {
+        case .done: .done
+        case .stopped, .pausedForDiskSpace: .stopped
+        case .retrying(let at, let reason): .retrying(at: at, reason: reason)
+        case .failed(let reason): .failed(reason: reason)
         }
     }
 
@@ -96,7 +116,7 @@ final class DownloadJobRunner {
     }
 
     private func fetchVideo(_ claim: DownloadClaim, created: Int64, fetcher: FileFetcher, refresh: LinkRefresh,
-                            logger: Logger) throws(DownloadFailure) -> Video {
+                            session: any ArchiveSession, logger: Logger) throws(DownloadFailure) -> Video {
         let job = claim.job
         let partialPath: String, finalPath: String
         do {
@@ -109,11 +129,13 @@ final class DownloadJobRunner {
             logger.notice("download.found_archived", metadata: ["path": "\(finalPath)",
                                                                 "action": "re-hashing the archived file"])
             let file = try rehash(finalPath, job: job)
+            session.videoOpened(path: finalPath, durableBytes: file.bytes)
             return Video(file: file, partialPath: partialPath, finalPath: finalPath, sourceURL: job.sourceURL,
                          alreadyInPlace: true)
         }
         let writer = try openPartial(partialPath, recordedBytes: job.bytesDone, logger: logger)
         try? ledger.setDownloadPartialPath(taskID: job.taskID, path: partialPath)
+        session.videoOpened(path: partialPath, durableBytes: writer.durableLength)
         var resume: DownloadResponseFacts? = writer.length > 0
             ? DownloadResponseFacts(bytesTotal: job.bytesTotal, etag: job.etag, lastModified: job.lastModified,
                                     contentType: job.contentType)
@@ -127,7 +149,7 @@ final class DownloadJobRunner {
         let ending = try refresh.fetch(result: 0, from: url, label: "video", logger: logger,
                                        fetching: { link throws(DownloadFailure) in
             try fetcher.fetch(FetchPlan(url: link, rule: .video, resume: resume, label: "video"),
-                              into: writer, hooks: hooks(for: job.taskID))
+                              into: writer, hooks: hooks(for: job.taskID, session: session))
         }, beforeRefetch: { fresh in
             try? ledger.updateDownloadSource(taskID: job.taskID, url: fresh)
             url = fresh
@@ -184,15 +206,23 @@ final class DownloadJobRunner {
         }
     }
 
-    private func hooks(for taskID: String) -> FileFetcher.Hooks {
+    /// The ledger first, then the destination: a part built from bytes the ledger does
+    /// not hold as durable could be taken back by a crash.
+    private func hooks(for taskID: String, session: any ArchiveSession) -> FileFetcher.Hooks {
         let ledger = self.ledger
         let archive = configuration.archiveDirectory
         return FileFetcher.Hooks(
             responseStarted: { facts, offset in
                 try? ledger.recordDownloadResponse(taskID: taskID, facts: facts, bytesDone: offset)
+                session.responseStarted(contentType: facts.contentType, offset: offset)
             },
-            checkpointed: { bytes in try? ledger.recordDownloadProgress(taskID: taskID, bytesDone: bytes) },
-            availableSpace: { try? DiskSpace.availableBytes(at: archive) })
+            checkpointed: { bytes in
+                if (try? ledger.recordDownloadProgress(taskID: taskID, bytesDone: bytes)) != nil {
+                    session.durable(bytes: bytes)
+                }
+            },
+            availableSpace: { try? DiskSpace.availableBytes(at: archive) },
+            willDiscard: { session.willDiscard() })
     }
 
     // MARK: Further results
@@ -263,40 +293,34 @@ final class DownloadJobRunner {
 
     // MARK: Into the archive
 
-    /// Renames every file into place (further results first, the video last), then
-    /// writes the sidecar the same way. Returns the video's path.
-    private func commit(_ claim: DownloadClaim, created: Int64, video: Video, extras: [Extra],
-                        started: Date) throws(DownloadFailure) -> String {
+    /// Hands everything fetched to the destination, which archives it and marks the job
+    /// done. Returns where the video went.
+    private func archive(_ claim: DownloadClaim, created: Int64, video: Video, extras: [Extra], started: Date,
+                         session: any ArchiveSession) throws(DownloadFailure) -> String {
         let job = claim.job
-        do {
-            var extraFiles: [ArchiveSidecar.ExtraFile] = []
-            for extra in extras {
-                let fileExtension = MediaExtension.forResult(contentType: extra.file.facts.contentType, url: extra.url)
-                let path = try layout.extraPath(taskID: job.taskID, createdUnixSeconds: created, index: extra.index,
-                                                fileExtension: fileExtension)
-                try ArchiveFileSystem.moveIntoPlace(extra.partialPath, to: path)
-                extraFiles.append(ArchiveSidecar.ExtraFile(
-                    index: extra.index, file: (path as NSString).lastPathComponent, sourceURL: extra.url,
-                    bytes: extra.file.bytes, sha256: extra.file.sha256, contentType: extra.file.facts.contentType))
-            }
-            if !video.alreadyInPlace {
-                try ArchiveFileSystem.moveIntoPlace(video.partialPath, to: video.finalPath)
-            }
-            let sidecar = ArchiveSidecar(
-                taskID: job.taskID, file: (video.finalPath as NSString).lastPathComponent, sourceURL: video.sourceURL,
-                bytes: video.file.bytes, sha256: video.file.sha256, contentType: video.file.facts.contentType,
-                etag: video.file.facts.etag, lastModified: video.file.facts.lastModified,
-                startedAt: job.startedAt ?? started, finishedAt: Date(), attempts: job.attempts + 1,
-                extraFiles: extraFiles, taskBody: claim.taskBody.map { [UInt8]($0) } ?? [])
-            try ArchiveFileSystem.writeAtomically(
-                sidecar.encoded(),
-                to: try layout.sidecarPath(taskID: job.taskID, createdUnixSeconds: created),
-                through: try layout.sidecarTemporaryPath(taskID: job.taskID))
-            return video.finalPath
-        } catch let error as ArchiveError {
-            throw FileFetcher.failure(error)
+        let download = ArchivableDownload(
+            taskID: job.taskID, createdUnixSeconds: created,
+            video: ArchivableDownload.Video(
+                path: video.alreadyInPlace ? video.finalPath : video.partialPath, archivePath: video.finalPath,
+                alreadyInPlace: video.alreadyInPlace, bytes: video.file.bytes, sha256: video.file.sha256,
+                contentType: video.file.facts.contentType, etag: video.file.facts.etag,
+                lastModified: video.file.facts.lastModified, sourceURL: video.sourceURL),
+            extras: extras.map {
+                ArchivableDownload.Extra(index: $0.index, sourceURL: $0.url, path: $0.partialPath, bytes: $0.file.bytes,
+                                         sha256: $0.file.sha256, contentType: $0.file.facts.contentType)
+            },
+            taskBody: claim.taskBody.map { [UInt8]($0) } ?? [], startedAt: job.startedAt ?? started,
+            attempts: job.attempts + 1)
+        if !video.alreadyInPlace {
+            // Whole and fsynced: a retry of the archive step (a bucket that refused) then
+            // starts from the whole file instead of fetching its tail again, and is not
+            // failed for the link's deadline.
+            try? ledger.recordDownloadProgress(taskID: job.taskID, bytesDone: video.file.bytes)
+        }
+        do throws(ArchiveFailure) {
+            return try session.finish(download)
         } catch {
-            throw .permanent("\(error)")
+            throw DownloadFailure(error)
         }
     }
 
@@ -316,6 +340,13 @@ final class DownloadJobRunner {
             return .pausedForDiskSpace(reason: failure.reason, bytesNeeded: failure.bytesNeeded ?? 0)
         case .permanent, .linkRefused:
             return fail(job, failure.reason, logger: logger, results: claim.results.count)
+        case .archiveWaiting:
+            // The video is whole on disk: no deadline, only the backoff. The destination
+            // logs why it waits (its own session hears `retrying`).
+            let attempt = job.attempts + 1
+            let next = now + backoff.delay(afterAttempt: attempt)
+            record { try ledger.scheduleDownloadRetry(taskID: job.taskID, reason: failure.reason, nextAttemptAt: next) }
+            return .retrying(at: next, reason: failure.reason)
         case .temporary:
             let attempt = job.attempts + 1
             let delay = backoff.delay(afterAttempt: attempt, retryAfter: failure.retryAfter)
@@ -329,7 +360,7 @@ final class DownloadJobRunner {
                 "reason": "\(failure.reason)", "attempt": "\(attempt)",
                 "next_attempt": "\(UTCTime.format(next))", "delay_seconds": "\(String(format: "%.1f", delay))",
             ])
-            return .retrying(at: next)
+            return .retrying(at: next, reason: failure.reason)
         }
     }
 

@@ -48,6 +48,7 @@ public final class DownloadService: Service, Sendable {
     private let logger: Logger
     private let refreshLinks: RefreshLinks?
     private let observer: DownloadObserver
+    private let destination: (any ArchiveDestination)?
     private let tls: TLSClientContext
     private let connector: any SocketConnector
     private let wakeSignal = WakeSignal()
@@ -60,15 +61,19 @@ public final class DownloadService: Service, Sendable {
     ///     only addresses connected to.
     ///   - refreshLinks: asks the video API for fresh links on 403/410; nil makes those final.
     ///   - observer: told about archived bytes (metrics).
+    ///   - destination: where finished downloads go (a bucket, from `ObjectArchive`);
+    ///     nil is the file archive under `configuration.archiveDirectory`.
     public convenience init(ledger: Ledger, configuration: DownloaderConfiguration, policy: URLPolicy, logger: Logger,
-                            refreshLinks: RefreshLinks? = nil, observer: DownloadObserver = DownloadObserver()) throws(DownloaderError) {
+                            refreshLinks: RefreshLinks? = nil, observer: DownloadObserver = DownloadObserver(),
+                            destination: (any ArchiveDestination)? = nil) throws(DownloaderError) {
         try self.init(ledger: ledger, configuration: configuration, policy: policy, logger: logger,
-                      refreshLinks: refreshLinks, observer: observer, connector: SystemSocketConnector())
+                      refreshLinks: refreshLinks, observer: observer, destination: destination,
+                      connector: SystemSocketConnector())
     }
 
     init(ledger: Ledger, configuration: DownloaderConfiguration, policy: URLPolicy, logger: Logger,
          refreshLinks: RefreshLinks?, observer: DownloadObserver = DownloadObserver(),
-         connector: any SocketConnector) throws(DownloaderError) {
+         destination: (any ArchiveDestination)? = nil, connector: any SocketConnector) throws(DownloaderError) {
         precondition(configuration.concurrency > 0, "download.concurrency must be positive")
         self.ledger = ledger
         self.configuration = configuration
@@ -76,6 +81,7 @@ public final class DownloadService: Service, Sendable {
         self.logger = logger
         self.refreshLinks = refreshLinks
         self.observer = observer
+        self.destination = destination
         self.connector = connector
         do {
             tls = try TLSClientContext(extraCAFile: configuration.caFile)
@@ -241,7 +247,7 @@ public final class DownloadService: Service, Sendable {
             userAgent: configuration.userAgent,
             receiveBufferBytes: configuration.receiveBufferBytes)
         let runner = DownloadJobRunner(ledger: ledger, configuration: configuration, client: client, canceller: canceller,
-                                       logger: logger, refreshLinks: refreshLinks)
+                                       logger: logger, refreshLinks: refreshLinks, destination: destination)
         let poll = configuration.pollInterval.seconds
         while !shouldLeave(canceller) {
             let seen = wakeSignal.current

@@ -23,6 +23,8 @@ final class FileFetcher {
         var checkpointed: (Int64) -> Void = { _ in }
         /// Free bytes on the archive's disk, nil when unknown.
         var availableSpace: () -> Int64? = { nil }
+        /// The partial file is about to start over: its bytes are about to be gone.
+        var willDiscard: () -> Void = {}
     }
 
     private let client: HTTPSClient
@@ -44,7 +46,7 @@ final class FileFetcher {
         while true {
             if writer.length > 0, resume?.etag == nil, resume?.lastModified == nil {
                 // Without a validator a changed file could not be told apart: start over.
-                try restart(writer, plan, reason: "nothing identifies the file the partial bytes came from (no ETag or Last-Modified)")
+                try restart(writer, plan, hooks: hooks, reason: "nothing identifies the file the partial bytes came from (no ETag or Last-Modified)")
                 resume = nil
             }
             if let total = resume?.bytesTotal, writer.length == total, total > 0 {
@@ -70,7 +72,7 @@ final class FileFetcher {
                 if offset > 0 {
                     guard restarts == 0 else { throw .temporary("the server answered 200 to a range request twice in one attempt") }
                     restarts += 1
-                    try restart(writer, plan, reason: "the server sent the whole file (200) instead of the range: the file changed or ranges are not supported")
+                    try restart(writer, plan, hooks: hooks, reason: "the server sent the whole file (200) instead of the range: the file changed or ranges are not supported")
                 }
                 let facts = try acceptedFacts(response, plan: plan, total: response.contentLength)
                 return try stream(response, into: writer, plan: plan, facts: facts, hooks: hooks)
@@ -89,7 +91,7 @@ final class FileFetcher {
                     guard restarts == 0 else { throw .temporary("the server's ranges do not match the file twice in one attempt") }
                     restarts += 1
                     let sent = response.head.headers["Content-Range"] ?? "none"
-                    try restart(writer, plan, reason: "the range sent (Content-Range \(sent.prefix(80))) does not continue the \(offset) bytes on disk of \(previous.bytesTotal.map(String.init) ?? "unknown")")
+                    try restart(writer, plan, hooks: hooks, reason: "the range sent (Content-Range \(sent.prefix(80))) does not continue the \(offset) bytes on disk of \(previous.bytesTotal.map(String.init) ?? "unknown")")
                     resume = nil
                     continue
                 }
@@ -111,7 +113,7 @@ final class FileFetcher {
                 }
                 restarts += 1
                 let sent = response.head.headers["Content-Range"] ?? "none"
-                try restart(writer, plan, reason: "the server refused the range (416, Content-Range \(sent.prefix(80))); \(offset) bytes on disk of \(resume?.bytesTotal.map(String.init) ?? "unknown") expected")
+                try restart(writer, plan, hooks: hooks, reason: "the server refused the range (416, Content-Range \(sent.prefix(80))); \(offset) bytes on disk of \(resume?.bytesTotal.map(String.init) ?? "unknown") expected")
                 resume = nil
 
             case 403, 410:
@@ -221,7 +223,7 @@ final class FileFetcher {
             throw error
         }
         if case .length = response.framing, response.sentMoreThanDeclared() {
-            try restart(writer, plan, reason: "the server sent more than its Content-Length")
+            try restart(writer, plan, hooks: hooks, reason: "the server sent more than its Content-Length")
             throw .temporary("the server sent more bytes than its Content-Length of \(response.contentLength ?? 0): the length cannot be trusted")
         }
         var final = facts
@@ -254,9 +256,10 @@ final class FileFetcher {
         }
     }
 
-    private func restart(_ writer: PartialFileWriter, _ plan: FetchPlan, reason: String) throws(DownloadFailure) {
+    private func restart(_ writer: PartialFileWriter, _ plan: FetchPlan, hooks: Hooks, reason: String) throws(DownloadFailure) {
         logger.notice("download.restarted", metadata: ["file": "\(plan.label)", "discarded_bytes": "\(writer.length)",
                                                        "reason": "\(reason)"])
+        hooks.willDiscard()
         do {
             try writer.startOver()
         } catch {

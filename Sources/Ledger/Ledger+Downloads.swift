@@ -196,6 +196,26 @@ extension Ledger {
         try update(taskID, "state = 'queued', next_attempt_at = ?", [notBefore.timeIntervalSince1970], now: now)
     }
 
+    /// Makes the queued jobs of `taskIDs` due now, keeping their attempts and last error:
+    /// what waited for the operator (a bucket's credentials) may go as soon as the
+    /// operator has acted. A job no longer queued (running, done, failed) is left alone.
+    /// Returns how many were moved.
+    @discardableResult
+    public func makeQueuedDownloadsDue(taskIDs: Set<String>, now: Date = Date()) throws(LedgerError) -> Int {
+        guard !taskIDs.isEmpty else { return 0 }
+        return try writeTransaction { db in
+            var moved = 0
+            for taskID in taskIDs.sorted() {
+                try db.execute(sql: """
+                    UPDATE download_jobs SET next_attempt_at = min(next_attempt_at, ?), updated_at = ?
+                    WHERE task_id = ? AND state = 'queued'
+                    """, arguments: [now.timeIntervalSince1970, now.timeIntervalSince1970, taskID])
+                moved += db.changesCount
+            }
+            return moved
+        }
+    }
+
     /// `videohookd retry TASK_ID`: a failed job goes back to `queued`, due now, with its
     /// attempts back to 0 (so its backoff starts over) and its last error kept for the
     /// record. Any other state is left alone.

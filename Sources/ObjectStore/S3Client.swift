@@ -53,12 +53,13 @@ public final class S3Client: Sendable {
     /// Puts `body` (a sidecar JSON, something small) as `key`.
     @discardableResult
     public func putObject(key: String, body: [UInt8], contentType: String? = nil, metadata: [String: String] = [:],
-                          storageClass: String? = nil) throws(S3Error) -> S3UploadResult {
+                          storageClass: String? = nil,
+                          canceller: ConnectionCanceller = ConnectionCanceller()) throws(S3Error) -> S3UploadResult {
         try S3Endpoint.check(key: key, operation: "PutObject")
         let headers = try objectHeaders(contentType: contentType, metadata: metadata, storageClass: storageClass,
                                         operation: "PutObject")
         let answer = try perform("PutObject", endpoint.request(method: "PUT", key: key, headers: headers),
-                                 payload: .of(body), body: .bytes(body))
+                                 payload: .of(body), body: .bytes(body), canceller: canceller)
         return uploadResult(answer.head)
     }
 
@@ -79,10 +80,48 @@ public final class S3Client: Sendable {
         return uploadResult(answer.head)
     }
 
+    /// S3's largest CopyObject source: a larger object needs UploadPartCopy.
+    public static let maxCopyBytes: Int64 = 5 << 30
+
+    /// Copies `key` onto itself with its metadata replaced (`x-amz-metadata-directive:
+    /// REPLACE`): how an object gets metadata known only once its last byte was sent
+    /// (the SHA-256 of a multipart upload). The content type and storage class are
+    /// replaced too, so they are sent again; the object's bytes stay. Objects up to
+    /// ``maxCopyBytes``. S3 may answer 200 and still fail (the error in the body): that
+    /// is an ``S3Error`` too. In a versioned bucket the copy is a new version.
+    ///
+    /// The copy asks for a SHA-256 checksum (`x-amz-checksum-algorithm`): the service
+    /// then computes the whole object's digest itself and answers it
+    /// (``S3UploadResult/checksumSHA256``), which the caller can hold against its own; a
+    /// multipart object's checksum is otherwise a digest of its parts' digests, and a
+    /// copy without the header may keep that one where a reader expects a whole-object
+    /// checksum (moto 5.2 does, and boto3's checked download then fails).
+    @discardableResult
+    public func copyObject(key: String, replacingMetadata metadata: [String: String], contentType: String? = nil,
+                           storageClass: String? = nil,
+                           canceller: ConnectionCanceller = ConnectionCanceller()) throws(S3Error) -> S3UploadResult {
+        let operation = "CopyObject"
+        try S3Endpoint.check(key: key, operation: operation)
+        let source = S3URIEncoding.encodePath("/\(endpoint.bucket)/\(key)")
+        let headers = try objectHeaders(contentType: contentType, metadata: metadata, storageClass: storageClass,
+                                        operation: operation)
+            + [("x-amz-copy-source", source), ("x-amz-metadata-directive", "REPLACE"),
+               ("x-amz-checksum-algorithm", "SHA256")]
+        let answer = try perform(operation, endpoint.request(method: "PUT", key: key, headers: headers),
+                                 payload: .empty, body: .bytes([]), canceller: canceller)
+        let document = try xml(answer.body, operation: operation)
+        if document.name == "Error" { throw serviceError(operation, status: answer.head.status, head: answer.head,
+                                                         document: document) }
+        let etag = document.text("ETag") ?? answer.head.headers["ETag"] ?? ""
+        return S3UploadResult(etag: etag, versionID: answer.head.headers["x-amz-version-id"],
+                              checksumSHA256: document.text("ChecksumSHA256"))
+    }
+
     /// Size, ETag, version and metadata of `key`; `NotFound` when there is none.
-    public func headObject(key: String) throws(S3Error) -> S3ObjectInfo {
+    public func headObject(key: String,
+                           canceller: ConnectionCanceller = ConnectionCanceller()) throws(S3Error) -> S3ObjectInfo {
         try S3Endpoint.check(key: key, operation: "HeadObject")
-        let head = try perform("HeadObject", endpoint.request(method: "HEAD", key: key)).head
+        let head = try perform("HeadObject", endpoint.request(method: "HEAD", key: key), canceller: canceller).head
         var metadata: [String: String] = [:]
         for (name, value) in head.headers where name.lowercased().hasPrefix("x-amz-meta-") {
             metadata[String(name.lowercased().dropFirst("x-amz-meta-".count))] = value
@@ -107,14 +146,15 @@ public final class S3Client: Sendable {
 
     /// Begins a multipart upload of `key` whose parts carry SHA-256 checksums; returns its upload id.
     public func createMultipartUpload(key: String, contentType: String? = nil, metadata: [String: String] = [:],
-                                      storageClass: String? = nil) throws(S3Error) -> String {
+                                      storageClass: String? = nil,
+                                      canceller: ConnectionCanceller = ConnectionCanceller()) throws(S3Error) -> String {
         let operation = "CreateMultipartUpload"
         try S3Endpoint.check(key: key, operation: operation)
         let headers = try objectHeaders(contentType: contentType, metadata: metadata, storageClass: storageClass,
                                         operation: operation) + [("x-amz-checksum-algorithm", "SHA256")]
         let answer = try perform(operation, endpoint.request(method: "POST", key: key, query: [("uploads", "")],
                                                              headers: headers),
-                                 payload: .empty, body: .bytes([]))
+                                 payload: .empty, body: .bytes([]), canceller: canceller)
         let document = try xml(answer.body, operation: operation)
         guard let uploadID = document.text("UploadId"), !uploadID.isEmpty else {
             throw unreadable(operation, "no UploadId in the answer")
@@ -148,7 +188,8 @@ public final class S3Client: Sendable {
     /// The parts the service has of an upload, in order, every page of them: what an
     /// interrupted upload resumes from. `NoSuchUpload` when it is gone. `pageSize` is
     /// S3's `max-parts`, 1...1000.
-    public func listParts(key: String, uploadID: String, pageSize: Int = 1000) throws(S3Error) -> [S3UploadedPart] {
+    public func listParts(key: String, uploadID: String, pageSize: Int = 1000,
+                          canceller: ConnectionCanceller = ConnectionCanceller()) throws(S3Error) -> [S3UploadedPart] {
         let operation = "ListParts"
         try S3Endpoint.check(key: key, operation: operation)
         guard (1...1000).contains(pageSize) else {
@@ -159,7 +200,8 @@ public final class S3Client: Sendable {
         while true {
             var query = [("uploadId", uploadID), ("max-parts", String(pageSize))]
             if marker > 0 { query.append(("part-number-marker", String(marker))) }
-            let answer = try perform(operation, endpoint.request(method: "GET", key: key, query: query))
+            let answer = try perform(operation, endpoint.request(method: "GET", key: key, query: query),
+                                     canceller: canceller)
             let document = try xml(answer.body, operation: operation)
             for part in document.children("Part") {
                 guard let number = part.text("PartNumber").flatMap({ Int($0) }), let etag = part.text("ETag"),
@@ -181,14 +223,14 @@ public final class S3Client: Sendable {
     /// Joins the parts into the object. S3 may answer 200 and still fail (the error in
     /// the body): that is an ``S3Error`` too.
     @discardableResult
-    public func completeMultipartUpload(key: String, uploadID: String,
-                                        parts: [S3UploadedPart]) throws(S3Error) -> S3UploadResult {
+    public func completeMultipartUpload(key: String, uploadID: String, parts: [S3UploadedPart],
+                                        canceller: ConnectionCanceller = ConnectionCanceller()) throws(S3Error) -> S3UploadResult {
         let operation = "CompleteMultipartUpload"
         try S3Endpoint.check(key: key, operation: operation)
         let body = Array(CompleteMultipartUploadBody.xml(parts.sorted { $0.partNumber < $1.partNumber }).utf8)
         let request = endpoint.request(method: "POST", key: key, query: [("uploadId", uploadID)],
                                        headers: [("Content-Type", "application/xml")])
-        let answer = try perform(operation, request, payload: .of(body), body: .bytes(body))
+        let answer = try perform(operation, request, payload: .of(body), body: .bytes(body), canceller: canceller)
         let document = try xml(answer.body, operation: operation)
         if document.name == "Error" { throw serviceError(operation, status: answer.head.status, head: answer.head,
                                                          document: document) }

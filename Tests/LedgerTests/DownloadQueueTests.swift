@@ -20,6 +20,25 @@ struct DownloadQueueTests {
         return (directory, ledger)
     }
 
+    @Test("waiting jobs made due now keep their attempts and error; a running one is left alone")
+    func makeQueuedDue() throws {
+        let (_, ledger) = try ledgerWithJobs([("t-wait", 1_761_300_000), ("t-run", 1_761_000_000), ("t-other", 1_761_200_000)])
+        let running = try #require(try ledger.claimNextDownload())
+        #expect(running.job.taskID == "t-run")
+        let later = Date(timeIntervalSinceNow: 3600)
+        try ledger.scheduleDownloadRetry(taskID: "t-wait", reason: "the store said no", nextAttemptAt: later)
+        try ledger.scheduleDownloadRetry(taskID: "t-other", reason: "HTTP 503", nextAttemptAt: later)
+        let now = Date()
+        #expect(try ledger.makeQueuedDownloadsDue(taskIDs: ["t-wait", "t-run", "t-none"], now: now) == 1)
+        let waiting = try #require(try ledger.downloadJob(taskID: "t-wait"))
+        #expect(waiting.state == .queued && waiting.attempts == 1 && waiting.lastError == "the store said no")
+        #expect(abs(waiting.nextAttemptAt.timeIntervalSince(now)) < 0.01)
+        #expect(try ledger.downloadJob(taskID: "t-run")?.state == .running)
+        #expect(try #require(try ledger.downloadJob(taskID: "t-other")).nextAttemptAt > now + 3000)
+        #expect(try ledger.claimNextDownload(now: now)?.job.taskID == "t-wait")
+        #expect(try ledger.makeQueuedDownloadsDue(taskIDs: []) == 0)
+    }
+
     @Test("the soonest-expiring job is claimed first, with the task's created time, body and results")
     func claimOrder() throws {
         let (_, ledger) = try ledgerWithJobs([("t-new", 1_761_300_000), ("t-old", 1_761_000_000), ("t-mid", 1_761_200_000)])

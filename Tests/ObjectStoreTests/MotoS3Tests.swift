@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import HTTPClient
+import Hashing
 import TLS
 import TestSupport
 import Testing
@@ -186,6 +187,41 @@ struct MotoS3Tests {
         #expect(info.metadata == ["sha256": "cafe", "task-id": "cgt-multi"])
         #expect(info.storageClass == "STANDARD_IA")
         #expect(try download(key, into: folder) == bytes)
+    }
+
+    @Test("CopyObject onto itself replaces the metadata of a multipart object and keeps its bytes and type")
+    func copyReplacesMetadata() throws {
+        let folder = TemporaryDirectory()
+        let partSize = 5 << 20
+        let (path, bytes) = try file(size: partSize + 4321, in: folder)
+        let fd = try open(path)
+        defer { close(fd) }
+        let s3 = try client()
+        let key = "copy/cgt-copy.mp4"
+        let uploadID = try s3.createMultipartUpload(key: key, contentType: "video/mp4", metadata: ["task-id": "cgt-copy"])
+        let parts = [
+            try s3.uploadPart(key: key, uploadID: uploadID, partNumber: 1,
+                              file: FileRangeBody(fd: fd, offset: 0, length: Int64(partSize))),
+            try s3.uploadPart(key: key, uploadID: uploadID, partNumber: 2,
+                              file: FileRangeBody(fd: fd, offset: Int64(partSize), length: 4321)),
+        ]
+        try s3.completeMultipartUpload(key: key, uploadID: uploadID, parts: parts)
+        #expect(try s3.headObject(key: key).metadata == ["task-id": "cgt-copy"])
+        let sha = String(repeating: "0f", count: 32)
+        let copied = try s3.copyObject(key: key, replacingMetadata: ["task-id": "cgt-copy", "sha256": sha],
+                                       contentType: "video/mp4")
+        let info = try s3.headObject(key: key)
+        #expect(info.metadata == ["task-id": "cgt-copy", "sha256": sha])
+        #expect(info.contentType == "video/mp4" && info.size == Int64(bytes.count))
+        #expect(!copied.etag.isEmpty && info.etag == copied.etag)
+        // The service's own digest of the whole object, as our SHA-256 gives it.
+        let digest = SHA256Digest()
+        digest.update(bytes)
+        #expect(copied.checksumSHA256 == Data(digest.finish()).base64EncodedString())
+        #expect(try download(key, into: folder) == bytes)
+        // A missing source is the service's error, not a silent success.
+        let missing = try #require(s3Error { _ = try s3.copyObject(key: "copy/none.mp4", replacingMetadata: [:]) })
+        #expect(missing.operation == "CopyObject" && missing.status == 404)
     }
 
     @Test("after an interrupted upload ListParts gives back the finished parts, page by page, and the upload resumes")

@@ -34,6 +34,8 @@ Query parameters of /files (the plan; every request carries it):
   etag=0            no ETag header (Last-Modified only)
   chunk_bytes=B     send the body B bytes at a time (default 65536)
   delay=S           sleep S seconds before the head of every answer (slow server)
+  pace=S            sleep S seconds after each chunk of the body (a slow link: with
+                    chunk_bytes, a known rate)
 """
 
 import argparse
@@ -218,6 +220,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     self.close_connection = True
                     return
                 sent += len(block)
+                if "pace" in query and sent < length:
+                    time.sleep(float(query["pace"]))
         if chunked:
             self.wfile.write(b"0\r\n\r\n")
         if close_delimited:

@@ -21,6 +21,8 @@ final class DownloadHarness: @unchecked Sendable {
     var policy: URLPolicy
     var connector: any SocketConnector = SystemSocketConnector()
     var refreshLinks: DownloadService.RefreshLinks?
+    /// Where finished downloads go; nil is the file archive.
+    var destination: (any ArchiveDestination)?
     private(set) var service: DownloadService?
 
     var archive: String { directory.file("archive") }
@@ -66,7 +68,7 @@ final class DownloadHarness: @unchecked Sendable {
     func start() throws -> DownloadService {
         if let service { return service }
         let made = try DownloadService(ledger: ledger, configuration: configuration, policy: policy, logger: logs.logger,
-                                       refreshLinks: refreshLinks, connector: connector)
+                                       refreshLinks: refreshLinks, destination: destination, connector: connector)
         try made.start()
         service = made
         made.wake()
