@@ -1,5 +1,6 @@
 import Downloader
 import Ledger
+import ObjectStore
 import Synchronization
 
 /// The archive as an S3-compatible bucket: the download's destination when `s3.bucket`

@@ -47,7 +47,7 @@ final class ObjectUploadSession: ArchiveSession {
         self.job = job
         let keys = ObjectKeyLayout(prefix: archive.configuration.prefix)
         self.keys = keys
-        let client = archive.clients.current
+        let client = archive.clients.client
         target = (try? keys.videoKey(taskID: job.taskID, createdUnixSeconds: job.createdUnixSeconds)).map {
             UploadTarget(taskID: job.taskID, bucket: client.endpoint.bucket, key: $0, ledger: archive.ledger,
                          clients: archive.clients, configuration: archive.configuration, observer: archive.observer,
@@ -237,7 +237,7 @@ final class ObjectUploadSession: ArchiveSession {
     /// A video of at most one part: one PutObject with both metadata fields. After a
     /// restart, an object already there with our size and digest is not sent again.
     private func putWhole(_ video: ArchivableDownload.Video, target: UploadTarget) throws(UploadFailure) {
-        let client = archive.clients.current
+        let client = archive.clients.client
         if singleBegun, let info = try? client.headObject(key: target.key, canceller: job.canceller), isOurs(info, video: video, target: target) {
             try markCompleted(bytes: video.bytes)
             return
@@ -278,7 +278,7 @@ final class ObjectUploadSession: ArchiveSession {
             throw UploadFailure(ledger: error)
         }
         do {
-            try archive.clients.current.completeMultipartUpload(key: target.key, uploadID: upload.id, parts: parts,
+            try archive.clients.client.completeMultipartUpload(key: target.key, uploadID: upload.id, parts: parts,
                                                                 canceller: job.canceller)
         } catch where error.code == "NoSuchUpload" {
             try decideGone(upload, video: video, target: target)
@@ -298,7 +298,7 @@ final class ObjectUploadSession: ArchiveSession {
                             target: UploadTarget) throws(UploadFailure) {
         let info: S3ObjectInfo
         do {
-            info = try archive.clients.current.headObject(key: target.key, canceller: job.canceller)
+            info = try archive.clients.client.headObject(key: target.key, canceller: job.canceller)
         } catch where error.code == "NotFound" {
             throw UploadFailure("multipart upload \(upload.id) is gone and no object took its place; a new upload starts",
                                 disposition: .failed)
@@ -330,7 +330,7 @@ final class ObjectUploadSession: ArchiveSession {
     /// task id and the digest. A digest there that is not ours means other bytes: the
     /// upload starts over rather than archive them.
     private func verify(_ video: ArchivableDownload.Video, target: UploadTarget) throws(UploadFailure) -> S3ObjectInfo {
-        let client = archive.clients.current
+        let client = archive.clients.client
         var info = try head(target: target)
         if info.metadata["sha256"] == nil, info.size == video.bytes, info.metadata["task-id"] == job.taskID {
             guard video.bytes <= S3Client.maxCopyBytes else {
@@ -391,7 +391,7 @@ final class ObjectUploadSession: ArchiveSession {
 
     private func head(target: UploadTarget) throws(UploadFailure) -> S3ObjectInfo {
         do {
-            return try archive.clients.current.headObject(key: target.key, canceller: job.canceller)
+            return try archive.clients.client.headObject(key: target.key, canceller: job.canceller)
         } catch {
             target.noteFailure(UploadFailure(error), step: "head")
             throw UploadFailure(error)
@@ -414,7 +414,7 @@ final class ObjectUploadSession: ArchiveSession {
             let fd = try open(extra.path)
             defer { Glibc.close(fd) }
             do {
-                try archive.clients.current.putObject(
+                try archive.clients.client.putObject(
                     key: key, file: FileRangeBody(fd: fd, offset: 0, length: extra.bytes), contentType: extra.contentType,
                     metadata: target.metadata(sha256: extra.sha256), storageClass: archive.configuration.storageClass,
                     canceller: job.canceller)
@@ -433,7 +433,7 @@ final class ObjectUploadSession: ArchiveSession {
         let digest = SHA256Digest()
         digest.update(body)
         do {
-            try archive.clients.current.putObject(key: key, body: body, contentType: "application/json",
+            try archive.clients.client.putObject(key: key, body: body, contentType: "application/json",
                                                   metadata: target.metadata(sha256: digest.finishHex()),
                                                   storageClass: archive.configuration.storageClass,
                                                   canceller: job.canceller)
@@ -455,7 +455,7 @@ final class ObjectUploadSession: ArchiveSession {
     /// this task's alone, so each is a stray. Aborted now rather than left to the sweep
     /// at the next start (and stored, and billed, until then). Best effort.
     private func abortStrays(target: UploadTarget) {
-        let client = archive.clients.current
+        let client = archive.clients.client
         guard let open = try? client.listMultipartUploads(prefix: target.key) else { return }
         for upload in open where upload.key == target.key {
             if (try? client.abortMultipartUpload(key: upload.key, uploadID: upload.uploadID)) != nil {

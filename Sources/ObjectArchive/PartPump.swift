@@ -248,7 +248,7 @@ final class PartPump: @unchecked Sendable {
     }
 
     private func create() -> Result<Void, UploadFailure> {
-        let client = target.clients.current
+        let client = target.clients.client
         condition.lock()
         let contentType = state.contentType
         condition.unlock()
@@ -299,7 +299,7 @@ final class PartPump: @unchecked Sendable {
         }
         let listed: [S3UploadedPart]
         do {
-            listed = try target.clients.current.listParts(key: target.key, uploadID: upload.id, canceller: canceller)
+            listed = try target.clients.client.listParts(key: target.key, uploadID: upload.id, canceller: canceller)
         } catch where error.code == "NoSuchUpload" {
             target.logger.notice("upload.gone", metadata: ["upload_id": "\(upload.id)",
                                                            "action": "HeadObject decides at the end"])
@@ -323,7 +323,7 @@ final class PartPump: @unchecked Sendable {
     private func send(_ upload: Upload, number: Int, offset: Int64, length: Int64) -> Result<Void, UploadFailure> {
         let sent: S3UploadedPart
         do {
-            sent = try target.clients.current.uploadPart(key: target.key, uploadID: upload.id, partNumber: number,
+            sent = try target.clients.client.uploadPart(key: target.key, uploadID: upload.id, partNumber: number,
                                                          file: FileRangeBody(fd: fd, offset: offset, length: length),
                                                          canceller: canceller)
         } catch {

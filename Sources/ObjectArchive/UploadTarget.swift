@@ -42,7 +42,7 @@ struct UploadTarget: Sendable {
         }
         guard let forgotten else { return }
         if let uploadID = forgotten.uploadID, forgotten.bucket == bucket {
-            try? clients.current.abortMultipartUpload(key: forgotten.key, uploadID: uploadID)
+            try? clients.client.abortMultipartUpload(key: forgotten.key, uploadID: uploadID)
         }
         logger.notice("upload.abandoned", metadata: ["url": "\(forgotten.url)", "reason": "\(reason)",
                                                      "parts": "\(forgotten.partsCount)"])
