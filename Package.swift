@@ -91,7 +91,7 @@ let package = Package(
         .target(name: "Serve", dependencies: [
             "Transport", "TLS", "HTTP", "Lifecycle", "Server", "URLPolicy", "VideoAPI", "Ledger", "Intake", "EventLog",
             "Settings", "Daemon", "Telemetry", "Downloader", "APIClient", "Reconciler", "Notifier", "HTTPClient",
-            "ObjectStore", .product(name: "Logging", package: "swift-log"),
+            "ObjectStore", "ObjectArchive", .product(name: "Logging", package: "swift-log"),
         ]),
         // The command line.
         .executableTarget(

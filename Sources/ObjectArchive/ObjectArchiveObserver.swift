@@ -5,15 +5,16 @@ import ObjectStore
 public struct ObjectArchiveObserver: Sendable {
     /// Bytes the store acknowledged: a part, a whole PutObject (video or further result).
     public var bytesUploaded: @Sendable (Int64) -> Void
-    /// A request to the store failed, with what to do about it.
-    public var uploadFailed: @Sendable (S3Error.Disposition) -> Void
+    /// A request to the store failed, with S3's answer (its disposition says what to do;
+    /// `serve` counts it and lets `/readyz` judge the bucket by it).
+    public var uploadFailed: @Sendable (S3Error) -> Void
     /// Part `number` of `taskID`'s upload is recorded in the ledger (`bytes` long).
     public var partRecorded: @Sendable (_ taskID: String, _ number: Int, _ bytes: Int64) -> Void
     /// A video is archived as a verified object: its size.
     public var archived: @Sendable (Int64) -> Void
 
     public init(bytesUploaded: @escaping @Sendable (Int64) -> Void = { _ in },
-                uploadFailed: @escaping @Sendable (S3Error.Disposition) -> Void = { _ in },
+                uploadFailed: @escaping @Sendable (S3Error) -> Void = { _ in },
                 partRecorded: @escaping @Sendable (_ taskID: String, _ number: Int, _ bytes: Int64) -> Void = { _, _, _ in },
                 archived: @escaping @Sendable (Int64) -> Void = { _ in }) {
         self.bytesUploaded = bytesUploaded

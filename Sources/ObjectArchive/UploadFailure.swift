@@ -9,11 +9,14 @@ struct UploadFailure: Error, Sendable, CustomStringConvertible {
     var disposition: S3Error.Disposition
     /// S3's error code, when the store answered.
     var code: String?
+    /// The store's own error, when it was one (not the ledger, not a local file).
+    var storeError: S3Error?
 
     init(_ error: S3Error) {
         reason = error.description
         disposition = error.disposition
         code = error.code
+        storeError = error
     }
 
     init(ledger error: LedgerError) {

@@ -24,7 +24,7 @@ struct UploadTarget: Sendable {
 
     /// Logs a refusal and tells the observer (metrics).
     func noteFailure(_ failure: UploadFailure, step: String) {
-        observer.uploadFailed(failure.disposition)
+        if let error = failure.storeError { observer.uploadFailed(error) }
         logger.warning("upload.error", metadata: ["step": "\(step)", "reason": "\(failure.reason)",
                                                   "disposition": "\(failure.disposition)"])
     }

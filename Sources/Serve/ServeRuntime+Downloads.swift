@@ -1,5 +1,6 @@
 import Downloader
 import Ledger
+import ObjectArchive
 import Settings
 import URLPolicy
 
@@ -10,12 +11,15 @@ extension ServeRuntime {
     func makeDownloads(ledger: Ledger, refreshLinks: DownloadService.RefreshLinks?) throws -> DownloadService {
         let settings = self.settings
         let metrics = self.metrics
+        let bucketArchive = makeBucketArchive(ledger: ledger)
+        self.bucketArchive = bucketArchive
         do {
             let service = try DownloadService(
                 ledger: ledger, configuration: Self.downloaderConfiguration(settings),
                 policy: URLPolicy(allowInternal: settings.download.allowInternal, resolver: SystemHostResolver()),
                 logger: logger, refreshLinks: refreshLinks,
-                observer: DownloadObserver(archived: { bytes in metrics.downloaded(bytes: Int(clamping: bytes)) }))
+                observer: DownloadObserver(archived: { bytes in metrics.downloaded(bytes: Int(clamping: bytes)) }),
+                destination: bucketArchive)
             if settings.download.allowInternal {
                 logger.warning("download.allow_internal", metadata: ["meaning": "video URLs may reach loopback and private addresses; for tests only"])
             }
@@ -30,5 +34,20 @@ extension ServeRuntime {
             archiveDirectory: settings.archiveDirectory, concurrency: settings.download.concurrency,
             maxBytes: Int64(settings.download.maxBytes), caFile: settings.download.caFile,
             diskReserveBytes: Int64(settings.diskReserveBytes))
+    }
+
+    /// With `s3.bucket` set, the bucket as the downloads' destination: its client is the
+    /// one SIGHUP replaces, and what it reports goes to the metrics and to `/readyz`.
+    /// Nil keeps the file archive.
+    private func makeBucketArchive(ledger: Ledger) -> BucketArchive? {
+        guard let objectStore, let s3 = settings.s3 else { return nil }
+        let observer = objectStore.observer
+        return BucketArchive(
+            ledger: ledger, clients: objectStore.client,
+            configuration: ObjectArchiveConfiguration(prefix: s3.prefix, partSize: Int64(s3.partSize),
+                                                      storageClass: s3.storageClass, keepLocal: s3.keepLocal,
+                                                      archiveDirectory: settings.archiveDirectory),
+            observer: ObjectArchiveObserver(bytesUploaded: { observer.uploaded($0) },
+                                            uploadFailed: { observer.failed($0) }))
     }
 }

@@ -58,6 +58,13 @@ extension ServeRuntime {
         for secret in s3.secrets { redactor.registerSecret(secret.value) }
         objectStore.replaceCredentials(s3.credentials)
         logger.notice("s3.credentials_replaced", metadata: ["access_key_id": "\(s3.credentials.maskedAccessKeyID)"])
+        // Jobs the old key was refused for go again now, not at the end of their backoff.
+        do {
+            let due = try bucketArchive?.retryWaitingJobsNow() ?? 0
+            if due > 0 { downloads?.wake() }
+        } catch {
+            logger.error("s3.retry_waiting_failed", metadata: ["reason": "\(error)"])
+        }
     }
 
     /// Says a start-up problem that does not stop the start on standard error, unless the

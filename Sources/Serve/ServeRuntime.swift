@@ -7,6 +7,7 @@ import Intake
 import Lifecycle
 import Notifier
 import Ledger
+import ObjectArchive
 import Logging
 import Server
 import Settings
@@ -46,6 +47,8 @@ public final class ServeRuntime: @unchecked Sendable {
     var notifications: NotificationService?
     /// With `s3.bucket`: the object store's client, its monitor and what writes report.
     var objectStore: ObjectStoreParts?
+    /// The downloads' destination when the archive is a bucket.
+    var bucketArchive: BucketArchive?
 
     /// The listening sockets systemd passed, taken before any thread started.
     let activatedSockets: [ActivatedSocket]

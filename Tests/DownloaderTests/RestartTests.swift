@@ -192,9 +192,10 @@ struct RestartTests {
         // Large next to the 8 MiB left spare: the suite's other tests free and fill the same
         // disk while this one runs, and with 32 MiB a burst of 24 MiB freed elsewhere let
         // the file fit after all.
-        try FileServer.shared().makeFile("reserve2.bin", size: 256 << 20)
+        try FileServer.shared().makeFile("reserve2.bin", size: 96 << 20)
         let free = try DiskSpace.availableBytes(at: FileManager.default.temporaryDirectory.path)
-        // Room now, but not for a file of 256 MiB when the reserve leaves 8 MiB spare.
+        // Room now, but not for a file of 96 MiB (under the harness's 100 MiB limit) when
+        // the reserve leaves 8 MiB spare.
         let harness = try DownloadHarness { $0.diskReserveBytes = free - (8 << 20) }
         let key = uniqueKey("reserve2")
         try harness.addCompletedTask("task-reserve2", results: [harness.server.url("reserve2.bin", query: "key=\(key)")])

@@ -13,10 +13,11 @@ import VideoAPI
 struct ObjectStoreEndToEndTests {
     static let sweepBucket = "e2e-sweep"
     static let reloadBucket = "e2e-reload"
+    static let archiveBucket = "e2e-archive"
     static let prefix = "videos/"
 
     private static let started: Result<MotoS3Server, any Error> = Result {
-        try MotoS3Server(buckets: [sweepBucket, reloadBucket])
+        try MotoS3Server(buckets: [sweepBucket, reloadBucket, archiveBucket])
     }
     private static func moto() throws -> MotoS3Server { try started.get() }
 
@@ -24,12 +25,13 @@ struct ObjectStoreEndToEndTests {
 
     /// A daemon whose settings name `bucket` at moto, with the secret in a file of the
     /// daemon's folder (as a systemd credential would be) holding `secret`.
-    private static func daemon(bucket: String, secret: String) throws -> DaemonProcess {
+    private static func daemon(bucket: String, secret: String, extra: String = "") throws -> DaemonProcess {
         let moto = try moto()
         let daemon = try DaemonProcess()
         try (secret + "\n").write(toFile: secretFile(of: daemon), atomically: true, encoding: .utf8)
         try daemon.writeConfig("""
             disk_reserve_bytes: 0
+            \(extra)
             s3:
               bucket: \(bucket)
               endpoint: \(moto.endpoint)
@@ -38,6 +40,7 @@ struct ObjectStoreEndToEndTests {
               prefix: \(prefix)
               access_key_id: \(moto.accessKeyID)
               secret_access_key_file: \(secretFile(of: daemon))
+              part_size: 5MiB
             """)
         return daemon
     }
@@ -231,6 +234,67 @@ struct ObjectStoreEndToEndTests {
                 "\(aborted)")
         let ready = try Self.readyz(daemon)
         #expect(ready.status == 200, "\(ready.text)")
+        Self.expectNoSecret([moto.secretAccessKey], in: ["log": Self.logText(daemon), "stderr": daemon.standardError])
+    }
+
+    @Test("a completed callback through the real binary: the video in the bucket in 5 MiB parts, its sha256 and task id on the object, the sidecar beside it, video.archived naming it, nothing left on disk")
+    func callbackToObject() throws {
+        let moto = try Self.moto()
+        let certificates = try TestCertificates.shared()
+        let nginx = try NginxServer()
+        defer { nginx.stop() }
+        let original = try nginx.makeFile("e2e-object.mp4", size: (12 << 20) + 12_345)
+        let daemon = try Self.daemon(bucket: Self.archiveBucket, secret: moto.secretAccessKey, extra: """
+            download:
+              ca_file: \(certificates.caFile)
+              allow_internal: true
+            """)
+        defer { daemon.stop(); daemon.removeFiles() }
+        try daemon.start()
+        let id = "task-unified-1765000000-objct001"
+        let body = #"{"id":"\#(id)","object":"video.generation.task","model":"seedance-1.5-pro","created":1765000000,"status":"completed","progress":100,"results":["\#(nginx.url("e2e-object.mp4"))"],"type":"video"}"#
+        let answer = try daemon.connect().post(daemon.callbackPath, body: body)
+        try #require(answer.status == 200, "\(answer.text)")
+
+        let key = Self.prefix + "2025/12/06/\(id).mp4"
+        let archived = Self.wait(timeout: 60) {
+            let run = try daemon.command(["events", "--json", "--task", id])
+            return run.output.contains("\"video.archived\"")
+        }
+        try #require(archived, "no video.archived; log: \(daemon.logLines().suffix(12))")
+        // The bucket's word, read with boto3: size, metadata, the bytes' digest, the parts.
+        let printed = try moto.boto3("""
+            from hashlib import sha256
+            head = s3.head_object(Bucket=argv[1], Key=argv[2])
+            data = s3.get_object(Bucket=argv[1], Key=argv[2])["Body"].read()
+            print(head["ContentLength"], head["Metadata"].get("sha256"), head["Metadata"].get("task-id"), sha256(data).hexdigest())
+            sidecar = s3.get_object(Bucket=argv[1], Key=argv[3])["Body"].read()
+            print(len(s3.list_multipart_uploads(Bucket=argv[1]).get("Uploads", [])), b'"task_id"' in sidecar)
+            """, arguments: [Self.archiveBucket, key, Self.prefix + "2025/12/06/\(id).json"])
+        let lines = printed.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+        try #require(lines.count == 2, "\(printed)")
+        #expect(lines[0] == ["\((12 << 20) + 12_345)", original, id, original], "\(printed)")
+        #expect(lines[1] == ["0", "True"], "no upload left open, the sidecar names the task: \(printed)")
+        // Three parts of 5 MiB at most went up, each logged.
+        let parts = daemon.logLines().filter { $0.contains("event=upload.part ") && $0.contains("task_id=\(id)") }
+        #expect(parts.count == 3, "\(parts)")
+        // video.archived names the object, not a path.
+        let run = try daemon.command(["events", "--json", "--task", id])
+        let event = try #require(run.output.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }.first { $0["type"] as? String == "video.archived" })
+        let eventID = try #require(event["id"] as? String)
+        let detail = try #require(try Ledger.openForReading(path: daemon.ledgerFile).notificationEvent(id: eventID))
+        let sent = try #require(try JSONSerialization.jsonObject(with: Data(detail.body)) as? [String: Any])
+        let data = try #require(sent["data"] as? [String: Any])
+        let object = try #require(data["archive"] as? [String: Any], "\(data)")
+        #expect(object["url"] as? String == "s3://\(Self.archiveBucket)/\(key)")
+        #expect(object["bucket"] as? String == Self.archiveBucket && object["key"] as? String == key)
+        #expect(data["sha256"] as? String == original)
+        // Not kept locally (s3.keep_local is off): no video under the archive folder.
+        let leftovers = FileManager.default.enumerator(atPath: daemon.stateDirectory + "/archive")?
+            .compactMap { $0 as? String }.filter { $0.hasSuffix(".mp4") || $0.hasSuffix(".part") } ?? []
+        #expect(leftovers.isEmpty, "\(leftovers)")
         Self.expectNoSecret([moto.secretAccessKey], in: ["log": Self.logText(daemon), "stderr": daemon.standardError])
     }
 }
