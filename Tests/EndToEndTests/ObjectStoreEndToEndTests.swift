@@ -297,4 +297,61 @@ struct ObjectStoreEndToEndTests {
         #expect(leftovers.isEmpty, "\(leftovers)")
         Self.expectNoSecret([moto.secretAccessKey], in: ["log": Self.logText(daemon), "stderr": daemon.standardError])
     }
+
+    @Test("SIGKILL in the middle of a multipart upload: after the restart the same upload resumes from its recorded parts; one object, its SHA-256 right, no upload left open")
+    func killedMidUploadResumes() throws {
+        let moto = try Self.moto()
+        let certificates = try TestCertificates.shared()
+        let nginx = try NginxServer()
+        defer { nginx.stop() }
+        let size = (96 << 20) + 777   // 20 parts of 5 MiB: time to be killed between two
+        let original = try nginx.makeFile("e2e-killed.mp4", size: size)
+        let first = try Self.daemon(bucket: Self.archiveBucket, secret: moto.secretAccessKey, extra: """
+            download:
+              ca_file: \(certificates.caFile)
+              allow_internal: true
+            """)
+        defer { first.removeFiles() }
+        try first.start()
+        let id = "task-unified-1765000000-killd001"
+        let body = #"{"id":"\#(id)","object":"video.generation.task","model":"seedance-1.5-pro","created":1765000000,"status":"completed","progress":100,"results":["\#(nginx.url("e2e-killed.mp4"))"],"type":"video"}"#
+        let answer = try first.connect().post(first.callbackPath, body: body)
+        try #require(answer.status == 200, "\(answer.text)")
+        let partLines = { (daemon: DaemonProcess) in
+            daemon.logLines().filter { $0.contains("event=upload.part ") && $0.contains("task_id=\(id)") }
+        }
+        try #require(Self.wait(timeout: 60) { !partLines(first).isEmpty }, "no part went up: \(first.logLines().suffix(8))")
+        #expect(first.stop(signal: SIGKILL) == 128 + SIGKILL)
+        let before = partLines(first)
+        #expect(!first.logLines().contains { $0.contains("event=upload.completed") },
+                "killed before the upload was completed")
+        let uploadID = try #require(before.first.flatMap { line in
+            line.split(separator: " ").first { $0.hasPrefix("upload_id=") }.map { String($0.dropFirst("upload_id=".count)) }
+        })
+        #expect(before.count < 20, "killed in the middle: \(before.count) parts were up")
+
+        let second = try DaemonProcess(reuse: first.directory)
+        defer { second.stop() }
+        try second.start()
+        let key = Self.prefix + "2025/12/06/\(id).mp4"
+        try #require(Self.wait(timeout: 90) {
+            second.logLines().contains { $0.contains("event=download.done") && $0.contains("task_id=\(id)") }
+                || second.logLines().contains { $0.contains("event=upload.done") && $0.contains("task_id=\(id)") }
+        }, "not archived after the restart: \(second.logLines().suffix(12))")
+        let resumed = second.logLines().filter { $0.contains("event=upload.resumed") && $0.contains("task_id=\(id)") }
+        #expect(resumed.count == 1 && resumed.first.map { Self.line($0, has: "upload_id", uploadID) } == true,
+                "the same upload resumed: \(resumed); \(second.logLines().suffix(12))")
+        // Both runs write the same log file: the first run's start is the only one.
+        let starts = second.logLines().filter { $0.contains("event=upload.started") && $0.contains("task_id=\(id)") }
+        #expect(starts.count == 1, "no second upload was started: \(starts)")
+        let printed = try moto.boto3("""
+            from hashlib import sha256
+            head = s3.head_object(Bucket=argv[1], Key=argv[2])
+            data = s3.get_object(Bucket=argv[1], Key=argv[2])["Body"].read()
+            open_uploads = [u for u in s3.list_multipart_uploads(Bucket=argv[1]).get("Uploads", []) if u["Key"] == argv[2]]
+            print(head["ContentLength"], head["Metadata"].get("sha256"), sha256(data).hexdigest(), len(open_uploads))
+            """, arguments: [Self.archiveBucket, key])
+        #expect(printed.split(separator: " ").map { String($0).trimmingCharacters(in: .whitespacesAndNewlines) }
+                    == ["\(size)", original, original, "0"], "\(printed)")
+    }
 }

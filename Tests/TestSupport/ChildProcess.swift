@@ -103,9 +103,14 @@ public final class ChildProcess: @unchecked Sendable {
     public func waitForExit(timeout: TimeInterval) -> Int32? {
         let deadline = Date().addingTimeInterval(timeout)
         exit.lock()
-        defer { exit.unlock() }
         while exitStatus == nil, exit.wait(until: deadline) {}
-        return exitStatus
+        let status = exitStatus
+        exit.unlock()
+        // What the child wrote last may still be on its way through the reader threads.
+        // A process that left children holding its output (a command's leftovers) ends
+        // this wait at its bound; the daemon itself closes both pipes as it exits.
+        if status != nil { output.waitForEnd(timeout: 2) }
+        return status
     }
 
     public func signal(_ number: Int32) {

@@ -171,17 +171,33 @@ final class OutputCollector: @unchecked Sendable {
     private let lock = NSLock()
     private var out = Data()
     private var err = Data()
+    /// Pipes whose writers have all closed (an empty read): everything they held is here.
+    private var ended = 0
 
     init() {
         pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
             let data = handle.availableData
-            guard let self, !data.isEmpty else { return }
-            self.lock.lock(); self.out.append(data); self.lock.unlock()
+            guard let self else { return }
+            self.lock.lock(); defer { self.lock.unlock() }
+            if data.isEmpty { self.ended += 1; handle.readabilityHandler = nil } else { self.out.append(data) }
         }
         errorPipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
             let data = handle.availableData
-            guard let self, !data.isEmpty else { return }
-            self.lock.lock(); self.err.append(data); self.lock.unlock()
+            guard let self else { return }
+            self.lock.lock(); defer { self.lock.unlock() }
+            if data.isEmpty { self.ended += 1; handle.readabilityHandler = nil } else { self.err.append(data) }
+        }
+    }
+
+    /// After the child's exit, waits (at most `timeout`) until both pipes are read to
+    /// their end, so that what it wrote last is in ``text`` and ``errorText``: the reader
+    /// threads may still hold it when the exit is seen.
+    func waitForEnd(timeout: TimeInterval) {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            lock.lock(); let done = ended >= 2; lock.unlock()
+            if done { return }
+            Thread.sleep(forTimeInterval: 0.01)
         }
     }
 
