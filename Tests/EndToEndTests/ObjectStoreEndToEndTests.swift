@@ -131,16 +131,34 @@ struct ObjectStoreEndToEndTests {
         Self.expectNoSecret([moto.secretAccessKey], in: ["log": Self.logText(daemon), "stderr": stderr])
     }
 
-    @Test("a wrong secret: serve starts, /readyz fails with SignatureDoesNotMatch; the fixed secret file and SIGHUP make it pass, no restart")
+    @Test("a wrong secret: serve starts, /readyz fails with SignatureDoesNotMatch, a video waits; the fixed secret file and SIGHUP make it pass and archive the video, no restart")
     func wrongSecretThenSIGHUP() throws {
         let moto = try Self.moto()
         // As long as the real one, and a valid secret's shape: only the signature tells.
         let wrong = String(moto.secretAccessKey.reversed())
         try #require(wrong != moto.secretAccessKey)
-        let daemon = try Self.daemon(bucket: Self.reloadBucket, secret: wrong)
+        let certificates = try TestCertificates.shared()
+        let nginx = try NginxServer()
+        defer { nginx.stop() }
+        let original = try nginx.makeFile("e2e-waits.mp4", size: 1 << 20)
+        let daemon = try Self.daemon(bucket: Self.reloadBucket, secret: wrong, extra: """
+            download:
+              ca_file: \(certificates.caFile)
+              allow_internal: true
+            """)
         defer { daemon.stop(); daemon.removeFiles() }
         try daemon.start()
         let pid = daemon.pid
+        // A video to archive while the store refuses the key: it must wait, not fail.
+        let id = "task-unified-1765000000-waits001"
+        let body = #"{"id":"\#(id)","object":"video.generation.task","model":"seedance-1.5-pro","created":1765000000,"status":"completed","progress":100,"results":["\#(nginx.url("e2e-waits.mp4"))"],"type":"video"}"#
+        try #require(try daemon.connect().post(daemon.callbackPath, body: body).status == 200)
+        #expect(Self.wait(timeout: 20) {
+            daemon.logLines().contains { $0.contains("event=upload.retry") && $0.contains("task_id=\(id)") }
+        }, "the job waits on the refused key: \(daemon.logLines().suffix(8))")
+        let waiting = try daemon.command(["show", id])
+        #expect(waiting.output.contains("SignatureDoesNotMatch"), "show names the refusal: \(waiting.output)")
+        #expect(!daemon.logLines().contains { $0.contains("event=download.failed") && $0.contains("task_id=\(id)") })
 
         // Written before the ports were announced, on another pipe: give its reader a moment.
         #expect(Self.wait(timeout: 5) { daemon.standardError.contains("SignatureDoesNotMatch") }, "\(daemon.standardError)")
@@ -160,6 +178,14 @@ struct ObjectStoreEndToEndTests {
         #expect(lines.contains { $0.contains("event=s3.credentials_replaced") }, "\(lines.suffix(8))")
         #expect(lines.contains { $0.contains("event=s3.bucket_reachable") }, "\(lines.suffix(8))")
         #expect(try Self.bucketReachable(daemon) == 1)
+        // The waiting job goes again at once (not at the end of its backoff) and finishes.
+        let key = Self.prefix + "2025/12/06/\(id).mp4"
+        #expect(Self.wait(timeout: 30) {
+            daemon.logLines().contains { $0.contains("event=upload.done") && $0.contains("task_id=\(id)") }
+        }, "archived after the fix: \(daemon.logLines().suffix(8))")
+        let stored = try moto.boto3("print(s3.head_object(Bucket=argv[1], Key=argv[2])['Metadata'].get('sha256'))",
+                                    arguments: [Self.reloadBucket, key])
+        #expect(stored.trimmingCharacters(in: .whitespacesAndNewlines) == original)
 
         Self.expectNoSecret([wrong, moto.secretAccessKey], in: [
             "log": Self.logText(daemon), "stderr": daemon.standardError, "stdout": daemon.standardOutput,
