@@ -29,12 +29,7 @@ struct DownloadEndToEndTests {
     }
 
     private static func wait(timeout: Double = 60, _ condition: () -> Bool) -> Bool {
-        let until = Date(timeIntervalSinceNow: timeout)
-        while Date() < until {
-            if condition() { return true }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        return condition()
+        Polling.until(timeout: timeout, condition)
     }
 
     @Test("SIGKILL mid-download, restart: the download resumes from the recorded offset and the file matches")

@@ -81,12 +81,7 @@ struct NotificationEndToEndTests {
     }
 
     private static func wait(timeout: Double = 15, _ condition: () throws -> Bool) -> Bool {
-        let until = Date(timeIntervalSinceNow: timeout)
-        while Date() < until {
-            if (try? condition()) == true { return true }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        return (try? condition()) == true
+        Polling.until(timeout: timeout) { (try? condition()) == true }
     }
 
     private static func int(_ value: Any?) -> Int? { (value as? NSNumber)?.intValue }

@@ -66,12 +66,7 @@ struct ObjectStoreEndToEndTests {
     }
 
     private static func wait(timeout: Double = 20, _ condition: () throws -> Bool) -> Bool {
-        let until = Date(timeIntervalSinceNow: timeout)
-        while Date() < until {
-            if (try? condition()) == true { return true }
-            Thread.sleep(forTimeInterval: 0.1)
-        }
-        return (try? condition()) == true
+        Polling.until(timeout: timeout, every: 0.1) { (try? condition()) == true }
     }
 
     private static func logText(_ daemon: DaemonProcess) -> String {

@@ -61,12 +61,7 @@ final class VideoAPIEndToEndTests {
     }
 
     static func wait(timeout: Double = 30, _ condition: () -> Bool) -> Bool {
-        let until = Date(timeIntervalSinceNow: timeout)
-        while Date() < until {
-            if condition() { return true }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        return condition()
+        Polling.until(timeout: timeout, condition)
     }
 
     func post(_ daemon: DaemonProcess, _ body: String) throws -> TestResponse {

@@ -97,12 +97,7 @@ final class DownloadHarness: @unchecked Sendable {
 
     /// Waits until `condition` holds or `timeout` passes; returns whether it held.
     func waitUntil(timeout: Double = 10, _ condition: () throws -> Bool) rethrows -> Bool {
-        let until = Date(timeIntervalSinceNow: timeout)
-        while Date() < until {
-            if try condition() { return true }
-            Thread.sleep(forTimeInterval: 0.01)
-        }
-        return try condition()
+        try Polling.until(timeout: timeout, every: 0.01, condition)
     }
 
     /// `<archive>/<yyyy>/<mm>/<dd>` of a task created now (or at `created`).

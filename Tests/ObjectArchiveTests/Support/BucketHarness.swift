@@ -128,12 +128,7 @@ final class BucketHarness: @unchecked Sendable {
     }
 
     func waitUntil(timeout: Double = 30, _ condition: () throws -> Bool) rethrows -> Bool {
-        let until = Date(timeIntervalSinceNow: timeout)
-        while Date() < until {
-            if try condition() { return true }
-            Thread.sleep(forTimeInterval: 0.02)
-        }
-        return try condition()
+        try Polling.until(timeout: timeout, every: 0.02, condition)
     }
 
     /// `<prefix><yyyy>/<mm>/<dd>/` of a task created at `created`.
