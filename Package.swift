@@ -48,7 +48,7 @@ let package = Package(
         // The video API's task object and error shape.
         .target(name: "VideoAPI"),
         // SQLite ledger: tasks, events, download jobs, rejected bodies, the writer thread.
-        .target(name: "Ledger", dependencies: ["VideoAPI", "Lifecycle", "Outbox", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Ledger", dependencies: ["Archive", "VideoAPI", "Lifecycle", "Outbox", .product(name: "GRDB", package: "GRDB.swift")]),
         // POST /callbacks/<token>: check, decode, record, answer.
         .target(name: "Intake", dependencies: ["HTTP", "Server", "Ledger", "VideoAPI", "Transport",
                                               .product(name: "Logging", package: "swift-log")]),
@@ -120,7 +120,7 @@ let package = Package(
         .testTarget(name: "URLPolicyTests", dependencies: ["URLPolicy"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "HTTP", "TLS", "Transport", "URLPolicy",
                                                            "Hashing", "TestSupport"]),
-        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "VideoAPI", "Outbox", "TestSupport",
+        .testTarget(name: "LedgerTests", dependencies: ["Archive", "Ledger", "VideoAPI", "Outbox", "TestSupport",
                                                        .product(name: "GRDB", package: "GRDB.swift")],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "IntakeTests", dependencies: ["Intake"]),

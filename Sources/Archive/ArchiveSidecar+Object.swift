@@ -1,6 +1,6 @@
-extension ArchiveSidecar {
-    /// The object the video was archived as, when the archive is an S3-compatible
-    /// bucket: the sidecar then names it, as `video.archived` does.
+extension ArchivedObject {
+    /// The object as the sidecar names it, when the archive is an S3-compatible bucket
+    /// (as `video.archived` does), nested one level in the sidecar:
     ///
     /// ```json
     /// "object": {
@@ -11,35 +11,15 @@ extension ArchiveSidecar {
     ///   "version_id": null
     /// }
     /// ```
-    public struct Object: Sendable, Equatable {
-        public var bucket: String
-        public var key: String
-        /// As HeadObject answered it, quotes included.
-        public var etag: String
-        /// Nil when the bucket keeps no versions.
-        public var versionID: String?
-
-        public init(bucket: String, key: String, etag: String, versionID: String?) {
-            self.bucket = bucket
-            self.key = key
-            self.etag = etag
-            self.versionID = versionID
-        }
-
-        /// `s3://bucket/key`.
-        public var url: String { "s3://\(bucket)/\(key)" }
-
-        /// The object's JSON, nested one level in the sidecar.
-        func json() -> String {
-            var writer = JSONTextWriter(indent: "    ", closingIndent: "  ")
-            writer.open()
-            writer.field("bucket", .string(bucket))
-            writer.field("key", .string(key))
-            writer.field("url", .string(url))
-            writer.field("etag", .string(etag))
-            writer.field("version_id", versionID.map { .string($0) } ?? .null)
-            writer.close()
-            return String(writer.text.dropLast())
-        }
+    func sidecarJSON() -> String {
+        var writer = JSONTextWriter(indent: "    ", closingIndent: "  ")
+        writer.open()
+        writer.field("bucket", .string(bucket))
+        writer.field("key", .string(key))
+        writer.field("url", .string(url))
+        writer.field("etag", .string(etag))
+        writer.field("version_id", versionID.map { .string($0) } ?? .null)
+        writer.close()
+        return String(writer.text.dropLast())
     }
 }

@@ -22,7 +22,7 @@ import Foundation
 /// }
 /// ```
 ///
-/// `object` is there only when the archive is a bucket (see ``Object``); a file
+/// `object` is there only when the archive is a bucket (see ``ArchivedObject``); a file
 /// archive's sidecar has no such key, so its bytes are what they always were. The task
 /// body is spliced in as received (it is JSON: the intake parsed it), so no field the
 /// daemon does not know is lost to a decode and re-encode.
@@ -61,11 +61,11 @@ public struct ArchiveSidecar: Sendable, Equatable {
     public var taskBody: [UInt8]
     /// The bucket's object, when the archive is one; nil for a file, whose sidecar stays
     /// as it always was (no `object` key at all).
-    public var object: Object?
+    public var object: ArchivedObject?
 
     public init(taskID: String, file: String, sourceURL: String, bytes: Int64, sha256: String, contentType: String?,
                 etag: String?, lastModified: String?, startedAt: Date, finishedAt: Date, attempts: Int,
-                extraFiles: [ExtraFile], taskBody: [UInt8], object: Object? = nil) {
+                extraFiles: [ExtraFile], taskBody: [UInt8], object: ArchivedObject? = nil) {
         self.taskID = taskID
         self.file = file
         self.sourceURL = sourceURL
@@ -88,7 +88,7 @@ public struct ArchiveSidecar: Sendable, Equatable {
         writer.open()
         writer.field("task_id", .string(taskID))
         writer.field("file", .string(file))
-        if let object { writer.field("object", .raw(object.json())) }
+        if let object { writer.field("object", .raw(object.sidecarJSON())) }
         writer.field("source_url", .string(sourceURL))
         writer.field("bytes", .integer(bytes))
         writer.field("sha256", .string(sha256))

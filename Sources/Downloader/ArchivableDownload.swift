@@ -47,7 +47,7 @@ public struct ArchivableDownload: Sendable {
 
     /// The sidecar of this download: `videoFile` and each extra's name (by index) as the
     /// archive names them, `object` when the video is an object in a bucket.
-    public func sidecar(videoFile: String, extraFiles: [Int: String], object: ArchiveSidecar.Object? = nil,
+    public func sidecar(videoFile: String, extraFiles: [Int: String], object: ArchivedObject? = nil,
                         finishedAt: Date = Date()) -> ArchiveSidecar {
         ArchiveSidecar(
             taskID: taskID, file: videoFile, sourceURL: video.sourceURL, bytes: video.bytes, sha256: video.sha256,

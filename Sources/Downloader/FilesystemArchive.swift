@@ -23,7 +23,7 @@ public struct FilesystemArchive: ArchiveDestination {
     /// Renames every file into place and writes the sidecar (naming `object` when the
     /// video is also in a bucket). Returns the video's and the sidecar's paths.
     public func place(_ download: ArchivableDownload,
-                      object: ArchiveSidecar.Object? = nil) throws(ArchiveFailure) -> (video: String, sidecar: String) {
+                      object: ArchivedObject? = nil) throws(ArchiveFailure) -> (video: String, sidecar: String) {
         let taskID = download.taskID
         let created = download.createdUnixSeconds
         do {

@@ -153,8 +153,7 @@ final class ObjectUploadSession: ArchiveSession {
             let extraNames = try uploadExtras(download, target: target)
             sidecar = download.sidecar(
                 videoFile: (target.key as NSString).lastPathComponent, extraFiles: extraNames,
-                object: ArchiveSidecar.Object(bucket: object.bucket, key: object.key, etag: object.etag,
-                                              versionID: object.versionID))
+                object: object)
             sidecarKey = try checkedKey { () throws(UnsafeArchiveName) in
                 try keys.sidecarKey(taskID: job.taskID, createdUnixSeconds: job.createdUnixSeconds)
             }

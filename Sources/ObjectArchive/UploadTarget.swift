@@ -1,3 +1,4 @@
+import Archive
 import Ledger
 import Logging
 import ObjectStore

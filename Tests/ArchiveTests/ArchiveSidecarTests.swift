@@ -82,7 +82,7 @@ struct ArchiveSidecarTests {
     @Test("a bucket archive's sidecar names the object after the file; everything else is as for a file")
     func withObject() throws {
         var withObject = sidecar(body: #"{"id":"t"}"#)
-        withObject.object = ArchiveSidecar.Object(bucket: "videos", key: "archive/2025/10/24/t.mp4",
+        withObject.object = ArchivedObject(bucket: "videos", key: "archive/2025/10/24/t.mp4",
                                                   etag: "\"9b2c-2\"", versionID: "v\u{1}7")
         let text = String(decoding: withObject.encoded(), as: UTF8.self)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
