@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// A completed task's download job.
 public struct DownloadJobRecord: Sendable, Equatable, Encodable {
@@ -39,7 +38,7 @@ public struct DownloadJobRecord: Sendable, Equatable, Encodable {
         case objectETag = "object_etag", objectVersionID = "object_version_id"
     }
 
-    init(row: Row) throws {
+    init(row: SQLRow) throws {
         taskID = try row.text("task_id")
         state = try row.jobState("state")
         sourceURL = try row.text("source_url")

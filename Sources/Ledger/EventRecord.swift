@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import VideoAPI
 
 /// One distinct event of a task, with how often and when it was seen.
@@ -19,7 +18,7 @@ public struct EventRecord: Sendable, Equatable {
     public var peer: String
     public var rawBody: Data
 
-    init(row: Row) throws {
+    init(row: SQLRow) throws {
         id = row["id"]
         taskID = try row.text("task_id")
         status = try row.taskStatus("status")

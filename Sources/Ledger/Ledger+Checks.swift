@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import VideoAPI
 
 /// The reconciler's side of the ledger: which tasks to ask the video API about, when
@@ -30,7 +29,7 @@ extension Ledger {
             LIMIT ?
             """
         return try readTransaction { db in
-            try Row.fetchAll(db, sql: sql, arguments: [schedule.defaultEstimatedTime, schedule.grace,
+            try db.fetchAll(sql: sql, arguments: [schedule.defaultEstimatedTime, schedule.grace,
                                                       now.timeIntervalSince1970, limit]).map(Self.taskCheck(row:))
         }
     }
@@ -38,7 +37,7 @@ extension Ledger {
     /// When the next check falls due, for the reconciler's sleep; nil when none is awaited.
     public func nextCheckDue(schedule: TaskCheckSchedule) throws(LedgerError) -> Date? {
         try readTransaction { db in
-            try Double.fetchOne(db, sql: """
+            try db.fetchScalar(Double.self, sql: """
                 SELECT min(CASE WHEN verification = 'pending' THEN coalesce(next_check_at, 0)
                                 ELSE coalesce(next_check_at, coalesce(created, first_seen) + coalesce(estimated_time, ?) + ?)
                            END)
@@ -52,7 +51,7 @@ extension Ledger {
     /// link lifetime) and returns them, each once: an answer could only name a dead link.
     public func endExpiredChecks(schedule: TaskCheckSchedule, now: Date = Date()) throws(LedgerError) -> [TaskCheck] {
         try writeTransaction { db in
-            let rows = try Row.fetchAll(db, sql: """
+            let rows = try db.fetchAll(sql: """
                 SELECT id, status, created, first_seen, estimated_time, results, check_attempts, submitted_by_us,
                        verification = 'pending' AS verifying
                 FROM tasks
@@ -133,7 +132,7 @@ extension Ledger {
     public func releasePendingVerifications(now: Date = Date()) throws(LedgerError) -> [TaskID] {
         let seconds = now.timeIntervalSince1970
         let released = try writeTransaction { db in
-            let rows = try Row.fetchAll(db, sql: """
+            let rows = try db.fetchAll(sql: """
                 SELECT id, results FROM tasks WHERE verification = 'pending' AND status = 'completed' ORDER BY id
                 """)
             var released: [TaskID] = []
@@ -154,7 +153,7 @@ extension Ledger {
         return released
     }
 
-    private static func taskCheck(row: Row) throws -> TaskCheck {
+    private static func taskCheck(row: SQLRow) throws -> TaskCheck {
         let raw = try row.text("id")
         guard let id = TaskID(raw) else {
             throw LedgerError.readFailed(reason: "the task id \"\(raw)\" in the ledger is not a safe id")

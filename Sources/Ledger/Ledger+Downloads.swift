@@ -1,6 +1,5 @@
 import Archive
 import Foundation
-import GRDB
 import Outbox
 import VideoAPI
 
@@ -18,7 +17,7 @@ extension Ledger {
     public func requeueRunningDownloads(now: Date = Date()) throws(LedgerError) -> Int {
         try writeTransaction { db in
             try db.execute(sql: """
-                UPDATE download_jobs SET state = 'queued', next_attempt_at = min(next_attempt_at, ?), updated_at = ?
+                UPDATE download_jobs SET state = 'queued', next_attempt_at = \(db.dialect.least("next_attempt_at", "?")), updated_at = ?
                 WHERE state = 'running'
                 """, arguments: [now.timeIntervalSince1970, now.timeIntervalSince1970])
             return db.changesCount
@@ -29,7 +28,7 @@ extension Ledger {
     /// job is due. One transaction, so two workers never take the same job.
     public func claimNextDownload(now: Date = Date()) throws(LedgerError) -> DownloadClaim? {
         try writeTransaction { db in
-            guard let row = try Row.fetchOne(db, sql: """
+            guard let row = try db.fetchOne(sql: """
                 SELECT j.*, t.created AS task_created, t.last_body AS task_body, t.results AS task_results
                 FROM download_jobs j JOIN tasks t ON t.id = j.task_id
                 WHERE j.state = 'queued' AND j.next_attempt_at <= ?
@@ -53,7 +52,7 @@ extension Ledger {
     /// When the next queued job is due; nil when none is queued.
     public func nextDownloadDue() throws(LedgerError) -> Date? {
         try readTransaction { db in
-            try Double.fetchOne(db, sql: "SELECT min(next_attempt_at) FROM download_jobs WHERE state = 'queued'")
+            try db.fetchScalar(Double.self, sql: "SELECT min(next_attempt_at) FROM download_jobs WHERE state = 'queued'")
                 .map(Date.init(timeIntervalSince1970:))
         }
     }
@@ -62,7 +61,7 @@ extension Ledger {
     /// the `oldest_waiting_link` gauge; nil when none waits.
     public func soonestWaitingDeadline() throws(LedgerError) -> Date? {
         try readTransaction { db in
-            try Double.fetchOne(db, sql: "SELECT min(deadline) FROM download_jobs WHERE state IN ('queued', 'running')")
+            try db.fetchScalar(Double.self, sql: "SELECT min(deadline) FROM download_jobs WHERE state IN ('queued', 'running')")
                 .map(Date.init(timeIntervalSince1970:))
         }
     }
@@ -70,14 +69,14 @@ extension Ledger {
     /// Tasks whose job is queued or running: the owners of the files in `.partial`.
     public func unfinishedDownloadTaskIDs() throws(LedgerError) -> Set<String> {
         try readTransaction { db in
-            Set(try String.fetchAll(db, sql: "SELECT task_id FROM download_jobs WHERE state IN ('queued', 'running')"))
+            Set(try db.fetchColumn(String.self, sql: "SELECT task_id FROM download_jobs WHERE state IN ('queued', 'running')"))
         }
     }
 
     /// The job of one task, or nil.
     public func downloadJob(taskID: String) throws(LedgerError) -> DownloadJobRecord? {
         try readTransaction { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM download_jobs WHERE task_id = ?", arguments: [taskID])
+            try db.fetchOne(sql: "SELECT * FROM download_jobs WHERE task_id = ?", arguments: [taskID])
                 .map(DownloadJobRecord.init(row:))
         }
     }
@@ -148,8 +147,8 @@ extension Ledger {
 
     /// `video.archived` with its facts, `archive` as given (a path, or an object).
     private static func emitArchived(taskID: String, archive: [(String, NotificationBody.Value)], sha256: String,
-                                     bytes: Int64, sidecar: String?, now: Double, in db: Database) throws {
-        let job = try Row.fetchOne(db, sql: "SELECT source_url, content_type FROM download_jobs WHERE task_id = ?",
+                                     bytes: Int64, sidecar: String?, now: Double, in db: any LedgerDatabase) throws {
+        let job = try db.fetchOne(sql: "SELECT source_url, content_type FROM download_jobs WHERE task_id = ?",
                                    arguments: [taskID])
         let source: String = job?["source_url"] ?? ""
         try emitNotification(.videoArchived, taskID: taskID, extra: [
@@ -170,7 +169,7 @@ extension Ledger {
         try writeTransaction { db in
             try Self.updateJob(taskID, "state = 'failed', last_error = ?, partial_path = NULL, finished_at = ?",
                                [reason, seconds], now: seconds, in: db)
-            let attempts = try Int.fetchOne(db, sql: "SELECT attempts FROM download_jobs WHERE task_id = ?",
+            let attempts = try db.fetchScalar(Int.self, sql: "SELECT attempts FROM download_jobs WHERE task_id = ?",
                                             arguments: [taskID]) ?? 0
             try Self.emitNotification(.downloadFailed, taskID: taskID, extra: [
                 ("reason", .string(reason)), ("attempts", .integer(Int64(attempts))),
@@ -208,7 +207,7 @@ extension Ledger {
             var moved = 0
             for taskID in taskIDs.sorted() {
                 try db.execute(sql: """
-                    UPDATE download_jobs SET next_attempt_at = min(next_attempt_at, ?), updated_at = ?
+                    UPDATE download_jobs SET next_attempt_at = \(db.dialect.least("next_attempt_at", "?")), updated_at = ?
                     WHERE task_id = ? AND state = 'queued'
                     """, arguments: [now.timeIntervalSince1970, now.timeIntervalSince1970, taskID])
                 moved += db.changesCount
@@ -222,7 +221,7 @@ extension Ledger {
     /// record. Any other state is left alone.
     public func retryDownload(taskID: TaskID, now: Date = Date()) throws(LedgerError) -> DownloadRetryOutcome {
         try writeTransaction { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM download_jobs WHERE task_id = ?",
+            guard let row = try db.fetchOne(sql: "SELECT * FROM download_jobs WHERE task_id = ?",
                                              arguments: [taskID.rawValue]) else { return .noJob }
             var job = try DownloadJobRecord(row: row)
             guard job.state == .failed else { return .notFailed(job) }
@@ -242,17 +241,17 @@ extension Ledger {
         }
     }
 
-    private func update(_ taskID: String, _ assignments: String, _ values: [(any DatabaseValueConvertible)?],
+    private func update(_ taskID: String, _ assignments: String, _ values: SQLArguments,
                         now: Date) throws(LedgerError) {
         try writeTransaction { db in
             try Self.updateJob(taskID, assignments, values, now: now.timeIntervalSince1970, in: db)
         }
     }
 
-    private static func updateJob(_ taskID: String, _ assignments: String, _ values: [(any DatabaseValueConvertible)?],
-                                  now: Double, in db: Database) throws {
+    private static func updateJob(_ taskID: String, _ assignments: String, _ values: SQLArguments,
+                                  now: Double, in db: any LedgerDatabase) throws {
         try db.execute(sql: "UPDATE download_jobs SET \(assignments), updated_at = ? WHERE task_id = ?",
-                       arguments: StatementArguments(values + [now, taskID]))
+                       arguments: values + [now, taskID])
         guard db.changesCount == 1 else {
             throw LedgerError.writeFailed(reason: "no download job for task \(taskID)")
         }

@@ -1,6 +1,5 @@
 import Archive
 import Foundation
-import GRDB
 
 /// The ledger side of archiving to a bucket: one upload per task, its acknowledged
 /// parts, its refusals, its completion. What is recorded here is what a restart
@@ -77,7 +76,7 @@ extension Ledger {
                     part \(part.number) of task \(taskID) has \(part.bytes) bytes, over the part size \(upload.partSize)
                     """)
             }
-            if let recorded = try Row.fetchOne(db, sql: """
+            if let recorded = try db.fetchOne(sql: """
                 SELECT * FROM object_upload_parts WHERE task_id = ? AND part_number = ?
                 """, arguments: [taskID, part.number]).map(ObjectUploadPart.init(row:)) {
                 guard recorded.etag == part.etag && recorded.checksumSHA256 == part.checksumSHA256
@@ -104,7 +103,7 @@ extension Ledger {
     /// The recorded parts, by number: what a resume skips and CompleteMultipartUpload lists.
     public func objectUploadParts(taskID: String) throws(LedgerError) -> [ObjectUploadPart] {
         try readTransaction { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM object_upload_parts WHERE task_id = ? ORDER BY part_number",
+            try db.fetchAll(sql: "SELECT * FROM object_upload_parts WHERE task_id = ? ORDER BY part_number",
                              arguments: [taskID]).map(ObjectUploadPart.init(row:))
         }
     }
@@ -115,11 +114,11 @@ extension Ledger {
     public func knownObjectUploadIDs(bucket: String? = nil) throws(LedgerError) -> Set<String> {
         try readTransaction { db in
             if let bucket {
-                Set(try String.fetchAll(db, sql: """
+                Set(try db.fetchColumn(String.self, sql: """
                     SELECT upload_id FROM object_uploads WHERE upload_id IS NOT NULL AND bucket = ?
                     """, arguments: [bucket]))
             } else {
-                Set(try String.fetchAll(db, sql: "SELECT upload_id FROM object_uploads WHERE upload_id IS NOT NULL"))
+                Set(try db.fetchColumn(String.self, sql: "SELECT upload_id FROM object_uploads WHERE upload_id IS NOT NULL"))
             }
         }
     }
@@ -148,7 +147,7 @@ extension Ledger {
             let upload = try Self.requireUpload(taskID, in: db)
             guard upload.state == .uploading else { return }
             if upload.uploadID != nil {
-                let numbers = try Int.fetchAll(db, sql: """
+                let numbers = try db.fetchColumn(Int.self, sql: """
                     SELECT part_number FROM object_upload_parts WHERE task_id = ? ORDER BY part_number
                     """, arguments: [taskID])
                 guard !numbers.isEmpty, numbers == Array(1...numbers.count) else {
@@ -199,7 +198,7 @@ extension Ledger {
 
     // MARK: Inside a transaction
 
-    static func requireUpload(_ taskID: String, in db: Database) throws -> ObjectUploadRecord {
+    static func requireUpload(_ taskID: String, in db: any LedgerDatabase) throws -> ObjectUploadRecord {
         guard let upload = try ObjectUploadRecord.fetch(taskID: taskID, in: db) else {
             throw LedgerError.writeFailed(reason: "no object upload for task \(taskID)")
         }
@@ -209,7 +208,7 @@ extension Ledger {
     /// Moves a completed upload to `verified` with what HeadObject said. With a bucket
     /// and key, they must be the upload's (the download's end names its object).
     static func verifyUpload(_ taskID: String, bucket: String?, key: String?, etag: String, versionID: String?,
-                             now: Double, in db: Database) throws {
+                             now: Double, in db: any LedgerDatabase) throws {
         let upload = try requireUpload(taskID, in: db)
         if let bucket, let key, upload.bucket != bucket || upload.key != key {
             throw LedgerError.writeFailed(reason: """
@@ -226,9 +225,9 @@ extension Ledger {
     }
 
     private static func updateUpload(_ taskID: String, _ assignments: String,
-                                     _ values: [(any DatabaseValueConvertible)?], now: Double, in db: Database) throws {
+                                     _ values: SQLArguments, now: Double, in db: any LedgerDatabase) throws {
         try db.execute(sql: "UPDATE object_uploads SET \(assignments), updated_at = ? WHERE task_id = ?",
-                       arguments: StatementArguments(values + [now, taskID]))
+                       arguments: values + [now, taskID])
         guard db.changesCount == 1 else {
             throw LedgerError.writeFailed(reason: "no object upload for task \(taskID)")
         }

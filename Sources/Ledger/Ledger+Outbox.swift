@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Outbox
 import VideoAPI
 
@@ -12,10 +11,10 @@ extension Ledger {
     /// that takes it. Runs inside the caller's transaction: the event commits with the
     /// change that caused it, or neither does.
     static func emitNotification(_ type: NotificationEventType, taskID: String, extra: [(String, NotificationBody.Value)],
-                                 now: Double, in db: Database) throws {
-        guard let task = try Row.fetchOne(db.cachedStatement(sql: """
+                                 now: Double, in db: any LedgerDatabase) throws {
+        guard let task = try db.fetchOne(sql: """
             SELECT status, last_body, submitted_by_us, request_json FROM tasks WHERE id = ?
-            """), arguments: [taskID]) else { return }
+            """, arguments: [taskID]) else { return }
         var data: [(String, NotificationBody.Value)] = [
             ("task_id", .string(taskID)),
             ("status", .string(try task.text("status"))),
@@ -27,15 +26,15 @@ extension Ledger {
             data.append(("submitted_request", .json(Array(request.utf8))))
         }
         let body = NotificationBody.encode(type: type, timestamp: Date(timeIntervalSince1970: now), data: data)
-        try db.cachedStatement(sql: """
+        let seq = try insertedID(db.fetchOne(sql: """
             INSERT INTO notification_events (id, type, task_id, created_at, body) VALUES (?, ?, ?, ?, ?)
-            """).execute(arguments: [NotificationEventID.make(), type.name, taskID, now, Data(body)])
-        let seq = db.lastInsertedRowID
-        try db.cachedStatement(sql: """
+            RETURNING seq
+            """, arguments: [NotificationEventID.make(), type.name, taskID, now, Data(body)]))
+        try db.execute(sql: """
             INSERT INTO notification_deliveries (event_seq, target, next_attempt_at, created_at, updated_at)
             SELECT ?, key, ?, ?, ? FROM notification_targets
-            WHERE active = 1 AND instr(events, ',' || ? || ',') > 0
-            """).execute(arguments: [seq, now, now, now, type.name])
+            WHERE active = 1 AND \(db.dialect.contains("events", "',' || ? || ','"))
+            """, arguments: [seq, now, now, now, type.name])
     }
 
     /// Lets the notifier know that a commit added events.
@@ -78,17 +77,17 @@ extension Ledger {
     public func claimNextDelivery(now: Date = Date()) throws(LedgerError) -> DeliveryClaim? {
         let seconds = now.timeIntervalSince1970
         return try writeTransaction { db -> DeliveryClaim? in
-            guard let row = try Row.fetchOne(db.cachedStatement(sql: """
+            guard let row = try db.fetchOne(sql: """
                 SELECT d.id, d.target, d.attempts, e.id AS event_id, e.type, e.task_id, e.body, e.created_at
                 FROM notification_deliveries d JOIN notification_events e ON e.seq = d.event_seq
                 WHERE d.state = 'pending' AND d.next_attempt_at <= ?
                   AND d.target IN (SELECT key FROM notification_targets WHERE active = 1)
                 ORDER BY d.next_attempt_at, d.id LIMIT 1
-                """), arguments: [seconds]) else { return nil }
+                """, arguments: [seconds]) else { return nil }
             let id: Int64 = row["id"]
-            try db.cachedStatement(sql: """
+            try db.execute(sql: """
                 UPDATE notification_deliveries SET state = 'running', updated_at = ? WHERE id = ?
-                """).execute(arguments: [seconds, id])
+                """, arguments: [seconds, id])
             return DeliveryClaim(
                 deliveryID: id, target: try row.text("target"), attempt: (row["attempts"] as Int) + 1,
                 eventID: try row.text("event_id"),
@@ -101,7 +100,7 @@ extension Ledger {
     /// When the next pending delivery of an active target falls due; nil when none waits.
     public func nextDeliveryDue() throws(LedgerError) -> Date? {
         try readTransaction { db in
-            try Double.fetchOne(db, sql: """
+            try db.fetchScalar(Double.self, sql: """
                 SELECT min(next_attempt_at) FROM notification_deliveries
                 WHERE state = 'pending' AND target IN (SELECT key FROM notification_targets WHERE active = 1)
                 """).map(Date.init(timeIntervalSince1970:))
@@ -120,20 +119,20 @@ extension Ledger {
             case .failed: ("failed", "failed", seconds, seconds)
             }
             let error = attempt.error.map { Self.clipped($0, to: limits.maxTextBytes) }
-            try db.cachedStatement(sql: """
+            try db.execute(sql: """
                 INSERT INTO notification_attempts (delivery_id, attempt, started_at, duration_ms, outcome,
                                                    http_status, exit_code, error, output)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [
+                """, arguments: [
                     claim.deliveryID, claim.attempt, attempt.startedAt.timeIntervalSince1970, attempt.durationMilliseconds,
                     outcome, attempt.httpStatus, attempt.exitCode, error,
                     attempt.output.map { Self.clipped($0, to: 4096) },
                 ])
-            try db.cachedStatement(sql: """
+            try db.execute(sql: """
                 UPDATE notification_deliveries SET state = ?, attempts = attempts + 1, next_attempt_at = ?,
                     last_error = ?, updated_at = ?, finished_at = ?
                 WHERE id = ?
-                """).execute(arguments: [state, next, error, seconds, finished, claim.deliveryID])
+                """, arguments: [state, next, error, seconds, finished, claim.deliveryID])
         }
     }
 
@@ -150,11 +149,11 @@ extension Ledger {
     public func deliveryStatistics() throws(LedgerError) -> DeliveryStatistics {
         try readTransaction { db in
             var statistics = DeliveryStatistics()
-            statistics.oldestPending = try Double.fetchOne(db, sql: """
+            statistics.oldestPending = try db.fetchScalar(Double.self, sql: """
                 SELECT min(e.created_at) FROM notification_deliveries d JOIN notification_events e ON e.seq = d.event_seq
                 WHERE d.state IN ('pending', 'running')
                 """).map(Date.init(timeIntervalSince1970:))
-            for row in try Row.fetchAll(db, sql: """
+            for row in try db.fetchAll(sql: """
                 SELECT target, state, count(*) AS n FROM notification_deliveries GROUP BY target, state
                 """) {
                 statistics.byTargetAndState[DeliveryStatistics.Key(target: try row.text("target"),
@@ -171,16 +170,16 @@ extension Ledger {
                                    limit: Int = 200) throws(LedgerError) -> [NotificationEventRecord] {
         try readTransaction { db in
             var conditions: [String] = []
-            var arguments: [(any DatabaseValueConvertible)?] = []
+            var arguments: SQLArguments = []
             if let taskID {
                 conditions.append("e.task_id = ?")
                 arguments.append(taskID)
             }
             let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-            let rows = try Row.fetchAll(db, sql: """
+            let rows = try db.fetchAll(sql: """
                 SELECT e.seq, e.id, e.type, e.task_id, e.created_at FROM notification_events e \(filter)
                 ORDER BY e.seq DESC
-                """, arguments: StatementArguments(arguments))
+                """, arguments: arguments)
             var records: [NotificationEventRecord] = []
             for row in rows {
                 let record = try NotificationEventRecord(row: row, deliveries: try Self.deliveries(of: row["seq"], in: db))
@@ -195,12 +194,12 @@ extension Ledger {
     /// One event with its body, its deliveries and every attempt.
     public func notificationEvent(id: String) throws(LedgerError) -> NotificationEventDetail? {
         try readTransaction { db in
-            guard let row = try Row.fetchOne(db, sql: """
+            guard let row = try db.fetchOne(sql: """
                 SELECT seq, id, type, task_id, created_at, body FROM notification_events WHERE id = ?
                 """, arguments: [id]) else { return nil }
             let seq: Int64 = row["seq"]
             let record = try NotificationEventRecord(row: row, deliveries: try Self.deliveries(of: seq, in: db))
-            let attempts = try Row.fetchAll(db, sql: """
+            let attempts = try db.fetchAll(sql: """
                 SELECT d.target, a.attempt, a.started_at, a.duration_ms, a.outcome, a.http_status, a.exit_code,
                        a.error, a.output
                 FROM notification_attempts a JOIN notification_deliveries d ON d.id = a.delivery_id
@@ -218,11 +217,11 @@ extension Ledger {
         let count = try writeTransaction { db -> Int in
             let seqs: [Int64] = switch selection {
             case .event(let id):
-                try Int64.fetchAll(db, sql: "SELECT seq FROM notification_events WHERE id = ?", arguments: [id])
+                try db.fetchColumn(Int64.self, sql: "SELECT seq FROM notification_events WHERE id = ?", arguments: [id])
             case .task(let taskID):
-                try Int64.fetchAll(db, sql: "SELECT seq FROM notification_events WHERE task_id = ?", arguments: [taskID])
+                try db.fetchColumn(Int64.self, sql: "SELECT seq FROM notification_events WHERE task_id = ?", arguments: [taskID])
             case .failed:
-                try Int64.fetchAll(db, sql: "SELECT DISTINCT event_seq FROM notification_deliveries WHERE state = 'failed'")
+                try db.fetchColumn(Int64.self, sql: "SELECT DISTINCT event_seq FROM notification_deliveries WHERE state = 'failed'")
             }
             var queued = 0
             for seq in seqs {
@@ -237,7 +236,7 @@ extension Ledger {
                     try db.execute(sql: """
                         INSERT INTO notification_deliveries (event_seq, target, next_attempt_at, created_at, updated_at)
                         SELECT e.seq, t.key, ?, ?, ? FROM notification_events e, notification_targets t
-                        WHERE e.seq = ? AND t.active = 1 AND instr(t.events, ',' || e.type || ',') > 0
+                        WHERE e.seq = ? AND t.active = 1 AND \(db.dialect.contains("t.events", "',' || e.type || ','"))
                         ON CONFLICT (event_seq, target) DO NOTHING
                         """, arguments: [seconds, seconds, seconds, seq])
                     queued += db.changesCount
@@ -249,8 +248,8 @@ extension Ledger {
         return count
     }
 
-    private static func deliveries(of seq: Int64, in db: Database) throws -> [NotificationDeliveryRecord] {
-        try Row.fetchAll(db, sql: """
+    private static func deliveries(of seq: Int64, in db: any LedgerDatabase) throws -> [NotificationDeliveryRecord] {
+        try db.fetchAll(sql: """
             SELECT target, state, attempts, next_attempt_at, last_error, finished_at
             FROM notification_deliveries WHERE event_seq = ? ORDER BY id
             """, arguments: [seq]).map(NotificationDeliveryRecord.init(row:))

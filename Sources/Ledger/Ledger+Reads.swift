@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import VideoAPI
 
 extension Ledger {
@@ -10,7 +9,7 @@ extension Ledger {
                    t.last_seen, j.state AS download_state
             FROM tasks t LEFT JOIN download_jobs j ON j.task_id = t.id
             """
-        var arguments = StatementArguments()
+        var arguments: SQLArguments = []
         if let status {
             sql += " WHERE t.status = ?"
             arguments += [status.rawValue]
@@ -21,20 +20,19 @@ extension Ledger {
             arguments += [limit]
         }
         return try readTransaction { db in
-            try Row.fetchAll(db, sql: sql, arguments: arguments).map(TaskSummary.init(row:))
+            try db.fetchAll(sql: sql, arguments: arguments).map(TaskSummary.init(row:))
         }
     }
 
     /// The task, its events, its download job and its object upload; nil when the ledger has no such task.
     public func task(id: TaskID) throws(LedgerError) -> TaskDetail? {
         try readTransaction { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM tasks WHERE id = ?",
+            guard let row = try db.fetchOne(sql: "SELECT * FROM tasks WHERE id = ?",
                                              arguments: [id.rawValue]) else { return nil }
-            let events = try Row.fetchAll(
-                db, sql: "SELECT * FROM events WHERE task_id = ? ORDER BY first_seen, id",
+            let events = try db.fetchAll(sql: "SELECT * FROM events WHERE task_id = ? ORDER BY first_seen, id",
                 arguments: [id.rawValue]
             ).map(EventRecord.init(row:))
-            let job = try Row.fetchOne(db, sql: "SELECT * FROM download_jobs WHERE task_id = ?",
+            let job = try db.fetchOne(sql: "SELECT * FROM download_jobs WHERE task_id = ?",
                                        arguments: [id.rawValue]).map(DownloadJobRecord.init(row:))
             return TaskDetail(task: try TaskRecord(row: row), events: events, downloadJob: job,
                               objectUpload: try ObjectUploadRecord.fetch(taskID: id.rawValue, in: db))
@@ -44,29 +42,28 @@ extension Ledger {
     public func counts() throws(LedgerError) -> LedgerCounts {
         try readTransaction { db in
             var tasks = Dictionary(uniqueKeysWithValues: TaskStatus.allCases.map { ($0, 0) })
-            for row in try Row.fetchAll(db, sql: "SELECT status, count(*) AS n FROM tasks GROUP BY status") {
+            for row in try db.fetchAll(sql: "SELECT status, count(*) AS n FROM tasks GROUP BY status") {
                 tasks[try row.taskStatus("status")] = row["n"]
             }
             var jobs = Dictionary(uniqueKeysWithValues: DownloadJobState.allCases.map { ($0, 0) })
-            for row in try Row.fetchAll(db, sql: "SELECT state, count(*) AS n FROM download_jobs GROUP BY state") {
+            for row in try db.fetchAll(sql: "SELECT state, count(*) AS n FROM download_jobs GROUP BY state") {
                 jobs[try row.jobState("state")] = row["n"]
             }
-            let events = try Row.fetchOne(
-                db, sql: "SELECT count(*) AS n, coalesce(sum(duplicate_count), 0) AS d FROM events")
+            let events = try db.fetchOne(sql: "SELECT count(*) AS n, coalesce(sum(duplicate_count), 0) AS d FROM events")
             return LedgerCounts(
                 tasksByStatus: tasks,
                 events: events?["n"] ?? 0,
                 duplicates: events?["d"] ?? 0,
                 downloadJobsByState: jobs,
-                unrecognizedCallbacks: try Int.fetchOne(db, sql: "SELECT count(*) FROM unrecognized_callbacks") ?? 0,
-                rejectedBodies: try Int.fetchOne(db, sql: "SELECT count(*) FROM rejected_bodies") ?? 0)
+                unrecognizedCallbacks: try db.fetchScalar(Int.self, sql: "SELECT count(*) FROM unrecognized_callbacks") ?? 0,
+                rejectedBodies: try db.fetchScalar(Int.self, sql: "SELECT count(*) FROM rejected_bodies") ?? 0)
         }
     }
 
     /// The most recent unrecognized bodies, newest first.
     public func unrecognizedCallbacks(limit: Int = 100) throws(LedgerError) -> [StoredBodyRecord] {
         try readTransaction { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM unrecognized_callbacks ORDER BY id DESC LIMIT ?",
+            try db.fetchAll(sql: "SELECT * FROM unrecognized_callbacks ORDER BY id DESC LIMIT ?",
                              arguments: [limit]).map(StoredBodyRecord.init(row:))
         }
     }
@@ -74,7 +71,7 @@ extension Ledger {
     /// The most recent rejected bodies, newest first.
     public func rejectedBodies(limit: Int = 100) throws(LedgerError) -> [StoredBodyRecord] {
         try readTransaction { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM rejected_bodies ORDER BY id DESC LIMIT ?",
+            try db.fetchAll(sql: "SELECT * FROM rejected_bodies ORDER BY id DESC LIMIT ?",
                              arguments: [limit]).map(StoredBodyRecord.init(row:))
         }
     }

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Outbox
 import VideoAPI
 
@@ -20,7 +19,9 @@ extension Ledger {
         // Not `writeTransaction`: its typed error would hide the refusal that sends the
         // batch round again.
         do {
-            let results = try pool.write { db in try Self.apply(writes, in: db, limits: limits, isolated: false) }
+            let results = try pool.write { db in
+                try Self.apply(writes, in: SQLiteLedgerDatabase(db: db), limits: limits, isolated: false)
+            }
             countTransaction()
             firesOutbox(results)
             return results
@@ -52,7 +53,7 @@ extension Ledger {
         let error: LedgerError
     }
 
-    private static func apply(_ writes: [LedgerWrite], in db: Database, limits: LedgerLimits,
+    private static func apply(_ writes: [LedgerWrite], in db: any LedgerDatabase, limits: LedgerLimits,
                               isolated: Bool) throws -> [Result<LedgerOutcome, LedgerError>] {
         var results: [Result<LedgerOutcome, LedgerError>] = []
         results.reserveCapacity(writes.count)
@@ -87,11 +88,10 @@ extension Ledger {
     }
 
     /// One write in a savepoint of its own: refused, it leaves none of its statements.
-    private static func applyInSavepoint(_ write: LedgerWrite, in db: Database, limits: LedgerLimits) throws -> LedgerOutcome {
+    private static func applyInSavepoint(_ write: LedgerWrite, in db: any LedgerDatabase, limits: LedgerLimits) throws -> LedgerOutcome {
         var outcome: LedgerOutcome?
         try db.inSavepoint {
             outcome = try apply(write, in: db, limits: limits)
-            return .commit
         }
         // inSavepoint runs its closure, so `outcome` is set unless it threw.
         guard let outcome else { throw LedgerError.writeFailed(reason: "the savepoint did not run its write") }
@@ -103,22 +103,22 @@ extension Ledger {
         try record([write])[0].get()
     }
 
-    private static func apply(_ write: LedgerWrite, in db: Database, limits: LedgerLimits) throws -> LedgerOutcome {
+    private static func apply(_ write: LedgerWrite, in db: any LedgerDatabase, limits: LedgerLimits) throws -> LedgerOutcome {
         switch write {
         case .event(let event):
             return try apply(event, in: db, limits: limits)
         case .unrecognized(let callback):
-            try db.cachedStatement(sql: """
+            let row = try db.fetchOne(sql: """
                 INSERT INTO unrecognized_callbacks (received_at, peer, reason, body, body_length)
-                VALUES (?, ?, ?, ?, ?)
-                """).execute(arguments: [
+                VALUES (?, ?, ?, ?, ?) RETURNING id
+                """, arguments: [
                     callback.receivedAt.timeIntervalSince1970,
                     clipped(callback.peer, to: limits.maxTextBytes),
                     clipped(callback.reason, to: limits.maxTextBytes),
                     callback.body.prefix(limits.maxUnrecognizedBodyBytes),
                     callback.body.count,
                 ])
-            return .unrecognizedStored(rowID: db.lastInsertedRowID)
+            return .unrecognizedStored(rowID: try insertedID(row))
         case .rejected(let rejected):
             return .rejectedStored(rowID: try insert(rejected, in: db, limits: limits))
         case .submitted(let submitted):
@@ -126,11 +126,11 @@ extension Ledger {
         }
     }
 
-    private static func insert(_ rejected: RejectedBody, in db: Database, limits: LedgerLimits) throws -> Int64 {
-        try db.cachedStatement(sql: """
+    private static func insert(_ rejected: RejectedBody, in db: any LedgerDatabase, limits: LedgerLimits) throws -> Int64 {
+        let row = try db.fetchOne(sql: """
             INSERT INTO rejected_bodies (received_at, peer, status_code, reason, path, body, body_length)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [
+            VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id
+            """, arguments: [
                 rejected.receivedAt.timeIntervalSince1970,
                 clipped(rejected.peer, to: limits.maxTextBytes),
                 rejected.statusCode,
@@ -139,22 +139,28 @@ extension Ledger {
                 rejected.body.prefix(limits.maxRejectedBodyBytes),
                 max(rejected.declaredLength ?? 0, rejected.body.count),
             ])
-        return db.lastInsertedRowID
+        return try insertedID(row)
+    }
+
+    /// The id an `INSERT … RETURNING id` gave.
+    static func insertedID(_ row: SQLRow?) throws -> Int64 {
+        guard let id: Int64 = row?[0] else { throw LedgerError.writeFailed(reason: "an insert returned no id") }
+        return id
     }
 
     /// The API's answer to create, recorded as an event from the API, then the task
     /// marked as ours with the request that made it. A callback that raced ahead of this
     /// write has already made the row: it is marked all the same.
-    private static func apply(_ submitted: SubmittedTask, in db: Database, limits: LedgerLimits) throws -> LedgerOutcome {
+    private static func apply(_ submitted: SubmittedTask, in db: any LedgerDatabase, limits: LedgerLimits) throws -> LedgerOutcome {
         let event = TaskEvent(task: submitted.answer, peer: "api (submit)", receivedAt: submitted.submittedAt,
                               trust: .fromAPI)
         guard case .event(var outcome) = try apply(event, in: db, limits: limits) else {
             throw LedgerError.writeFailed(reason: "the submitted task \(submitted.answer.id) was not recorded")
         }
-        try db.cachedStatement(sql: """
+        try db.execute(sql: """
             UPDATE tasks SET submitted_by_us = 1, request_json = ?, estimated_time = coalesce(?, estimated_time)
             WHERE id = ?
-            """).execute(arguments: [
+            """, arguments: [
                 submitted.requestJSON, submitted.answer.object.estimatedTime, submitted.answer.id.rawValue,
             ])
         outcome.submittedByUs = true
@@ -168,15 +174,14 @@ extension Ledger {
     /// The common cases take few statements, because this runs once per callback on the
     /// writer thread: a new task is one read and three inserts (task, event, job); an
     /// event for a known task adds the dedup read and the task's update.
-    private static func apply(_ event: TaskEvent, in db: Database, limits: LedgerLimits) throws -> LedgerOutcome {
+    private static func apply(_ event: TaskEvent, in db: any LedgerDatabase, limits: LedgerLimits) throws -> LedgerOutcome {
         let task = event.task
         let id = task.id.rawValue
         let seen = event.receivedAt.timeIntervalSince1970
         let resultsKey = task.results.joined(separator: "\n")
 
-        let existing = try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT status, submitted_by_us, verification FROM tasks WHERE id = ?"),
-            arguments: [id])
+        let existing = try db.fetchOne(
+            sql: "SELECT status, submitted_by_us, verification FROM tasks WHERE id = ?", arguments: [id])
         let before = (existing?["status"] as String?).flatMap(TaskStatus.init(rawValue:))
         let submittedByUs: Bool = existing?["submitted_by_us"] ?? false
         let verificationBefore = (existing?["verification"] as String?).flatMap(TaskVerification.init(rawValue:))
@@ -190,17 +195,15 @@ extension Ledger {
         }
 
         // A task with no row has no events yet (events reference tasks): no dedup to do.
-        if let before, let seenBefore = try Row.fetchOne(
-            db.cachedStatement(sql: """
+        if let before, let seenBefore = try db.fetchOne(sql: """
                 SELECT id, duplicate_count FROM events WHERE task_id = ? AND status = ? AND results_key = ?
-                """),
-            arguments: [id, task.status.rawValue, resultsKey]) {
+                """, arguments: [id, task.status.rawValue, resultsKey]) {
             let eventID: Int64 = seenBefore["id"]
             let duplicates: Int = seenBefore["duplicate_count"]
-            try db.cachedStatement(sql: """
-                UPDATE events SET duplicate_count = duplicate_count + 1, last_seen = max(last_seen, ?)
+            try db.execute(sql: """
+                UPDATE events SET duplicate_count = duplicate_count + 1, last_seen = \(db.dialect.greatest("last_seen", "?"))
                 WHERE id = ?
-                """).execute(arguments: [seen, eventID])
+                """, arguments: [seen, eventID])
             try touchTask(id, seen: seen, in: db)
             return .event(EventOutcome(
                 taskID: task.id, eventStatus: task.status, isDuplicate: true, duplicateCount: duplicates + 1,
@@ -226,11 +229,11 @@ extension Ledger {
         }
         try writeTaskState(task, id: id, before: before, advanced: advanced, seen: seen,
                            verification: videoURL != nil ? verification : nil, in: db)
-        try db.cachedStatement(sql: """
+        try db.execute(sql: """
             INSERT INTO events (task_id, status, results_key, progress, first_seen, last_seen,
                                 duplicate_count, applied, raw_body, peer)
             VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?)
-            """).execute(arguments: [
+            """, arguments: [
                 id, task.status.rawValue, resultsKey, task.object.progress, seen, seen,
                 advanced, task.rawBody, event.peer,
             ])
@@ -257,14 +260,14 @@ extension Ledger {
     /// older. `verification` is set (and the reconciler's schedule reset) when the event
     /// is the task's first `completed`.
     private static func writeTaskState(_ task: ValidatedTask, id: String, before: TaskStatus?, advanced: Bool,
-                                       seen: Double, verification: TaskVerification?, in db: Database) throws {
+                                       seen: Double, verification: TaskVerification?, in db: any LedgerDatabase) throws {
         let object = task.object
         if before == nil {
-            try db.cachedStatement(sql: """
+            try db.execute(sql: """
                 INSERT INTO tasks (id, status, progress, results, error_code, error_message, created,
                                    model, first_seen, last_seen, last_body, estimated_time, verification)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [
+                """, arguments: [
                     id, task.status.rawValue, object.progress, try resultsJSON(task.results),
                     object.error?.code?.description, object.error?.message,
                     object.created, object.model, seen, seen, task.rawBody, object.estimatedTime,
@@ -274,23 +277,23 @@ extension Ledger {
             // The new state replaces the old one; `created`, `model` and the estimated
             // time do not change with the state, so a body without them keeps what an
             // earlier one said.
-            try db.cachedStatement(sql: """
+            try db.execute(sql: """
                 UPDATE tasks SET status = ?, progress = ?, results = ?, error_code = ?,
                                  error_message = ?, created = coalesce(?, created),
                                  model = coalesce(?, model), last_body = ?,
-                                 estimated_time = coalesce(?, estimated_time), last_seen = max(last_seen, ?)
+                                 estimated_time = coalesce(?, estimated_time), last_seen = \(db.dialect.greatest("last_seen", "?"))
                 WHERE id = ?
-                """).execute(arguments: [
+                """, arguments: [
                     task.status.rawValue, object.progress, try resultsJSON(task.results),
                     object.error?.code?.description, object.error?.message,
                     object.created, object.model, task.rawBody, object.estimatedTime, seen, id,
                 ])
             // Once in a task's life (its first `completed`), so a statement of its own.
             if let verification {
-                try db.cachedStatement(sql: """
+                try db.execute(sql: """
                     UPDATE tasks SET verification = ?, next_check_at = NULL, check_attempts = 0, checks_ended_at = NULL
                     WHERE id = ?
-                    """).execute(arguments: [verification.rawValue, id])
+                    """, arguments: [verification.rawValue, id])
             }
         } else {
             try touchTask(id, seen: seen, in: db)
@@ -299,16 +302,16 @@ extension Ledger {
 
     /// Inserts the task's download job unless it has one. The UNIQUE task_id makes a
     /// second job impossible even if the state machine were wrong.
-    static func queueDownload(_ id: String, from url: String, in db: Database, now: Double) throws -> Bool {
+    static func queueDownload(_ id: String, from url: String, in db: any LedgerDatabase, now: Double) throws -> Bool {
         // Links last 24 hours; counting from `created` errs on the early side. The job's
         // deadline comes from the task row, which keeps `created` from any earlier state.
-        try db.cachedStatement(sql: """
+        try db.execute(sql: """
             INSERT INTO download_jobs (task_id, state, source_url, deadline, attempts, next_attempt_at,
                                        bytes_done, created_at, updated_at)
             SELECT id, 'queued', ?, coalesce(created, ?) + 86400, 0, ?, 0, ?, ?
             FROM tasks WHERE id = ?
             ON CONFLICT (task_id) DO NOTHING
-            """).execute(arguments: [url, now, now, now, now, id])
+            """, arguments: [url, now, now, now, now, id])
         guard db.changesCount == 1 else { return false }
         // Queued once in a task's life: that is when the callback counts as accepted
         // (and, with an API key, confirmed).
@@ -316,12 +319,12 @@ extension Ledger {
         return true
     }
 
-    private static func touchTask(_ id: String, seen: Double, in db: Database) throws {
-        try db.cachedStatement(sql: "UPDATE tasks SET last_seen = max(last_seen, ?) WHERE id = ?")
-            .execute(arguments: [seen, id])
+    private static func touchTask(_ id: String, seen: Double, in db: any LedgerDatabase) throws {
+        try db.execute(sql: "UPDATE tasks SET last_seen = \(db.dialect.greatest("last_seen", "?")) WHERE id = ?",
+                       arguments: [seen, id])
     }
 
-    private static func keepNewest(_ count: Int, of table: String, in db: Database) throws {
+    private static func keepNewest(_ count: Int, of table: String, in db: any LedgerDatabase) throws {
         try db.execute(sql: "DELETE FROM \(table) WHERE id <= (SELECT max(id) FROM \(table)) - ?",
                        arguments: [count])
     }

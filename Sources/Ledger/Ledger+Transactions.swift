@@ -1,12 +1,11 @@
-import GRDB
 
 extension Ledger {
     /// One write transaction outside the group-committing writer (the downloader's and
     /// the reconciler's few writes), counted like the writer's, its error sorted for
     /// the caller (unavailable: 503-like; anything else: this write's own fault).
-    func writeTransaction<T>(_ body: (Database) throws -> T) throws(LedgerError) -> T {
+    func writeTransaction<T>(_ body: (any LedgerDatabase) throws -> T) throws(LedgerError) -> T {
         do {
-            let result = try pool.write(body)
+            let result = try pool.write { try body(SQLiteLedgerDatabase(db: $0)) }
             countTransaction()
             return result
         } catch {
@@ -15,9 +14,9 @@ extension Ledger {
     }
 
     /// One read, from any thread, beside a running writer (WAL).
-    func readTransaction<T>(_ body: (Database) throws -> T) throws(LedgerError) -> T {
+    func readTransaction<T>(_ body: (any LedgerDatabase) throws -> T) throws(LedgerError) -> T {
         do {
-            return try pool.read(body)
+            return try pool.read { try body(SQLiteLedgerDatabase(db: $0)) }
         } catch {
             throw LedgerError.forRead(error)
         }

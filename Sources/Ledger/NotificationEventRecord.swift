@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Outbox
 
 /// Where an event stands across its deliveries: delivered when every one is, failed when
@@ -36,7 +35,7 @@ public struct NotificationEventRecord: Sendable, Equatable, Encodable {
         try container.encode(deliveries, forKey: .deliveries)
     }
 
-    init(row: Row, deliveries: [NotificationDeliveryRecord]) throws {
+    init(row: SQLRow, deliveries: [NotificationDeliveryRecord]) throws {
         id = try row.text("id")
         let raw = try row.text("type")
         guard let type = NotificationEventType(rawValue: raw) else {
@@ -64,7 +63,7 @@ public struct NotificationDeliveryRecord: Sendable, Equatable, Encodable {
         case finishedAt = "finished_at"
     }
 
-    init(row: Row) throws {
+    init(row: SQLRow) throws {
         target = try row.text("target")
         state = try row.text("state")
         attempts = row["attempts"]
@@ -91,7 +90,7 @@ public struct NotificationAttemptRecord: Sendable, Equatable, Encodable {
         case httpStatus = "http_status", exitCode = "exit_code", error, output
     }
 
-    init(row: Row) throws {
+    init(row: SQLRow) throws {
         target = try row.text("target")
         attempt = row["attempt"]
         startedAt = try row.date("started_at")

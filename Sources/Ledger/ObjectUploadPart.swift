@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// A part of a multipart upload that the store acknowledged: a resume starts after the
 /// highest one, and CompleteMultipartUpload lists them all.
@@ -25,7 +24,7 @@ public struct ObjectUploadPart: Sendable, Equatable, Encodable {
         case number, bytes, etag, checksumSHA256 = "checksum_sha256", uploadedAt
     }
 
-    init(row: Row) throws {
+    init(row: SQLRow) throws {
         number = row["part_number"]
         bytes = row["bytes"]
         etag = try row.text("etag")

@@ -1,6 +1,5 @@
 import Archive
 import Foundation
-import GRDB
 
 /// A task's upload of its video to a bucket, with how far it got: what the upload
 /// pipeline resumes from and what `show` prints.
@@ -64,7 +63,7 @@ public struct ObjectUploadRecord: Sendable, Equatable, Encodable {
     }
 
     /// A row of ``selectSQL``.
-    init(row: Row) throws {
+    init(row: SQLRow) throws {
         taskID = try row.text("task_id")
         bucket = try row.text("bucket")
         key = try row.text("object_key")
@@ -97,7 +96,7 @@ public struct ObjectUploadRecord: Sendable, Equatable, Encodable {
         FROM object_uploads u WHERE u.task_id = ?
         """
 
-    static func fetch(taskID: String, in db: Database) throws -> ObjectUploadRecord? {
-        try Row.fetchOne(db, sql: selectSQL, arguments: [taskID]).map(ObjectUploadRecord.init(row:))
+    static func fetch(taskID: String, in db: any LedgerDatabase) throws -> ObjectUploadRecord? {
+        try db.fetchOne(sql: selectSQL, arguments: [taskID]).map(ObjectUploadRecord.init(row:))
     }
 }

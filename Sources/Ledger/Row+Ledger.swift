@@ -1,10 +1,9 @@
 import Foundation
-import GRDB
 import VideoAPI
 
 /// Typed reads of the ledger's columns that fail with a message instead of trapping
 /// when a row holds what the schema should have kept out.
-extension Row {
+extension SQLRow {
     func text(_ column: String) throws -> String {
         guard let value: String = self[column] else {
             throw LedgerError.readFailed(reason: "column \(column) is NULL")

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// A kept body the daemon did not take as a task: unrecognized (answered 2xx) or
 /// rejected (answered 400 or 413, `statusCode` set).
@@ -20,7 +19,7 @@ public struct StoredBodyRecord: Sendable, Equatable {
     /// Whether the body was cut to the limit.
     public var isTruncated: Bool { body.count < bodyLength }
 
-    init(row: Row) throws {
+    init(row: SQLRow) throws {
         id = row["id"]
         receivedAt = try row.date("received_at")
         peer = try row.text("peer")

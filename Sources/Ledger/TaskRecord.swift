@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import VideoAPI
 
 /// A task's row: its last accepted state.
@@ -33,7 +32,7 @@ public struct TaskRecord: Sendable, Equatable {
     public var lastCheckNote: String?
     public var checksEndedAt: Date?
 
-    init(row: Row) throws {
+    init(row: SQLRow) throws {
         id = try row.text("id")
         status = try row.taskStatus("status")
         progress = row["progress"]

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import VideoAPI
 
 /// One line of the task list.
@@ -16,7 +15,7 @@ public struct TaskSummary: Sendable, Equatable, Encodable {
     /// Nil when the task has no download job (it has not completed).
     public var downloadState: DownloadJobState?
 
-    init(row: Row) throws {
+    init(row: SQLRow) throws {
         id = try row.text("id")
         status = try row.taskStatus("status")
         progress = row["progress"]

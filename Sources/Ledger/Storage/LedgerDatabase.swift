@@ -1,0 +1,68 @@
+/// The ledger's SQL on one connection inside one transaction: what every query of the
+/// ledger is written against, so that the same statements run on SQLite (GRDB) and on
+/// PostgreSQL (libpq). Statements use `?` placeholders; the PostgreSQL side numbers them.
+///
+/// Where the two dialects differ, ``dialect`` says how to write the fragment; the
+/// ledger keeps those few places in ``SQLDialect`` rather than in two copies of a query.
+public protocol LedgerDatabase {
+    var dialect: SQLDialect { get }
+    func execute(sql: String, arguments: SQLArguments) throws
+    func fetchAll(sql: String, arguments: SQLArguments) throws -> [SQLRow]
+    func fetchOne(sql: String, arguments: SQLArguments) throws -> SQLRow?
+    /// Rows the last INSERT, UPDATE or DELETE changed.
+    var changesCount: Int { get }
+    /// Runs `body` in a savepoint: when it throws, none of its statements stay and the
+    /// error goes on; the surrounding transaction is still usable.
+    func inSavepoint(_ body: () throws -> Void) throws
+}
+
+extension LedgerDatabase {
+    public func execute(sql: String) throws {
+        try execute(sql: sql, arguments: [])
+    }
+
+    public func fetchAll(sql: String) throws -> [SQLRow] {
+        try fetchAll(sql: sql, arguments: [])
+    }
+
+    public func fetchOne(sql: String) throws -> SQLRow? {
+        try fetchOne(sql: sql, arguments: [])
+    }
+
+    /// The first column of the first row; nil when there is no row or it is NULL.
+    public func fetchScalar<T: SQLBindable>(_ type: T.Type, sql: String, arguments: SQLArguments = []) throws -> T? {
+        try fetchOne(sql: sql, arguments: arguments)?[0]
+    }
+
+    /// The first column of every row, NULLs left out.
+    public func fetchColumn<T: SQLBindable>(_ type: T.Type, sql: String, arguments: SQLArguments = []) throws -> [T] {
+        try fetchAll(sql: sql, arguments: arguments).compactMap { $0[0] }
+    }
+}
+
+/// The few places where SQLite's and PostgreSQL's SQL differ, as fragments.
+public enum SQLDialect: Sendable {
+    case sqlite
+    case postgres
+
+    /// The smaller of two values (SQLite's two-argument `min`, PostgreSQL's `LEAST`).
+    public func least(_ a: String, _ b: String) -> String {
+        self == .sqlite ? "min(\(a), \(b))" : "LEAST(\(a), \(b))"
+    }
+
+    /// The larger of two values.
+    public func greatest(_ a: String, _ b: String) -> String {
+        self == .sqlite ? "max(\(a), \(b))" : "GREATEST(\(a), \(b))"
+    }
+
+    /// Whether `needle` occurs in `haystack` (both SQL expressions).
+    public func contains(_ haystack: String, _ needle: String) -> String {
+        self == .sqlite ? "instr(\(haystack), \(needle)) > 0" : "strpos(\(haystack), \(needle)) > 0"
+    }
+
+    /// Appended to a claim's SELECT: on PostgreSQL two instances never take the same row
+    /// and neither waits for the other; SQLite has one writer and needs nothing.
+    public var skipLocked: String {
+        self == .sqlite ? "" : " FOR UPDATE SKIP LOCKED"
+    }
+}
