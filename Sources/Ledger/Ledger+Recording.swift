@@ -19,9 +19,7 @@ extension Ledger {
         // Not `writeTransaction`: its typed error would hide the refusal that sends the
         // batch round again.
         do {
-            let results = try pool.write { db in
-                try Self.apply(writes, in: SQLiteLedgerDatabase(db: db), limits: limits, isolated: false)
-            }
+            let results = try backend.write { db in try Self.apply(writes, in: db, limits: limits, isolated: false) }
             countTransaction()
             firesOutbox(results)
             return results

@@ -5,7 +5,7 @@ extension Ledger {
     /// the caller (unavailable: 503-like; anything else: this write's own fault).
     func writeTransaction<T>(_ body: (any LedgerDatabase) throws -> T) throws(LedgerError) -> T {
         do {
-            let result = try pool.write { try body(SQLiteLedgerDatabase(db: $0)) }
+            let result = try backend.write(body)
             countTransaction()
             return result
         } catch {
@@ -16,7 +16,7 @@ extension Ledger {
     /// One read, from any thread, beside a running writer (WAL).
     func readTransaction<T>(_ body: (any LedgerDatabase) throws -> T) throws(LedgerError) -> T {
         do {
-            return try pool.read { try body(SQLiteLedgerDatabase(db: $0)) }
+            return try backend.read(body)
         } catch {
             throw LedgerError.forRead(error)
         }

@@ -1,11 +1,12 @@
 import Foundation
-import GRDB
 import Synchronization
 
 /// The daemon's record of what it was told: tasks, their distinct events, download
-/// jobs, and the bodies it could not take. A SQLite file in WAL mode, through GRDB.
+/// jobs, and the bodies it could not take. Its queries are written once, against
+/// ``LedgerDatabase``; a ``LedgerBackend`` runs them: today a SQLite file in WAL mode,
+/// through GRDB (``SQLiteLedgerBackend``).
 ///
-/// Durability. The file is opened with `journal_mode=WAL` and `synchronous=FULL`: every
+/// Durability on SQLite. The file is opened with `journal_mode=WAL` and `synchronous=FULL`: every
 /// commit appends to the WAL and fsyncs it before `record` returns, so an event that was
 /// answered 2xx survives `kill -9`, a crash of the daemon, and a power loss or kernel
 /// panic too, as far as the disk honours fsync (a drive that acknowledges writes still
@@ -19,106 +20,36 @@ import Synchronization
 /// process with ``openForReading(path:)``; in WAL mode they see the last commit and
 /// never block the writer.
 public final class Ledger: Sendable {
-    public let path: String
+    /// Where the ledger is: the SQLite file's path (or, on PostgreSQL, the database's
+    /// URL without its password), for messages.
+    public var path: String { backend.location }
     public let limits: LedgerLimits
-    let pool: DatabasePool
+    let backend: any LedgerBackend
     private let transactionCount = Atomic<Int>(0)
     let outboxHook = OutboxHook()
 
-    private init(path: String, limits: LedgerLimits, pool: DatabasePool) {
-        self.path = path
+    init(backend: any LedgerBackend, limits: LedgerLimits) {
+        self.backend = backend
         self.limits = limits
-        self.pool = pool
     }
 
-    /// Opens the ledger for writing, creating the file (mode 0600: it holds bodies from
-    /// outside) and its folder when missing, and migrating its schema.
+    /// Opens the SQLite ledger for writing, creating the file (mode 0600: it holds bodies
+    /// from outside) and its folder when missing, and migrating its schema.
     public static func open(path: String, limits: LedgerLimits = LedgerLimits()) throws(LedgerError) -> Ledger {
-        let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty && !FileManager.default.fileExists(atPath: directory) {
-            do {
-                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
-                                                        attributes: [.posixPermissions: 0o700])
-            } catch {
-                throw .cannotOpen(path: path, reason: "cannot create its folder: \(error.localizedDescription)")
-            }
-        }
-        // An empty file is a new database to SQLite. Made here with mode 0600 rather
-        // than by SQLite (0644 less the umask) and narrowed afterwards: SQLite gives the
-        // -wal and -shm files it creates the mode the ledger has at that moment, and the
-        // WAL holds the same bodies. O_EXCL leaves an existing ledger, and its mode, alone.
-        let descriptor = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 || errno == EEXIST else {
-            throw .cannotOpen(path: path, reason: "cannot create it: \(String(cString: strerror(errno)))")
-        }
-        if descriptor >= 0 { Glibc.close(descriptor) }
-        let pool: DatabasePool
-        do {
-            pool = try DatabasePool(path: path, configuration: configuration(limits: limits, readOnly: false))
-        } catch {
-            throw .cannotOpen(path: path, reason: describe(error))
-        }
-        do {
-            try requireFullSync(pool)
-        } catch {
-            throw .cannotOpen(path: path, reason: "cannot set synchronous=FULL: \(describe(error))")
-        }
-        let migrator = LedgerSchema.migrator
-        do {
-            if try pool.read({ try migrator.hasBeenSuperseded($0) }) { throw LedgerError.schemaTooNew(path: path) }
-            try migrator.migrate(pool)
-        } catch let error as LedgerError {
-            throw error
-        } catch {
-            throw .cannotOpen(path: path, reason: "migrating the schema failed: \(describe(error))")
-        }
-        return Ledger(path: path, limits: limits, pool: pool)
+        Ledger(backend: try SQLiteLedgerBackend.open(path: path, limits: limits), limits: limits)
     }
 
-    /// Opens an existing ledger read-only, beside a running `serve`. Never creates,
-    /// never migrates: a missing file or a schema of another version is an error that
-    /// says so.
+    /// Opens an existing SQLite ledger read-only, beside a running `serve`. Never
+    /// creates, never migrates: a missing file or a schema of another version is an
+    /// error that says so.
     public static func openForReading(path: String) throws(LedgerError) -> Ledger {
-        guard FileManager.default.fileExists(atPath: path) else { throw .notFound(path: path) }
-        let pool: DatabasePool
-        do {
-            pool = try DatabasePool(path: path, configuration: configuration(limits: LedgerLimits(), readOnly: true))
-        } catch {
-            var reason = describe(error)
-            if let code = (error as? DatabaseError)?.resultCode, code == .SQLITE_READONLY || code == .SQLITE_CANTOPEN {
-                // A WAL reader needs the -shm file beside the ledger, and creates it when
-                // `serve` is not running: that takes write access to the folder.
-                reason += "; reading needs read access to the ledger and write access to its folder (run as the user `serve` runs as)"
-            }
-            throw .cannotOpen(path: path, reason: reason)
-        }
-        let migrator = LedgerSchema.migrator
-        do {
-            let (superseded, complete) = try pool.read { db in
-                (try migrator.hasBeenSuperseded(db), try migrator.hasCompletedMigrations(db))
-            }
-            if superseded { throw LedgerError.schemaTooNew(path: path) }
-            if !complete { throw LedgerError.schemaTooOld(path: path) }
-        } catch let error as LedgerError {
-            throw error
-        } catch {
-            throw .cannotOpen(path: path, reason: describe(error))
-        }
-        return Ledger(path: path, limits: LedgerLimits(), pool: pool)
+        Ledger(backend: try SQLiteLedgerBackend.openForReading(path: path), limits: LedgerLimits())
     }
 
-    /// Copies the WAL into the database file, empties it, and closes every connection.
-    /// Close the ``LedgerWriter`` first; any use of the ledger afterwards fails.
+    /// Makes the ledger durable and closes every connection. Close the ``LedgerWriter``
+    /// first; any use of the ledger afterwards fails.
     public func close() throws(LedgerError) {
-        do {
-            // Best effort: a reader in another process may hold the WAL; the next open
-            // checkpoints then. GRDB closes its read-only connections last, and those
-            // cannot remove the WAL, so truncating it here is what leaves it empty.
-            try? pool.writeWithoutTransaction { _ = try $0.checkpoint(.truncate) }
-            try pool.close()
-        } catch {
-            throw .unavailable(reason: "closing the ledger failed: \(Self.describe(error))")
-        }
+        try backend.close()
     }
 
     /// Write transactions committed since this ledger was opened: with
@@ -127,38 +58,5 @@ public final class Ledger: Sendable {
 
     func countTransaction() {
         transactionCount.add(1, ordering: .relaxed)
-    }
-
-    private static func configuration(limits: LedgerLimits, readOnly: Bool) -> Configuration {
-        var configuration = Configuration()
-        configuration.readonly = readOnly
-        configuration.label = "videohookd.ledger"
-        configuration.busyMode = .timeout(limits.busyTimeout)
-        if !readOnly {
-            configuration.prepareDatabase { db in
-                // Truncate the WAL back to this size after a checkpoint, so a burst does
-                // not leave a large file behind.
-                try db.execute(sql: "PRAGMA journal_size_limit = 67108864")
-            }
-        }
-        return configuration
-    }
-
-    /// Sets `synchronous=FULL` on the pool's one writer connection and checks it took.
-    /// It cannot go in `prepareDatabase`: GRDB switches a pool's writer to WAL after
-    /// that hook, and sets `synchronous=NORMAL` as it does.
-    private static func requireFullSync(_ pool: DatabasePool) throws {
-        try pool.writeWithoutTransaction { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-            let level = try Int.fetchOne(db, sql: "PRAGMA synchronous")
-            guard level == 2 else {
-                throw LedgerError.cannotOpen(path: db.description, reason: "synchronous is \(level ?? -1), not FULL (2)")
-            }
-        }
-    }
-
-    private static func describe(_ error: any Error) -> String {
-        if let databaseError = error as? DatabaseError { return LedgerError.sqliteText(databaseError) }
-        return "\(error)"
     }
 }
