@@ -3,22 +3,22 @@ import GRDB
 /// The ledger's tables, as migrations. A migration once shipped is never edited: a
 /// change is a new migration appended below, so every ledger on disk can catch up.
 enum LedgerSchema {
+    /// Every migration, oldest first: the identifier GRDB records once it ran, and its
+    /// SQL, in SQLite's dialect (``PostgresLedgerSchema`` translates it).
+    static let migrations: [(identifier: String, sql: String)] = [
+        ("v1", v1),
+        ("v2-download-resume", v2DownloadResume),
+        ("v3-api-tasks", v3APITasks),
+        ("v4-notifications", v4Notifications),
+        ("v5-object-uploads", v5ObjectUploads),
+    ]
+
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1") { db in
-            try db.execute(sql: v1)
-        }
-        migrator.registerMigration("v2-download-resume") { db in
-            try db.execute(sql: v2DownloadResume)
-        }
-        migrator.registerMigration("v3-api-tasks") { db in
-            try db.execute(sql: v3APITasks)
-        }
-        migrator.registerMigration("v4-notifications") { db in
-            try db.execute(sql: v4Notifications)
-        }
-        migrator.registerMigration("v5-object-uploads") { db in
-            try db.execute(sql: v5ObjectUploads)
+        for migration in migrations {
+            migrator.registerMigration(migration.identifier) { db in
+                try db.execute(sql: migration.sql)
+            }
         }
         return migrator
     }
