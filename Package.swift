@@ -138,7 +138,7 @@ let package = Package(
                                                           .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "OutboxTests", dependencies: ["Outbox"]),
         .testTarget(name: "ObjectStoreTests", dependencies: ["ObjectStore", "HTTPClient", "Hashing", "TLS", "URLPolicy", "TestSupport"]),
-        .testTarget(name: "ObjectArchiveTests", dependencies: ["ObjectArchive", "Downloader", "ObjectStore", "Ledger",
+        .testTarget(name: "ObjectArchiveTests", dependencies: ["ObjectArchive", "Downloader", "Hashing", "ObjectStore", "Ledger",
                                                               "HTTPClient", "TLS", "URLPolicy", "VideoAPI", "TestSupport"]),
         .testTarget(name: "NotifierTests", dependencies: ["Notifier", "TestSupport"]),
         // Serve's own parts that need no daemon: the S3 client factory, the bucket check's rules.
