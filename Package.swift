@@ -60,8 +60,9 @@ let package = Package(
         .target(name: "Settings", dependencies: ["Outbox", "Yams"]),
         // The daemon's Prometheus metrics (swift-prometheus's registry and text format).
         .target(name: "Telemetry", dependencies: [.product(name: "Prometheus", package: "swift-prometheus")]),
-        // Archive files: partial files, fsync, atomic rename, the sidecar JSON. File system only.
-        .target(name: "Archive"),
+        // Archive files: partial files, fsync, atomic rename, the sidecar JSON, released
+        // ranges (fallocate, from CLinux). File system only.
+        .target(name: "Archive", dependencies: ["CLinux"]),
         // The download workers: queue, resume, verify, archive.
         .target(name: "Downloader", dependencies: ["Transport", "TLS", "HTTP", "HTTPClient", "URLPolicy", "Ledger",
                                                   "VideoAPI", "Archive", "Hashing", "Lifecycle",
@@ -137,7 +138,7 @@ let package = Package(
                                                           .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "OutboxTests", dependencies: ["Outbox"]),
         .testTarget(name: "ObjectStoreTests", dependencies: ["ObjectStore", "HTTPClient", "Hashing", "TLS", "URLPolicy", "TestSupport"]),
-        .testTarget(name: "ObjectArchiveTests", dependencies: ["ObjectArchive", "Downloader", "ObjectStore", "Ledger",
+        .testTarget(name: "ObjectArchiveTests", dependencies: ["ObjectArchive", "Downloader", "Hashing", "ObjectStore", "Ledger",
                                                               "HTTPClient", "TLS", "URLPolicy", "VideoAPI", "TestSupport"]),
         .testTarget(name: "NotifierTests", dependencies: ["Notifier", "TestSupport"]),
         // Serve's own parts that need no daemon: the S3 client factory, the bucket check's rules.

@@ -1,5 +1,5 @@
 // Linux headers that Swift's Glibc module does not include: epoll, eventfd, signalfd,
-// malloc.h (malloc_trim), and the GNU calls below.
+// malloc.h (malloc_trim), falloc.h, and the GNU calls below.
 // Nothing is wrapped; the functions and types import as they are.
 #ifndef VIDEOHOOKD_CLINUX_H
 #define VIDEOHOOKD_CLINUX_H
@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <malloc.h>
 #include <spawn.h>
+#include <linux/falloc.h>
 
 // accept4 is declared only under _GNU_SOURCE, which Swift's Glibc module is not built with.
 extern int accept4(int sockfd, struct sockaddr *addr, socklen_t *addrlen, int flags);
@@ -20,4 +21,7 @@ extern int pthread_setname_np(pthread_t thread, const char *name);
 // And posix_spawn_file_actions_addclosefrom_np (glibc 2.34+): a notification command
 // gets our pipes and none of the daemon's sockets or ledger files, whatever their flags.
 extern int posix_spawn_file_actions_addclosefrom_np(posix_spawn_file_actions_t *actions, int from);
+// And fallocate, with which the bucket archive gives an uploaded part's blocks of a
+// partial file back to the file system (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE).
+extern int fallocate(int fd, int mode, off_t offset, off_t len);
 #endif

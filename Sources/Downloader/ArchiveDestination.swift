@@ -1,4 +1,5 @@
 import Foundation
+import Hashing
 import HTTPClient
 import Logging
 
@@ -36,22 +37,36 @@ public struct ArchiveJob: Sendable {
 }
 
 /// One attempt of one job, seen by its destination. Every call comes from the job's
-/// worker thread, in this order: ``videoOpened(path:durableBytes:)`` once, then any
-/// number of ``responseStarted(contentType:offset:)``, ``willDiscard()`` and
-/// ``durable(bytes:)``, then ``finish(_:)`` when everything was fetched, and last
-/// ``end(_:)`` whatever happened (after the outcome is in the ledger).
+/// worker thread, in this order: ``videoOpened(path:durableBytes:releasable:)`` once,
+/// then any number of ``responseStarted(contentType:offset:)``, ``willDiscard()`` and
+/// ``durable(bytes:digestStates:)``, then ``finish(_:)`` when everything was fetched, and
+/// last ``end(_:)`` whatever happened (after the outcome is in the ledger).
 public protocol ArchiveSession: AnyObject {
     /// The video's bytes are in `path` (the partial file, or the archived file a crash
     /// left in place), and its first `durableBytes` are fsynced and recorded: what a
-    /// resume may trust.
-    func videoOpened(path: String, durableBytes: Int64)
+    /// resume may trust. Called before they are hashed: the answer may say where the
+    /// digest resumes (the bytes before it may be released) and at which offsets the
+    /// destination wants the digest's state.
+    ///
+    /// - Parameter releasable: the file is the partial file, whose bytes the destination
+    ///   may release from the disk once it holds them elsewhere (recording that in the
+    ///   job's `bytes_released` first); false for a file already in the archive, which
+    ///   must stay whole.
+    func videoOpened(path: String, durableBytes: Int64, releasable: Bool) -> VideoOpening
     /// A response is about to be written to the video file from `offset`.
     func responseStarted(contentType: String?, offset: Int64)
     /// The video file is about to be cut back to nothing (the file changed on the
     /// server): every byte handed on so far is about to be gone.
     func willDiscard()
-    /// The video file's first `bytes` are fsynced and recorded as the resume offset.
-    func durable(bytes: Int64)
+    /// The video file's first `bytes` are fsynced and recorded as the resume offset;
+    /// `digestStates` are the video digest's states at the marks
+    /// (``VideoOpening/markInterval``) it passed since the last call, in order, all
+    /// within `bytes`.
+    ///
+    /// May wait before it returns, holding the download back while the destination is
+    /// behind (a bucket's parts: ``VideoOpening/markInterval``); it returns at once when
+    /// the job's canceller is cancelled.
+    func durable(bytes: Int64, digestStates: [SHA256Midstate])
     /// Archives the fetched files and marks the job done in the ledger; returns where
     /// the video went (a path, an `s3://` URL), for the log.
     func finish(_ download: ArchivableDownload) throws(ArchiveFailure) -> String
@@ -68,4 +83,26 @@ public enum ArchiveSessionEnding: Sendable, Equatable {
     case retrying(at: Date, reason: String)
     /// Failed for good: the partial files are removed.
     case failed(reason: String)
+}
+
+/// What a destination asks of the video file as it is opened: the file archive asks
+/// nothing; a bucket that releases uploaded parts from the disk asks for both.
+public struct VideoOpening: Sendable, Equatable {
+    /// The video digest's state after the file's first `byteCount` bytes, as the
+    /// destination recorded it (a bucket: with the last recorded part): the runner hashes
+    /// only the bytes after it. A file whose first bytes were released (the job's
+    /// `bytes_released`) can be resumed only from a state that covers them; without one
+    /// it starts over. Ignored when it is past the file's durable bytes.
+    public var digestState: SHA256Midstate?
+    /// The destination wants the digest's state at every multiple of this many bytes (a
+    /// bucket's part ends), delivered with ``ArchiveSession/durable(bytes:digestStates:)``,
+    /// and a checkpoint as soon as the download passes each one, so that each part is
+    /// durable, and can go, as soon as it is whole. Nil: neither.
+    public var markInterval: Int64?
+
+    public init(digestState: SHA256Midstate? = nil, markInterval: Int64? = nil) {
+        precondition(markInterval.map { $0 > 0 } ?? true, "marks are a positive number of bytes apart")
+        self.digestState = digestState
+        self.markInterval = markInterval
+    }
 }

@@ -9,8 +9,9 @@ public struct ArchiveFailure: Error, Sendable, CustomStringConvertible {
         /// The archive's disk is short of its reserve: the pool pauses.
         case diskFull(bytesNeeded: Int64)
         /// The destination refused (a bucket's credentials, permissions, a busy
-        /// service): the video is whole on disk, so the job waits with backoff however
-        /// long it takes, the link's expiry no longer matters.
+        /// service): the video is whole (on the disk, but for the bytes a bucket released
+        /// once it held them), so the job waits with backoff however long it takes, the
+        /// link's expiry no longer matters.
         case waiting
         /// The daemon is stopping.
         case stopped

@@ -1,6 +1,5 @@
 import Archive
 import Foundation
-import Hashing
 import Lifecycle
 
 /// The disk side of one download, on its own thread: it hashes and writes each full
@@ -26,12 +25,12 @@ final class DiskWriterThread: @unchecked Sendable {
     private var failure: ArchiveError?
     private let all: [UnsafeMutableRawBufferPointer]
     private let file: PartialFile
-    private let digest: SHA256Digest
+    private let digest: MarkedDigest
     private let written: (Int64, Int) -> Void
 
     /// - Parameter written: called on this thread after each append, with its offset and
     ///   count (the writer starts writeback there).
-    init(file: PartialFile, digest: SHA256Digest, buffers count: Int, bytes: Int,
+    init(file: PartialFile, digest: MarkedDigest, buffers count: Int, bytes: Int,
          written: @escaping (Int64, Int) -> Void) {
         self.file = file
         self.digest = digest

@@ -129,13 +129,14 @@ final class DownloadJobRunner {
             logger.notice("download.found_archived", metadata: ["path": "\(finalPath)",
                                                                 "action": "re-hashing the archived file"])
             let file = try rehash(finalPath, job: job)
-            session.videoOpened(path: finalPath, durableBytes: file.bytes)
+            _ = session.videoOpened(path: finalPath, durableBytes: file.bytes, releasable: false)
             return Video(file: file, partialPath: partialPath, finalPath: finalPath, sourceURL: job.sourceURL,
                          alreadyInPlace: true)
         }
         let writer = try openPartial(partialPath, recordedBytes: job.bytesDone, logger: logger)
         try? ledger.setDownloadPartialPath(taskID: job.taskID, path: partialPath)
-        session.videoOpened(path: partialPath, durableBytes: writer.durableLength)
+        let opening = session.videoOpened(path: partialPath, durableBytes: writer.durableLength, releasable: true)
+        try hashKeptBytes(writer, opening: opening, job: job, session: session, logger: logger)
         var resume: DownloadResponseFacts? = writer.length > 0
             ? DownloadResponseFacts(bytesTotal: job.bytesTotal, etag: job.etag, lastModified: job.lastModified,
                                     contentType: job.contentType)
@@ -149,7 +150,7 @@ final class DownloadJobRunner {
         let ending = try refresh.fetch(result: 0, from: url, label: "video", logger: logger,
                                        fetching: { link throws(DownloadFailure) in
             try fetcher.fetch(FetchPlan(url: link, rule: .video, resume: resume, label: "video"),
-                              into: writer, hooks: hooks(for: job.taskID, session: session))
+                              into: writer, hooks: hooks(for: job.taskID, writer: writer, session: session))
         }, beforeRefetch: { fresh in
             try? ledger.updateDownloadSource(taskID: job.taskID, url: fresh)
             url = fresh
@@ -170,7 +171,7 @@ final class DownloadJobRunner {
 
     /// Opens the partial file and makes its length agree with the ledger: bytes past the
     /// recorded offset were never fsynced and recorded, so they go; a file shorter than
-    /// the record lost bytes it had, so it starts over. Then the bytes kept are hashed.
+    /// the record lost bytes it had, so it starts over. Nothing is hashed yet.
     private func openPartial(_ path: String, recordedBytes: Int64, logger: Logger) throws(DownloadFailure) -> PartialFileWriter {
         do {
             try ArchiveFileSystem.makeDirectories(layout.partialDirectory)
@@ -183,12 +184,47 @@ final class DownloadJobRunner {
             } else if file.length > recordedBytes {
                 try file.truncate(to: recordedBytes)
             }
-            let writer = PartialFileWriter(file: file, digest: SHA256Digest(), bufferBytes: configuration.writeBufferBytes)
-            if writer.length > 0 { try writer.hashExistingBytes() }
-            return writer
+            return PartialFileWriter(file: file, digest: SHA256Digest(), bufferBytes: configuration.writeBufferBytes)
         } catch {
             throw FileFetcher.failure(error)
         }
+    }
+
+    /// Hashes the bytes the partial file keeps, before the download appends: from the
+    /// destination's recorded digest state when it has one (the bytes before it are not
+    /// read), else from the first byte. The file's first `bytes_released` bytes are no
+    /// longer on the disk (a bucket released the parts it holds): without a state that
+    /// covers them they cannot be hashed, so the file starts over, the destination told
+    /// first (it drops what it held of the old bytes). The digest's states at the
+    /// destination's marks go to it at once, before the download adds to them.
+    private func hashKeptBytes(_ writer: PartialFileWriter, opening: VideoOpening, job: DownloadJobRecord,
+                               session: any ArchiveSession, logger: Logger) throws(DownloadFailure) {
+        writer.markInterval = opening.markInterval
+        guard writer.length > 0 else { return }
+        let state = opening.digestState.flatMap { $0.byteCount <= writer.length ? $0 : nil }
+        do {
+            if job.bytesReleased > 0, (state?.byteCount ?? 0) < job.bytesReleased {
+                logger.warning("download.restarted", metadata: [
+                    "file": "video", "discarded_bytes": "\(writer.length)",
+                    "reason": """
+                        the partial file's first \(job.bytesReleased) bytes were released from the disk once the archive \
+                        held them, and it no longer does
+                        """,
+                ])
+                session.willDiscard()
+                try writer.startOver()
+                try? ledger.recordDownloadProgress(taskID: job.taskID, bytesDone: 0)
+                return
+            }
+            try writer.hashExistingBytes(from: state)
+        } catch {
+            throw FileFetcher.failure(error)
+        }
+        if let state {
+            logger.info("download.digest_resumed", metadata: ["from_bytes": "\(state.byteCount)",
+                                                              "rehashed_bytes": "\(writer.length - state.byteCount)"])
+        }
+        session.durable(bytes: writer.durableLength, digestStates: writer.takeDigestStates())
     }
 
     private func rehash(_ path: String, job: DownloadJobRecord) throws(DownloadFailure) -> FetchedFile {
@@ -207,8 +243,10 @@ final class DownloadJobRunner {
     }
 
     /// The ledger first, then the destination: a part built from bytes the ledger does
-    /// not hold as durable could be taken back by a crash.
-    private func hooks(for taskID: String, session: any ArchiveSession) -> FileFetcher.Hooks {
+    /// not hold as durable could be taken back by a crash. The destination may hold the
+    /// checkpoint back (a bucket that is behind); the digest's states at its marks go
+    /// with each one.
+    private func hooks(for taskID: String, writer: PartialFileWriter, session: any ArchiveSession) -> FileFetcher.Hooks {
         let ledger = self.ledger
         let archive = configuration.archiveDirectory
         return FileFetcher.Hooks(
@@ -218,7 +256,7 @@ final class DownloadJobRunner {
             },
             checkpointed: { bytes in
                 if (try? ledger.recordDownloadProgress(taskID: taskID, bytesDone: bytes)) != nil {
-                    session.durable(bytes: bytes)
+                    session.durable(bytes: bytes, digestStates: writer.takeDigestStates())
                 }
             },
             availableSpace: { try? DiskSpace.availableBytes(at: archive) },

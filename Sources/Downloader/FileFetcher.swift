@@ -176,6 +176,9 @@ final class FileFetcher {
         let progress = ProgressReporter(logger: logger, label: plan.label, total: facts.bytesTotal, start: offset,
                                         interval: configuration.progressLogInterval.seconds)
         let checkpointNanoseconds = UInt64(configuration.checkpointInterval.seconds * 1e9)
+        // A destination's marks (a bucket's part ends): a checkpoint as soon as one is
+        // passed, so the part it ends is durable, and can go, at once.
+        let marks = writer.markInterval
         var lastCheckpoint = (bytes: offset, time: MonotonicClock.nanoseconds())
         let maxBytes = configuration.maxBytes
         // A server that pauses gets what it sent saved at once: a kill during the pause
@@ -204,7 +207,8 @@ final class FileFetcher {
                 }
                 let now = MonotonicClock.nanoseconds()
                 if writer.length - lastCheckpoint.bytes >= configuration.checkpointBytes
-                    || now - lastCheckpoint.time >= checkpointNanoseconds {
+                    || now - lastCheckpoint.time >= checkpointNanoseconds
+                    || marks.map({ writer.length / $0 > lastCheckpoint.bytes / $0 }) == true {
                     do throws(ArchiveError) {
                         try writer.checkpoint()
                     } catch {

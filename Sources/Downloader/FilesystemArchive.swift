@@ -1,5 +1,6 @@
 import Archive
 import Foundation
+import Hashing
 import Ledger
 import Logging
 
@@ -60,10 +61,10 @@ public struct FilesystemArchive: ArchiveDestination {
             self.job = job
         }
 
-        func videoOpened(path: String, durableBytes: Int64) {}
+        func videoOpened(path: String, durableBytes: Int64, releasable: Bool) -> VideoOpening { VideoOpening() }
         func responseStarted(contentType: String?, offset: Int64) {}
         func willDiscard() {}
-        func durable(bytes: Int64) {}
+        func durable(bytes: Int64, digestStates: [SHA256Midstate]) {}
 
         func finish(_ download: ArchivableDownload) throws(ArchiveFailure) -> String {
             let placed = try archive.place(download)

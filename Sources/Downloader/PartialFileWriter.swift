@@ -15,9 +15,13 @@ import TLS
 /// resume), the first buffer is cut short to reach the next boundary, and a checkpoint
 /// writes up to the last boundary and carries the few bytes after it into the next
 /// buffer.
+///
+/// With marks (``markInterval``, a bucket's part size), the digest's state is kept at
+/// each multiple of it (``takeDigestStates()``), and the fetcher checkpoints as soon as
+/// one is passed.
 final class PartialFileWriter {
     let file: PartialFile
-    let digest: SHA256Digest
+    private let digest: MarkedDigest
     private let disk: DiskWriterThread
     private var current: UnsafeMutableRawBufferPointer?
     private var filled = 0
@@ -32,6 +36,7 @@ final class PartialFileWriter {
 
     init(file: PartialFile, digest: SHA256Digest, bufferBytes: Int, buffers: Int = 3) {
         self.file = file
+        let digest = MarkedDigest(digest)
         self.digest = digest
         self.bufferBytes = bufferBytes
         length = file.length
@@ -160,19 +165,34 @@ final class PartialFileWriter {
         try? disk.drain()
         disk.clearFailure()
         try file.truncate(to: 0)
-        digest.reset()
+        digest.restart(from: nil)
         writeback.reset(from: 0)
         length = 0
         durableLength = 0
     }
 
-    /// Hashes what the file already holds, before a resume appends.
-    func hashExistingBytes() throws(ArchiveError) {
+    /// Where the digest keeps its state (and the fetcher checkpoints): every multiple of
+    /// this many bytes; nil for nowhere. Set before the bytes are hashed.
+    var markInterval: Int64? {
+        get { digest.markInterval }
+        set { digest.setInterval(newValue) }
+    }
+
+    /// The digest's states at the marks passed since the last call, in order: after a
+    /// checkpoint (or ``hashExistingBytes(from:)``), every mark within `durableLength`.
+    func takeDigestStates() -> [SHA256Midstate] { digest.takeStates() }
+
+    /// Hashes what the file already holds, before a resume appends: from its first byte,
+    /// or from `state` on (a destination's recorded state; the bytes before it are not
+    /// read, and may no longer be on the disk). `state` must be within the file.
+    func hashExistingBytes(from state: SHA256Midstate? = nil) throws(ArchiveError) {
+        precondition((state?.byteCount ?? 0) <= file.length, "a digest state past the end of \(file.path)")
         try flush()
+        digest.restart(from: state)
         let buffer = try disk.take()
         defer { disk.giveBack(buffer) }
         file.adviseSequentialRead()
-        var offset: Int64 = 0
+        var offset = state?.byteCount ?? 0
         while offset < file.length {
             let wanted = Int(min(Int64(buffer.count), file.length - offset))
             let count = try file.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<wanted]), at: offset)
@@ -183,5 +203,5 @@ final class PartialFileWriter {
     }
 
     /// The hex SHA-256 of everything written; call after `finish()`.
-    func sha256() -> String { digest.finishHex() }
+    func sha256() -> String { digest.digest.finishHex() }
 }

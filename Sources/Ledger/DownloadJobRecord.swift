@@ -10,6 +10,11 @@ public struct DownloadJobRecord: Sendable, Equatable, Encodable {
     public var attempts: Int
     public var nextAttemptAt: Date
     public var bytesDone: Int64
+    /// The partial file's first bytes released from the disk once the archive
+    /// destination held them elsewhere (a bucket's recorded parts): they read as zeros,
+    /// so a resume needs the destination's digest state covering them, or starts over.
+    /// Never more than `bytesDone`.
+    public var bytesReleased: Int64
     public var bytesTotal: Int64?
     public var lastError: String?
     public var archivePath: String?
@@ -33,7 +38,7 @@ public struct DownloadJobRecord: Sendable, Equatable, Encodable {
 
     enum CodingKeys: String, CodingKey {
         case taskID = "task_id", state, sourceURL = "source_url", deadline, attempts, nextAttemptAt
-        case bytesDone, bytesTotal, lastError, archivePath, createdAt, updatedAt
+        case bytesDone, bytesReleased, bytesTotal, lastError, archivePath, createdAt, updatedAt
         case etag, lastModified, contentType, sha256, partialPath, startedAt, finishedAt
         case objectETag = "object_etag", objectVersionID = "object_version_id"
     }
@@ -46,6 +51,7 @@ public struct DownloadJobRecord: Sendable, Equatable, Encodable {
         attempts = row["attempts"]
         nextAttemptAt = try row.date("next_attempt_at")
         bytesDone = row["bytes_done"]
+        bytesReleased = row["bytes_released"]
         bytesTotal = row["bytes_total"]
         lastError = row["last_error"]
         archivePath = row["archive_path"]

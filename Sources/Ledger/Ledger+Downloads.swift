@@ -89,13 +89,38 @@ extension Ledger {
     /// validators, and the offset it starts at.
     public func recordDownloadResponse(taskID: String, facts: DownloadResponseFacts, bytesDone: Int64,
                                        now: Date = Date()) throws(LedgerError) {
-        try update(taskID, "bytes_total = ?, etag = ?, last_modified = ?, content_type = ?, bytes_done = ?",
-                   [facts.bytesTotal, facts.etag, facts.lastModified, facts.contentType, bytesDone], now: now)
+        try update(taskID, """
+            bytes_total = ?, etag = ?, last_modified = ?, content_type = ?, bytes_done = ?,
+            bytes_released = min(bytes_released, ?)
+            """, [facts.bytesTotal, facts.etag, facts.lastModified, facts.contentType, bytesDone, bytesDone], now: now)
     }
 
-    /// Bytes on disk and fsynced: a resume may start there.
+    /// Bytes on disk and fsynced: a resume may start there. A file cut back (to nothing,
+    /// when it starts over) has no more released bytes than it has bytes.
     public func recordDownloadProgress(taskID: String, bytesDone: Int64, now: Date = Date()) throws(LedgerError) {
-        try update(taskID, "bytes_done = ?", [bytesDone], now: now)
+        try update(taskID, "bytes_done = ?, bytes_released = min(bytes_released, ?)", [bytesDone, bytesDone], now: now)
+    }
+
+    /// The partial file's first `bytes` are about to be released from the disk (their
+    /// blocks given back, the length kept), the archive destination holding them: recorded
+    /// before the release, so that a crash in between only overstates it. Never lowers
+    /// what is recorded, and refused past `bytes_done` (only durable bytes can be held
+    /// elsewhere).
+    public func recordDownloadBytesReleased(taskID: String, bytes: Int64, now: Date = Date()) throws(LedgerError) {
+        let seconds = now.timeIntervalSince1970
+        try writeTransaction { db in
+            try db.execute(sql: """
+                UPDATE download_jobs SET bytes_released = max(bytes_released, ?), updated_at = ?
+                WHERE task_id = ? AND bytes_done >= ?
+                """, arguments: [bytes, seconds, taskID, bytes])
+            guard db.changesCount == 1 else {
+                let done = try Int64.fetchOne(db, sql: "SELECT bytes_done FROM download_jobs WHERE task_id = ?",
+                                              arguments: [taskID])
+                throw LedgerError.writeFailed(reason: done.map {
+                    "task \(taskID) has \($0) durable bytes; \(bytes) cannot be released"
+                } ?? "no download job for task \(taskID)")
+            }
+        }
     }
 
     /// A fresh link for the video (after a 403 or 410, from the video API).
@@ -228,13 +253,14 @@ extension Ledger {
             let seconds = now.timeIntervalSince1970
             try db.execute(sql: """
                 UPDATE download_jobs SET state = 'queued', attempts = 0, next_attempt_at = ?, bytes_done = 0,
-                                         finished_at = NULL, updated_at = ?
+                                         bytes_released = 0, finished_at = NULL, updated_at = ?
                 WHERE task_id = ?
                 """, arguments: [seconds, seconds, taskID.rawValue])
             job.state = .queued
             job.attempts = 0
             job.nextAttemptAt = now
             job.bytesDone = 0
+            job.bytesReleased = 0
             job.finishedAt = nil
             job.updatedAt = now
             return .requeued(job)

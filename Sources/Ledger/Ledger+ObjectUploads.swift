@@ -54,9 +54,10 @@ extension Ledger {
         }
     }
 
-    /// Records a part UploadPart acknowledged for `uploadID`. Returns false when that
-    /// same part (number, ETag, checksum, bytes) was recorded already: a retried write
-    /// after a crash is harmless. A different part under a recorded number, a part of
+    /// Records a part UploadPart acknowledged for `uploadID`, with the video's SHA-256
+    /// state at its end when the caller has it. Returns false when that same part
+    /// (number, ETag, checksum, bytes, and the state when both have one) was recorded
+    /// already: a retried write after a crash is harmless. A different part under a recorded number, a part of
     /// another upload id, a part of an upload no longer `uploading`, or a part larger
     /// than the part size is refused: each would make the completed object wrong.
     @discardableResult
@@ -79,8 +80,10 @@ extension Ledger {
             if let recorded = try db.fetchOne(sql: """
                 SELECT * FROM object_upload_parts WHERE task_id = ? AND part_number = ?
                 """, arguments: [taskID, part.number]).map(ObjectUploadPart.init(row:)) {
+                let sameState = recorded.sha256Midstate == nil || part.sha256Midstate == nil
+                    || recorded.sha256Midstate == part.sha256Midstate
                 guard recorded.etag == part.etag && recorded.checksumSHA256 == part.checksumSHA256
-                        && recorded.bytes == part.bytes else {
+                        && recorded.bytes == part.bytes && sameState else {
                     throw LedgerError.writeFailed(reason: """
                         part \(part.number) of task \(taskID) is recorded already with ETag \(recorded.etag)
                         """)
@@ -91,10 +94,11 @@ extension Ledger {
                 throw LedgerError.writeFailed(reason: "the upload of task \(taskID) is \(upload.state.rawValue); it takes no more parts")
             }
             try db.execute(sql: """
-                INSERT INTO object_upload_parts (task_id, upload_id, part_number, bytes, etag, checksum_sha256, uploaded_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO object_upload_parts (task_id, upload_id, part_number, bytes, etag, checksum_sha256, uploaded_at,
+                                                 sha256_midstate)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [taskID, uploadID, part.number, part.bytes, part.etag, part.checksumSHA256,
-                                 part.uploadedAt.timeIntervalSince1970])
+                                 part.uploadedAt.timeIntervalSince1970, part.sha256Midstate.map { Data($0) }])
             try Self.updateUpload(taskID, "next_attempt_at = NULL", [], now: seconds, in: db)
             return true
         }

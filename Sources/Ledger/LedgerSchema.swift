@@ -20,6 +20,9 @@ enum LedgerSchema {
                 try db.execute(sql: migration.sql)
             }
         }
+        migrator.registerMigration("v6-released-bytes") { db in
+            try db.execute(sql: v6ReleasedBytes)
+        }
         return migrator
     }
 
@@ -240,5 +243,24 @@ enum LedgerSchema {
 
         ALTER TABLE download_jobs ADD COLUMN object_etag TEXT;        -- the archived object's, from HeadObject
         ALTER TABLE download_jobs ADD COLUMN object_version_id TEXT;  -- NULL when the bucket keeps no versions
+        """
+
+    /// The bucket archive's bounded disk (issue 20): once a part is in the bucket and
+    /// recorded, its bytes are released from the partial file (a hole punched, the length
+    /// kept), so a resume can no longer read them to re-hash the whole video. Each part
+    /// keeps the whole file's SHA-256 state at its end, which a resume continues from; the
+    /// job keeps how many of the file's first bytes were released, which a resume must
+    /// find covered by such a state or start the file over.
+    private static let v6ReleasedBytes = """
+        -- Hashing's SHA256Midstate, encoded: the eight words and the byte count (40 bytes),
+        -- then the bytes after the last 64-byte block. NULL for a part recorded without it
+        -- (before this migration, or with s3.keep_local, which releases nothing).
+        ALTER TABLE object_upload_parts ADD COLUMN sha256_midstate BLOB
+            CHECK (sha256_midstate IS NULL OR length(sha256_midstate) BETWEEN 40 AND 103);
+
+        -- The partial file's first bytes that were released from the disk (read as zeros).
+        -- Never more than bytes_done: every write of bytes_done lowers it with it.
+        ALTER TABLE download_jobs ADD COLUMN bytes_released INTEGER NOT NULL DEFAULT 0
+            CHECK (bytes_released >= 0);
         """
 }

@@ -4,9 +4,11 @@ import ObjectStore
 import Synchronization
 
 /// The archive as an S3-compatible bucket: the download's destination when `s3.bucket`
-/// is set. Each job's video goes up while it downloads (``PartPump``), and at the end
-/// is completed, given its SHA-256, verified with HeadObject, joined by its further
-/// results and its sidecar, and only then marked done (``ObjectUploadSession``).
+/// is set. Each job's video goes up while it downloads (``PartPump``), each recorded
+/// part released from the disk and the download held to about two parts ahead (unless
+/// `keep_local`), and at the end is completed, given its SHA-256, verified with
+/// HeadObject, joined by its further results and its sidecar, and only then marked done
+/// (``ObjectUploadSession``).
 ///
 /// `serve` makes one with the bucket's client in an ``S3ClientHolder`` and hands it to
 /// `DownloadService(destination:)`; on SIGHUP with new credentials it calls

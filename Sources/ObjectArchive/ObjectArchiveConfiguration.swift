@@ -15,9 +15,15 @@ public struct ObjectArchiveConfiguration: Sendable {
     /// `SlowDown`, a reset). When they are used up the pump stops, and the job's own
     /// backoff takes over once its download has ended.
     public var partRetryDelays: [Duration]
+    /// How long the download may be held back at once waiting for the part pump to record
+    /// a part (back-pressure, to keep the partial file at about two parts). Past it the
+    /// store is too slow to keep up, and the download goes on unheld for the rest of the
+    /// attempt: the video's server would drop a connection left unread much longer.
+    public var holdLimit: Duration
 
     public init(prefix: String = "", partSize: Int64 = 16 << 20, storageClass: String? = nil, keepLocal: Bool = false,
-                archiveDirectory: String, partRetryDelays: [Duration] = [.seconds(1), .seconds(5), .seconds(15)]) {
+                archiveDirectory: String, partRetryDelays: [Duration] = [.seconds(1), .seconds(5), .seconds(15)],
+                holdLimit: Duration = .seconds(30)) {
         precondition(partSize >= 5 << 20, "S3 refuses parts under 5 MiB")
         self.prefix = prefix
         self.partSize = partSize
@@ -25,5 +31,6 @@ public struct ObjectArchiveConfiguration: Sendable {
         self.keepLocal = keepLocal
         self.archiveDirectory = archiveDirectory
         self.partRetryDelays = partRetryDelays
+        self.holdLimit = holdLimit
     }
 }

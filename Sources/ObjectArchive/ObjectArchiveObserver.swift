@@ -8,7 +8,8 @@ public struct ObjectArchiveObserver: Sendable {
     /// A request to the store failed, with S3's answer (its disposition says what to do;
     /// `serve` counts it and lets `/readyz` judge the bucket by it).
     public var uploadFailed: @Sendable (S3Error) -> Void
-    /// Part `number` of `taskID`'s upload is recorded in the ledger (`bytes` long).
+    /// Part `number` of `taskID`'s upload is recorded in the ledger (`bytes` long), and its
+    /// bytes released from the partial file when the job releases them.
     public var partRecorded: @Sendable (_ taskID: String, _ number: Int, _ bytes: Int64) -> Void
     /// A video is archived as a verified object: its size.
     public var archived: @Sendable (Int64) -> Void

@@ -22,9 +22,11 @@ import ObjectStore
 ///    removed (unless kept).
 ///
 /// A restart resumes from the ledger: a recorded upload whose parts are all within the
-/// durable bytes on disk goes on after ListParts confirmed them; a completed one is only
-/// verified. Any refusal of the store makes the job wait (with backoff, the video whole on
-/// disk), logged as `upload.retry` with the store's sentence for the operator.
+/// durable bytes on disk goes on after ListParts confirmed them, and the download's digest
+/// from the state recorded with its last part (those parts' bytes may be released from
+/// the disk); a completed one is only verified. Any refusal of the store makes the job
+/// wait (with backoff, the video on disk), logged as `upload.retry` with the store's
+/// sentence for the operator.
 final class ObjectUploadSession: ArchiveSession {
     private let archive: BucketArchive
     private let job: ArchiveJob
@@ -38,6 +40,12 @@ final class ObjectUploadSession: ArchiveSession {
     /// The ledger holds a single PutObject begun before a restart.
     private var singleBegun = false
     private var openFailure: UploadFailure?
+    /// Uploaded parts are released from the partial file (not with `s3.keep_local`, never
+    /// from a file already in the archive).
+    private var releases = false
+    /// The part size of this attempt's upload: a resumed upload's own, else the setting's.
+    /// The downloader's marks are this far apart.
+    private var partSize: Int64
     /// The failure this session ended the attempt with: `end(.retrying)` records it.
     private var failedHere: UploadFailure?
     private var contentType: String?
@@ -47,6 +55,7 @@ final class ObjectUploadSession: ArchiveSession {
         self.job = job
         let keys = ObjectKeyLayout(prefix: archive.configuration.prefix)
         self.keys = keys
+        partSize = archive.configuration.partSize
         let client = archive.clients.client
         target = (try? keys.videoKey(taskID: job.taskID, createdUnixSeconds: job.createdUnixSeconds)).map {
             UploadTarget(taskID: job.taskID, bucket: client.endpoint.bucket, key: $0, ledger: archive.ledger,
@@ -57,37 +66,60 @@ final class ObjectUploadSession: ArchiveSession {
 
     // MARK: While the video downloads
 
-    func videoOpened(path: String, durableBytes: Int64) {
+    func videoOpened(path: String, durableBytes: Int64, releasable: Bool) -> VideoOpening {
         self.path = path
-        guard let target else { return }
+        releases = releasable && !archive.configuration.keepLocal
+        guard let target else { return VideoOpening() }
         var resumed: PartPump.Upload?
         var recordedParts = 0
+        var digestState: SHA256Midstate?
         do {
             if let record = try archive.ledger.objectUpload(taskID: job.taskID) {
                 if record.bucket != target.bucket || record.key != target.key {
                     target.abandon(reason: "the settings now name \(target.url), not \(record.url)")
                 } else if record.state != .uploading {
-                    // The object exists; the end only verifies it.
+                    // The object exists; the end only verifies it, with the digest its parts recorded.
                     completedBefore = true
-                    return
+                    let parts = try archive.ledger.objectUploadParts(taskID: job.taskID)
+                    return VideoOpening(digestState: releases ? Self.lastState(of: parts) : nil)
                 } else if let uploadID = record.uploadID {
                     let parts = try archive.ledger.objectUploadParts(taskID: job.taskID)
                     if Self.partsHold(parts, partSize: record.partSize, durableBytes: durableBytes) {
                         resumed = PartPump.Upload(id: uploadID, partSize: record.partSize)
                         recordedParts = parts.count
+                        partSize = record.partSize
+                        digestState = Self.lastState(of: parts)
                     } else {
                         target.abandon(reason: "its recorded parts are not all within the \(durableBytes) durable bytes on disk")
                     }
                 } else {
                     singleBegun = true
-                    return
+                    return VideoOpening()
                 }
             }
         } catch {
             openFailure = UploadFailure(ledger: error)
-            return
+            return VideoOpening()
         }
-        startPump(path: path, durable: durableBytes, resumed: resumed, recordedParts: recordedParts)
+        // With keep_local nothing is released: the digest is read from the whole file.
+        let offered = releases ? digestState : nil
+        startPump(path: path, durable: durableBytes, resumed: resumed, recordedParts: recordedParts,
+                  unreadableBelow: offered?.byteCount ?? 0)
+        return VideoOpening(digestState: offered, markInterval: releases ? partSize : nil)
+    }
+
+    /// The digest's state at the end of the last part recorded with one (parts 1...k run
+    /// without a gap: ``partsHold``), when it is the state of exactly those bytes.
+    static func lastState(of parts: [ObjectUploadPart]) -> SHA256Midstate? {
+        var end: Int64 = 0
+        var found: SHA256Midstate?
+        for part in parts {
+            end += part.bytes
+            if let state = part.sha256Midstate.flatMap(SHA256Midstate.init(encoded:)), state.byteCount == end {
+                found = state
+            }
+        }
+        return found
     }
 
     /// Parts 1...k, each a whole part but perhaps the last when it ends the file, all
@@ -104,9 +136,11 @@ final class ObjectUploadSession: ArchiveSession {
         return end <= durableBytes
     }
 
-    private func startPump(path: String, durable: Int64, resumed: PartPump.Upload?, recordedParts: Int) {
+    private func startPump(path: String, durable: Int64, resumed: PartPump.Upload?, recordedParts: Int,
+                           unreadableBelow: Int64) {
         guard let target else { return }
-        let pump = PartPump(target: target, path: path, durable: durable, resumed: resumed, recordedParts: recordedParts)
+        let pump = PartPump(target: target, path: path, durable: durable, resumed: resumed, recordedParts: recordedParts,
+                            partSize: partSize, releases: releases, unreadableBelow: unreadableBelow)
         pump.contentType(contentType)
         pump.start()
         self.pump = pump
@@ -127,11 +161,16 @@ final class ObjectUploadSession: ArchiveSession {
         }
         completedBefore = false
         singleBegun = false
-        startPump(path: path, durable: 0, resumed: nil, recordedParts: 0)
+        startPump(path: path, durable: 0, resumed: nil, recordedParts: 0, unreadableBelow: 0)
     }
 
-    func durable(bytes: Int64) {
-        pump?.durable(bytes)
+    /// Hands the pump the durable bytes and the digest's states, then holds the download
+    /// while the pump is more than a part behind (back-pressure; see
+    /// ``PartPump/waitForRoom(durable:isCancelled:)``).
+    func durable(bytes: Int64, digestStates: [SHA256Midstate]) {
+        guard let pump else { return }
+        pump.durable(bytes, states: digestStates)
+        pump.waitForRoom(durable: bytes, isCancelled: { job.canceller.isCancelled })
     }
 
     // MARK: The end

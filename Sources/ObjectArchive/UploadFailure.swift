@@ -36,7 +36,8 @@ struct UploadFailure: Error, Sendable, CustomStringConvertible {
     var startsOver: Bool { disposition == .failed }
 
     /// What the job does: wait with backoff, whatever the link's expiry (the video is
-    /// whole on disk by the time an upload failure ends an attempt).
+    /// whole, on the disk or in recorded parts, by the time an upload failure ends an
+    /// attempt; one whose released parts the store lost downloads again).
     var archiveFailure: ArchiveFailure {
         ArchiveFailure(.waiting, "uploading to the object store: \(reason)")
     }

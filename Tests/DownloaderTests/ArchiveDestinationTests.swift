@@ -1,4 +1,5 @@
 import Foundation
+import Hashing
 import Ledger
 import TestSupport
 import Testing
@@ -14,7 +15,9 @@ struct ArchiveDestinationTests {
         private let lock = NSLock()
         private var calls: [String] = []
         private var durableSeen: [Int64] = []
+        private var statesSeen: [(state: SHA256Midstate, durable: Int64)] = []
         private var refusalsLeft: Int
+        private var openingAnswer = VideoOpening()
         let ledger: Ledger
 
         init(ledger: Ledger, refusals: Int = 0) {
@@ -24,6 +27,19 @@ struct ArchiveDestinationTests {
 
         var events: [String] { lock.lock(); defer { lock.unlock() }; return calls }
         var durable: [Int64] { lock.lock(); defer { lock.unlock() }; return durableSeen }
+        /// Every digest state heard, with the durable bytes it came with.
+        var states: [(state: SHA256Midstate, durable: Int64)] { lock.lock(); defer { lock.unlock() }; return statesSeen }
+        /// What `videoOpened` answers (nothing unless set).
+        var opening: VideoOpening {
+            get { lock.lock(); defer { lock.unlock() }; return openingAnswer }
+            set { lock.lock(); openingAnswer = newValue; lock.unlock() }
+        }
+
+        func noteStates(_ states: [SHA256Midstate], durable: Int64) {
+            lock.lock()
+            statesSeen += states.map { ($0, durable) }
+            lock.unlock()
+        }
 
         func note(_ call: String, durable: Int64? = nil) {
             lock.lock()
@@ -49,10 +65,16 @@ struct ArchiveDestinationTests {
         final class Session: ArchiveSession {
             let destination: RecordingDestination
             init(destination: RecordingDestination) { self.destination = destination }
-            func videoOpened(path: String, durableBytes: Int64) { destination.note("opened \(durableBytes)") }
+            func videoOpened(path: String, durableBytes: Int64, releasable: Bool) -> VideoOpening {
+                destination.note("opened \(durableBytes)")
+                return destination.opening
+            }
             func responseStarted(contentType: String?, offset: Int64) { destination.note("response \(offset)") }
             func willDiscard() { destination.note("discard") }
-            func durable(bytes: Int64) { destination.note("durable", durable: bytes) }
+            func durable(bytes: Int64, digestStates: [SHA256Midstate]) {
+                destination.note("durable", durable: bytes)
+                destination.noteStates(digestStates, durable: bytes)
+            }
             func finish(_ download: ArchivableDownload) throws(ArchiveFailure) -> String {
                 destination.note("finish \(download.video.bytes) \(download.video.sha256)")
                 if destination.refuse() { throw ArchiveFailure(.waiting, "the store said no") }

@@ -375,4 +375,76 @@ struct ObjectStoreEndToEndTests {
         #expect(printed.split(separator: " ").map { String($0).trimmingCharacters(in: .whitespacesAndNewlines) }
                     == ["\(size)", original, original, "0"], "\(printed)")
     }
+
+    @Test("SIGKILL after uploaded parts were released from the disk: the partial file held about two parts, and the resumed download continues the SHA-256 from the last part's recorded state; one object, its bytes and metadata right")
+    func killedAfterReleaseResumesDigest() throws {
+        let moto = try Self.moto()
+        let certificates = try TestCertificates.shared()
+        let nginx = try NginxServer()
+        defer { nginx.stop() }
+        let partSize: Int64 = 5 << 20
+        let size = (64 << 20) + 4321   // 13 parts of 5 MiB and a short one
+        let original = try nginx.makeFile("e2e-released.mp4", size: size)
+        let first = try Self.daemon(bucket: Self.archiveBucket, secret: moto.secretAccessKey, extra: """
+            download:
+              ca_file: \(certificates.caFile)
+              allow_internal: true
+            """)
+        defer { first.removeFiles() }
+        try first.start()
+        let id = "task-unified-1765000000-relsd001"
+        let body = #"{"id":"\#(id)","object":"video.generation.task","model":"seedance-1.5-pro","created":1765000000,"status":"completed","progress":100,"results":["\#(nginx.url("e2e-released.mp4"))"],"type":"video"}"#
+        try #require(try first.connect().post(first.callbackPath, body: body).status == 200)
+        let partLines = { (daemon: DaemonProcess) in
+            daemon.logLines().filter { $0.contains("event=upload.part ") && $0.contains("task_id=\(id)") }
+        }
+        try #require(Self.wait(timeout: 60) { partLines(first).count >= 2 }, "parts did not go up: \(first.logLines().suffix(8))")
+        #expect(first.stop(signal: SIGKILL) == 128 + SIGKILL)
+        #expect(!first.logLines().contains { $0.contains("event=upload.completed") && $0.contains("task_id=\(id)") },
+                "killed before the upload was completed")
+
+        // What the kill left: released parts, the file's length kept, about two parts on the disk.
+        let job = try #require(try Ledger.openForReading(path: first.ledgerFile).downloadJob(taskID: id))
+        let parts = try Ledger.openForReading(path: first.ledgerFile).objectUploadParts(taskID: id)
+        try #require(parts.count >= 2 && parts.count < 13, "\(parts.count) parts recorded")
+        #expect(job.bytesReleased >= Int64(parts.count - 1) * partSize, "released \(job.bytesReleased)")
+        #expect(job.bytesDone <= Int64(parts.count + 2) * partSize + (1 << 20),
+                "\(job.bytesDone) bytes downloaded with \(parts.count) parts up: not held back")
+        let partial = try #require(job.partialPath)
+        var status = stat()
+        try #require(stat(partial, &status) == 0)
+        #expect(Int64(status.st_size) >= job.bytesDone, "the file keeps its length")
+        #expect(Int64(status.st_blocks) * 512 <= Int64(status.st_size) - job.bytesReleased + (1 << 20),
+                "\(Int64(status.st_blocks) * 512) bytes on the disk for \(status.st_size), \(job.bytesReleased) released")
+        let uploadID = try #require(partLines(first).first.flatMap { line in
+            line.split(separator: " ").first { $0.hasPrefix("upload_id=") }.map { String($0.dropFirst("upload_id=".count)) }
+        })
+
+        let second = try DaemonProcess(reuse: first.directory)
+        defer { second.stop() }
+        try second.start()
+        let key = Self.prefix + "2025/12/06/\(id).mp4"
+        try #require(Self.wait(timeout: 90) {
+            second.logLines().contains { $0.contains("event=upload.done") && $0.contains("task_id=\(id)") }
+        }, "not archived after the restart: \(second.logLines().suffix(12))")
+        let lines = second.logLines().filter { $0.contains("task_id=\(id)") }
+        let resumed = lines.filter { $0.contains("event=upload.resumed") }
+        #expect(resumed.count == 1 && resumed.first.map { Self.line($0, has: "upload_id", uploadID) } == true,
+                "the same upload resumed: \(resumed)")
+        let digest = lines.filter { $0.contains("event=download.digest_resumed") }
+        #expect(digest.count == 1 && digest.first.map { Self.line($0, has: "from_bytes", "\(parts.count * (5 << 20))") } == true,
+                "the digest went on from the last recorded part: \(digest)")
+        #expect(!lines.contains { $0.contains("event=download.restarted") }, "the video was not fetched again")
+        let printed = try moto.boto3("""
+            from hashlib import sha256
+            head = s3.head_object(Bucket=argv[1], Key=argv[2])
+            data = s3.get_object(Bucket=argv[1], Key=argv[2])["Body"].read()
+            open_uploads = [u for u in s3.list_multipart_uploads(Bucket=argv[1]).get("Uploads", []) if u["Key"] == argv[2]]
+            print(head["ContentLength"], head["Metadata"].get("sha256"), sha256(data).hexdigest(), len(open_uploads))
+            """, arguments: [Self.archiveBucket, key])
+        #expect(printed.split(separator: " ").map { String($0).trimmingCharacters(in: .whitespacesAndNewlines) }
+                    == ["\(size)", original, original, "0"], "\(printed)")
+        let done = try #require(try Ledger.openForReading(path: second.ledgerFile).downloadJob(taskID: id))
+        #expect(done.state == .done && done.sha256 == original)
+    }
 }

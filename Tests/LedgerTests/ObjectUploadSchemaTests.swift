@@ -29,7 +29,7 @@ struct ObjectUploadSchemaTests {
         }
         let ledger = try Ledger.open(path: directory.ledgerPath)
         let applied = try ledger.pool.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") }
-        #expect(applied == ["v1", "v2-download-resume", "v3-api-tasks", "v4-notifications", "v5-object-uploads"])
+        #expect(Array(applied.prefix(5)) == ["v1", "v2-download-resume", "v3-api-tasks", "v4-notifications", "v5-object-uploads"])
         let columns = try ledger.pool.read { db in try db.columns(in: "download_jobs").map(\.name) }
         #expect(columns.contains("object_etag") && columns.contains("object_version_id"))
         let detail = try #require(try ledger.task(id: TaskID("t-old")!))

@@ -121,6 +121,8 @@ struct BucketPipelineTests {
         let uploadID = try #require(try first.ledger.objectUpload(taskID: id)?.uploadID)
         let partsBefore = try first.ledger.objectUploadParts(taskID: id)
         #expect(!partsBefore.isEmpty)
+        // The recorded parts' bytes are gone from the disk: the resume cannot re-read them.
+        #expect(stopped.bytesReleased == Int64(partsBefore.count) * (5 << 20))
 
         // A new process: the ledger opened again, a new client, a new service.
         let second = try BucketHarness(restarting: first)
@@ -135,6 +137,8 @@ struct BucketPipelineTests {
         #expect(second.logs.events("upload.started", task: id).isEmpty)
         let resumed = try #require(second.logs.events("upload.resumed", task: id).first)
         #expect(resumed.metadata["parts_kept"] == "\(partsBefore.count)")
+        let digest = try #require(second.logs.events("download.digest_resumed", task: id).first)
+        #expect(digest.metadata["from_bytes"] == "\(Int64(partsBefore.count) * (5 << 20))")
 
         let key = second.keyFolder() + id + ".mp4"
         #expect(try second.downloadedSHA256(key) == expected)
