@@ -114,7 +114,7 @@ extension Ledger {
                 WHERE task_id = ? AND bytes_done >= ?
                 """, arguments: [bytes, seconds, taskID, bytes])
             guard db.changesCount == 1 else {
-                let done = try Int64.fetchOne(db, sql: "SELECT bytes_done FROM download_jobs WHERE task_id = ?",
+                let done = try db.fetchScalar(Int64.self, sql: "SELECT bytes_done FROM download_jobs WHERE task_id = ?",
                                               arguments: [taskID])
                 throw LedgerError.writeFailed(reason: done.map {
                     "task \(taskID) has \($0) durable bytes; \(bytes) cannot be released"
