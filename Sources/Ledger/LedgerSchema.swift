@@ -11,6 +11,7 @@ enum LedgerSchema {
         ("v3-api-tasks", v3APITasks),
         ("v4-notifications", v4Notifications),
         ("v5-object-uploads", v5ObjectUploads),
+        ("v6-released-bytes", v6ReleasedBytes),
     ]
 
     static var migrator: DatabaseMigrator {
@@ -19,9 +20,6 @@ enum LedgerSchema {
             migrator.registerMigration(migration.identifier) { db in
                 try db.execute(sql: migration.sql)
             }
-        }
-        migrator.registerMigration("v6-released-bytes") { db in
-            try db.execute(sql: v6ReleasedBytes)
         }
         return migrator
     }
