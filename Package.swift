@@ -129,6 +129,8 @@ let package = Package(
         .testTarget(name: "URLPolicyTests", dependencies: ["URLPolicy"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "HTTP", "TLS", "Transport", "URLPolicy",
                                                            "Hashing", "TestSupport"]),
+        // Against a throwaway PostgreSQL cluster (TestSupport's PostgresCluster).
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
         .testTarget(name: "LedgerTests", dependencies: ["Archive", "Ledger", "VideoAPI", "Outbox", "TestSupport",
                                                        .product(name: "GRDB", package: "GRDB.swift")],
                     resources: [.copy("Fixtures")]),
