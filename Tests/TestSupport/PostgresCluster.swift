@@ -142,8 +142,10 @@ public final class PostgresCluster: @unchecked Sendable {
     /// What the server logged.
     public var serverLog: String { (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "" }
 
+    /// The shared cluster's end: a static is never deinitialized.
     private func stopAtExit() {
         if isRunning { try? stop(mode: "immediate") }
+        try? FileManager.default.removeItem(atPath: folder.path)
     }
 
     // MARK: Processes
