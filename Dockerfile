@@ -21,10 +21,11 @@ ARG SWIFT_VERSION=6.3
 # ---- build --------------------------------------------------------------------------
 FROM swift:${SWIFT_VERSION}-bookworm AS build
 
-# libssl-dev for the OpenSSL shim target; libsqlite3-dev and pkg-config are in the image.
+# libssl-dev for the OpenSSL shim target, libpq-dev for the PostgreSQL one (CLibPQ, found
+# through pkg-config); libsqlite3-dev and pkg-config are in the image.
 RUN export DEBIAN_FRONTEND=noninteractive \
     && apt-get -q update \
-    && apt-get -q install -y --no-install-recommends libssl-dev libsqlite3-dev pkg-config \
+    && apt-get -q install -y --no-install-recommends libssl-dev libsqlite3-dev libpq-dev pkg-config \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /build
@@ -46,12 +47,13 @@ RUN swift build -c release --static-swift-stdlib --product videohookd \
 # ---- runtime ------------------------------------------------------------------------
 FROM debian:bookworm-slim
 
-# libssl3 for TLS, libsqlite3-0 for the ledger, ca-certificates for the downloader's
-# HTTPS, libstdc++6 for the statically linked Swift runtime, curl for the health check.
+# libssl3 for TLS, libsqlite3-0 for the ledger, libpq5 for the ledger on PostgreSQL,
+# ca-certificates for the downloader's HTTPS, libstdc++6 for the statically linked Swift
+# runtime, curl for the health check.
 RUN export DEBIAN_FRONTEND=noninteractive \
     && apt-get -q update \
     && apt-get -q install -y --no-install-recommends \
-        libssl3 libsqlite3-0 ca-certificates libstdc++6 tzdata curl \
+        libssl3 libsqlite3-0 libpq5 ca-certificates libstdc++6 tzdata curl \
     && rm -rf /var/lib/apt/lists/*
 
 # A fixed uid, so that host directories mounted as volumes can be given to it.

@@ -25,6 +25,12 @@ let package = Package(
         ),
         // Linux headers Glibc leaves out (epoll, eventfd, signalfd); nothing wrapped.
         .systemLibrary(name: "CLinux"),
+        // libpq, PostgreSQL's C client (Debian's libpq-dev); nothing wrapped.
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
         // Sockets, addresses, epoll and the monotonic clock on Glibc: the platform's corner.
         .target(name: "Transport", dependencies: ["CLinux"]),
         // TLS contexts and sessions over a non-blocking socket, certificate loading and
@@ -45,6 +51,9 @@ let package = Package(
         // The one outbound HTTPS client: checked addresses, TLS with SNI and name check,
         // the project's response parser, timeouts, cancellation, caller-decided redirects.
         .target(name: "HTTPClient", dependencies: ["Transport", "TLS", "HTTP", "URLPolicy"]),
+        // A small synchronous PostgreSQL client on libpq for one owner thread (the ledger's
+        // writer): parameters, text results, transactions, pipelines, errors by SQLSTATE.
+        .target(name: "Postgres", dependencies: ["CLibPQ"]),
         // The video API's task object and error shape.
         .target(name: "VideoAPI"),
         // SQLite ledger: tasks, events, download jobs, rejected bodies, the writer thread.
@@ -121,6 +130,8 @@ let package = Package(
         .testTarget(name: "URLPolicyTests", dependencies: ["URLPolicy"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "HTTP", "TLS", "Transport", "URLPolicy",
                                                            "Hashing", "TestSupport"]),
+        // Against a throwaway PostgreSQL cluster (TestSupport's PostgresCluster).
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
         .testTarget(name: "LedgerTests", dependencies: ["Archive", "Ledger", "VideoAPI", "Outbox", "TestSupport",
                                                        .product(name: "GRDB", package: "GRDB.swift")],
                     resources: [.copy("Fixtures")]),

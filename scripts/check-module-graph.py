@@ -28,8 +28,9 @@ BUILD_ORDER_ONLY = {("EndToEndTests", "videohookd")}
 # The layers of docs/architecture.md, lowest first. A module may import only modules of
 # a lower layer (libraries of other packages and the system's modules at any layer).
 LAYERS = [
-    ["CLinux", "COpenSSL"],
-    ["Transport", "TLS", "Hashing", "HTTP", "Lifecycle", "VideoAPI", "Archive", "Outbox", "EventLog", "Telemetry"],
+    ["CLinux", "COpenSSL", "CLibPQ"],
+    ["Transport", "TLS", "Hashing", "HTTP", "Lifecycle", "VideoAPI", "Archive", "Outbox", "EventLog", "Telemetry",
+     "Postgres"],
     ["URLPolicy", "Server", "Ledger", "Daemon", "Settings"],
     ["HTTPClient", "Intake"],
     ["Downloader", "APIClient", "Notifier", "ObjectStore"],

@@ -2,7 +2,9 @@
 # Installs the Debian packages videohookd needs to build, run and test, when missing.
 # Usage: scripts/install-deps.sh [run|test]   (test adds the tools the test suite drives)
 set -euo pipefail
-packages=(libssl-dev libsqlite3-dev openssl ca-certificates)
+# libpq-dev: the PostgreSQL client library the ledger's PostgreSQL backend links (the
+# CLibPQ target, found through pkg-config), needed to build whichever ledger is used.
+packages=(libssl-dev libsqlite3-dev libpq-dev pkg-config openssl ca-certificates)
 if [ "${1:-run}" = test ]; then
   # curl and python3 are the outside clients; logrotate and systemd-analyze check config/;
   # sqlite3 runs the README's ledger backup.
@@ -10,6 +12,10 @@ if [ "${1:-run}" = test ]; then
   # The notification tests: a venv for the standardwebhooks package, and nginx serving
   # the videos over TLS.
   packages+=(python3-venv nginx-light)
+  # The PostgreSQL tests: a throwaway cluster made with initdb and pg_ctl (no system
+  # service is used); pgbench in postgresql-contrib for bench/. As root, the cluster runs
+  # as the postgres user this package creates, through setpriv (util-linux).
+  packages+=(postgresql postgresql-contrib util-linux)
 fi
 missing=()
 for package in "${packages[@]}"; do

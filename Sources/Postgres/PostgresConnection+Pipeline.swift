@@ -1,0 +1,153 @@
+import CLibPQ
+
+/// Pipeline mode (libpq 14 and later): every statement of a batch sent before the first
+/// answer is read, with one Sync at the end, so a group commit of n writes costs one
+/// round trip instead of n + 2.
+///
+/// The connection stays in libpq's blocking mode. That is safe for a large batch:
+/// when the socket will not take more, libpq reads and buffers what the server sends
+/// before it tries again, so client and server never wait on each other.
+extension PostgresConnection {
+    /// Sends `statements` (SQL and its parameters, as for `execute`) in one pipeline and
+    /// returns their results in order.
+    ///
+    /// Each statement runs as it would alone, except that the first failure makes the
+    /// server skip the rest up to the Sync: the error thrown is that first failure, with
+    /// its `statementIndex`. Without a BEGIN in the batch, the statements run in one
+    /// implicit transaction that the failure rolls back whole. A batch that opened a
+    /// transaction and failed is rolled back before this returns. For a batch that must
+    /// commit as one, ``pipelinedTransaction(_:)`` adds BEGIN and COMMIT and says when a
+    /// lost connection leaves the commit's outcome unknown; here a lost connection is
+    /// `connectionLost` whatever the statements were.
+    public func pipeline(_ statements: [(String, [PostgresValue?])]) throws(PostgresError) -> [PostgresResult] {
+        let run = try runPipeline(statements)
+        if let error = run.error { throw error }
+        return run.results
+    }
+
+    /// BEGIN, `statements`, COMMIT, as one pipeline: one round trip for a whole batch.
+    /// Returns the statements' results (not BEGIN's or COMMIT's).
+    ///
+    /// A failure of a statement rolls the whole batch back and is thrown with the
+    /// statement's index. A lost connection is `connectionLost` when COMMIT was certainly
+    /// not run: it was never handed to the socket, or the server reported that it
+    /// ended the session at an earlier statement (pipelined statements run in order, so
+    /// it never reached COMMIT). Otherwise (COMMIT sent, and the socket closed with no
+    /// word of where the server stopped, or the failure struck COMMIT itself) it is
+    /// `commitOutcomeUnknown`. See the rule in `PostgresConnection+Transaction.swift`.
+    public func pipelinedTransaction(_ statements: [(String, [PostgresValue?])]) throws(PostgresError) -> [PostgresResult] {
+        guard !inTransaction else { throw .misuse("a transaction is already open on this connection") }
+        guard stillConnected() else {
+            throw PostgresError(kind: .connectionLost,
+                                message: "the connection was lost before the batch was sent: " + connectionError().message)
+        }
+        let all: [(String, [PostgresValue?])] = [("BEGIN", [])] + statements + [("COMMIT", [])]
+        let commitIndex = all.count - 1
+        let run = try runPipeline(all)
+        // Indices as the caller counts them: BEGIN and COMMIT are none of theirs.
+        func theirs(_ error: PostgresError) -> PostgresError {
+            guard let index = error.statementIndex, index > 0, index < commitIndex else {
+                return PostgresError(kind: error.kind, message: error.message, sqlState: error.sqlState,
+                                     detail: error.detail, constraint: error.constraint)
+            }
+            return error.at(statement: index - 1)
+        }
+        if let error = run.error {
+            guard error.kind == .connectionLost else { throw theirs(error) }
+            if run.sent <= commitIndex { throw theirs(error) }
+            if let index = error.statementIndex, index < commitIndex, error.sqlState != nil { throw theirs(error) }
+            throw theirs(error).duringCommit()
+        }
+        guard let commit = run.results.last, commit.commandTag == "COMMIT" else {
+            throw .misuse("COMMIT rolled the batch back (\(run.results.last?.commandTag ?? "no answer"))")
+        }
+        return Array(run.results.dropFirst().dropLast())
+    }
+
+    /// Sends the batch and reads every answer. Throws only before anything is sent (a
+    /// parameter that cannot be encoded, pipeline mode refused); afterwards it returns
+    /// the results read, the first error, and how many statements libpq took (`sent`):
+    /// a statement it did not take never reached the server.
+    private func runPipeline(_ statements: [(String, [PostgresValue?])]) throws(PostgresError)
+        -> (results: [PostgresResult], error: PostgresError?, sent: Int)
+    {
+        guard !statements.isEmpty else { return ([], nil, 0) }
+        var encoded: [PostgresParameters] = []
+        encoded.reserveCapacity(statements.count)
+        for (index, statement) in statements.enumerated() {
+            do throws(PostgresError) {
+                encoded.append(try PostgresParameters(statement.1))
+            } catch {
+                throw error.at(statement: index)
+            }
+        }
+        guard PQenterPipelineMode(connection) == 1 else { throw connectionError() }
+
+        var results: [PostgresResult] = []
+        var firstError: PostgresError?
+        var sent = 0
+        for (index, statement) in statements.enumerated() {
+            let parameters = encoded[index]
+            guard PQsendQueryParams(connection, statement.0, parameters.count, parameters.types, parameters.values,
+                                    parameters.lengths, parameters.formats, 0) == 1 else {
+                firstError = connectionError().at(statement: index)
+                break
+            }
+            sent += 1
+        }
+        var synced = false
+        if firstError == nil {
+            if PQpipelineSync(connection) == 1 {
+                synced = true
+            } else {
+                firstError = connectionError().at(statement: statements.count - 1)
+            }
+        }
+
+        // One result per statement taken, each followed by a NULL; then the Sync's.
+        for index in 0..<sent {
+            guard PQstatus(connection) == CONNECTION_OK, let result = PQgetResult(connection) else {
+                firstError = firstError ?? connectionError().at(statement: index)
+                break
+            }
+            if PQresultStatus(result) == PGRES_PIPELINE_ABORTED {
+                PQclear(result)
+                firstError = firstError ?? .misuse("statement \(index) was skipped and no earlier one failed")
+            } else {
+                do throws(PostgresError) {
+                    results.append(try take(result))
+                } catch {
+                    firstError = firstError ?? error.at(statement: index)
+                }
+            }
+            if PQstatus(connection) == CONNECTION_OK, let extra = PQgetResult(connection) {
+                PQclear(extra)
+                firstError = firstError ?? .misuse("statement \(index) returned more than one result")
+            }
+        }
+        if synced, PQstatus(connection) == CONNECTION_OK {
+            if let sync = PQgetResult(connection) {
+                if PQresultStatus(sync) != PGRES_PIPELINE_SYNC {
+                    firstError = firstError ?? .misuse("the pipeline did not end with its Sync")
+                }
+                PQclear(sync)
+            }
+        }
+        if PQstatus(connection) == CONNECTION_OK {
+            guard PQexitPipelineMode(connection) == 1 else {
+                // Results left unread would be read as the next statement's: the
+                // connection cannot be trusted any more.
+                PQreset(connection)
+                return (results, firstError ?? connectionError(), sent)
+            }
+            if firstError != nil { rollbackAfterFailure() }
+        } else if let error = firstError, error.kind != .connectionLost {
+            // The connection went while the rest was being read: that is what the
+            // caller must react to (reconnect), whatever failed first.
+            firstError = PostgresError(kind: .connectionLost, message: "\(error.message); then the connection was lost",
+                                       sqlState: error.sqlState, detail: error.detail, constraint: error.constraint,
+                                       statementIndex: error.statementIndex)
+        }
+        return (results, firstError, sent)
+    }
+}
