@@ -205,7 +205,7 @@ extension Ledger {
                 FROM notification_attempts a JOIN notification_deliveries d ON d.id = a.delivery_id
                 WHERE d.event_seq = ? ORDER BY a.started_at, a.id
                 """, arguments: [seq]).map(NotificationAttemptRecord.init(row:))
-            return NotificationEventDetail(event: record, body: Array(row["body"] as Data), attempts: try attempts)
+            return NotificationEventDetail(event: record, body: Array(row["body"] as Data), attempts: attempts)
         }
     }
 
