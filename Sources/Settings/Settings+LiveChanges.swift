@@ -44,6 +44,8 @@ extension Settings {
             case .s3Bucket, .s3Endpoint, .s3Region, .s3Prefix, .s3PathStyle, .s3StorageClass, .s3PartSize,
                  .s3KeepLocal, .s3CAFile, .s3AccessKeyID, .s3SecretAccessKey, .s3SecretAccessKeyFile, .s3SessionToken:
                 kept.s3 = Self.keepingRunningValue(of: key, in: kept.s3, from: running.s3)
+            // Both at once: the URL and its password only make sense together.
+            case .ledgerURL, .ledgerPasswordFile: kept.ledger = running.ledger
             case .logFile, .logLevel, .tlsCertFile, .tlsKeyFile, .apiKey, .apiKeyFile, .downloadConcurrency,
                  .limitsMaxBodyBytes, .limitsMaxHeaderBytes, .limitsMaxHeaderCount, .limitsMaxURIBytes,
                  .limitsHeaderTimeout, .limitsBodyTimeout, .limitsIdleTimeout,

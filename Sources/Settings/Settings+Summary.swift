@@ -68,6 +68,10 @@ extension Settings: CustomStringConvertible {
              .s3SecretAccessKeyFile, .s3SessionToken, .s3StorageClass, .s3PartSize, .s3KeepLocal, .s3CAFile:
             guard let s3 else { return key == .s3Bucket ? "(none: videos stay in archive_dir)" : "(s3 off)" }
             return s3.renderedValue(of: key, revealingSecrets: revealingSecrets)
+        case .ledgerURL:
+            return ledger?.url ?? "(none: SQLite, ledger.sqlite in state_dir)"
+        case .ledgerPasswordFile:
+            return ledger?.passwordFile ?? "(none)"
         }
     }
 }

@@ -28,6 +28,8 @@ public struct Settings: Sendable, Equatable {
     public var notify = NotifySettings()
     /// The object store the archive goes to; nil (no `s3.bucket`): the file system only.
     public var s3: S3Settings? = nil
+    /// `ledger.*`: nil keeps the ledger SQLite in `state_dir`.
+    public var ledger: LedgerSettings? = nil
     /// What loading found allowed but worth a second look, each with the key and where it
     /// was set; part of ``warnings``.
     public internal(set) var loadWarnings: [SettingsProblem] = []

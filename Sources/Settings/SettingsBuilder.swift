@@ -35,6 +35,7 @@ struct SettingsBuilder {
         NotifySettingsReader.read(into: &settings.notify, reader: &reader)
         // After download.*: the part size is checked against download.max_bytes.
         settings.s3 = S3SettingsReader.read(&reader, maxBytes: settings.download.maxBytes)
+        settings.ledger = LedgerSettingsReader.read(&reader)
         return settings
     }
 

@@ -47,6 +47,8 @@ public enum SettingsKey: String, Sendable, CaseIterable {
     case s3PartSize = "s3.part_size"
     case s3KeepLocal = "s3.keep_local"
     case s3CAFile = "s3.ca_file"
+    case ledgerURL = "ledger.url"
+    case ledgerPasswordFile = "ledger.password_file"
 
     public var name: String { rawValue }
 
@@ -61,7 +63,7 @@ public enum SettingsKey: String, Sendable, CaseIterable {
     /// names the config file when `--config` is not given.
     public static let otherEnvironmentVariables: Set<String> = ["VIDEOHOOKD_CONFIG"]
 
-    /// The sections of the file: `tls:`, `api:`, `download:`, `limits:`, `notify:`, `s3:`.
+    /// The sections of the file: `tls:`, `api:`, `download:`, `limits:`, `notify:`, `s3:`, `ledger:`.
     static let sections: Set<String> = Set(allCases.compactMap(\.section))
 
     /// What SIGHUP does about a changed value of this key. Exhaustive on purpose: a new
@@ -87,6 +89,10 @@ public enum SettingsKey: String, Sendable, CaseIterable {
         // that of the uploads in flight; the storage class and keep_local follow them.
         case .s3Bucket, .s3Endpoint, .s3Region, .s3Prefix, .s3PathStyle, .s3StorageClass, .s3PartSize,
              .s3KeepLocal, .s3CAFile:
+            .needsRestart
+        // The ledger's connections are made at start; a new password is used by the next
+        // connection libpq makes only after a restart, like the database they reach.
+        case .ledgerURL, .ledgerPasswordFile:
             .needsRestart
         // The listeners' sockets, the folders and the token are bound at start; the cap
         // on connections sizes what the event loops admit, which stays as it started.

@@ -39,7 +39,7 @@ struct ExampleConfigTests {
                 continue
             }
             var value = String(match.3)
-            if ["cert_file", "key_file", "ca_file", "secret_access_key_file"].contains(match.2) { value = pem }
+            if ["cert_file", "key_file", "ca_file", "secret_access_key_file", "password_file"].contains(match.2) { value = pem }
             // key and key_file are exclusive, as are the two forms of the S3 secret: keep the files.
             if match.2 == "key" || match.2 == "secret_access_key" { continue }
             if match.2 == "token" { value = "0123456789abcdef0123456789" }
@@ -54,6 +54,9 @@ struct ExampleConfigTests {
         #expect(s3.bucket == "videos" && s3.endpoint == "http://127.0.0.1:9000" && s3.prefix == "videohookd/")
         #expect(s3.credentials.secretAccessKey.value == "X" && s3.credentials.secretAccessKeyFile == pem)
         #expect(s3.storageClass == "STANDARD_IA" && s3.caFile == pem)
+        let ledger = try #require(settings.ledger)
+        #expect(ledger.url == "postgresql://videohookd@db.example.com:5432/videohookd?sslmode=verify-full")
+        #expect(ledger.password?.value == "X" && ledger.passwordFile == pem)
         #expect(settings.warnings.isEmpty, "\(settings.warnings)")
     }
 }

@@ -76,14 +76,16 @@ struct LiveChangesTests {
         new.limits.maxConnections = 5
         new.limits.idleTimeout = .seconds(7)
         new.download.concurrency = 9
+        new.ledger = LedgerSettings(url: "postgresql://vh@db/vh")
 
         let (applied, needRestart) = new.liveChanges(from: old)
-        #expect(needRestart.count == 15)
+        #expect(needRestart.count == 16)
         let kept = new.keepingRunningValues(of: needRestart, from: old)
         let after = kept.liveChanges(from: old)
         #expect(after.needRestart.isEmpty)
         #expect(after.applied == applied)
         #expect(kept.limits.maxConnections == old.limits.maxConnections)
+        #expect(kept.ledger == nil)
         #expect(kept.limits.idleTimeout == .seconds(7) && kept.download.concurrency == 9)
     }
 

@@ -117,6 +117,7 @@ struct SettingsLoadTests {
         let keyPEM = try folder.write("key.pem", "KEY")
         let ca = try folder.write("ca.pem", "CA")
         let keyFile = try folder.write("api-key", "  sk-from-file\n")
+        let passwordFile = try folder.write("pg-password", "pg-password\n")
         return [
             (.listen, "[::1]:8444", { $0.listen == ListenAddress(host: "::1", port: 8444) }),
             (.adminListen, "0.0.0.0:0", { $0.adminListen == ListenAddress(host: "0.0.0.0", port: 0) }),
@@ -171,6 +172,9 @@ struct SettingsLoadTests {
             (.s3PartSize, "100MiB", { $0.s3?.partSize == 100 << 20 }),
             (.s3KeepLocal, "on", { $0.s3?.keepLocal == true }),
             (.s3CAFile, ca, { $0.s3?.caFile == ca }),
+            (.ledgerURL, "postgresql://vh@db:5432/vh", { $0.ledger?.url == "postgresql://vh@db:5432/vh" }),
+            (.ledgerPasswordFile, passwordFile, { $0.ledger?.password?.value == "pg-password"
+                && $0.ledger?.passwordFile == passwordFile }),
         ]
     }
 
@@ -186,6 +190,8 @@ struct SettingsLoadTests {
                 environment.merge(S3Example.bucketAndCredentials) { own, _ in own }
                 if key == .s3SecretAccessKeyFile { environment["VIDEOHOOKD_S3_SECRET_ACCESS_KEY"] = nil }
             }
+            // The password file does something only beside a URL.
+            if key == .ledgerPasswordFile { environment["VIDEOHOOKD_LEDGER_URL"] = "postgresql://vh@db/vh" }
             let settings = try Settings.load(file: nil, environment: environment)
             #expect(arrived(settings), "\(key.environmentVariable)=\(value) did not arrive")
         }
