@@ -416,6 +416,8 @@ struct ObjectStoreEndToEndTests {
         #expect(Int64(status.st_size) >= job.bytesDone, "the file keeps its length")
         #expect(Int64(status.st_blocks) * 512 <= Int64(status.st_size) - job.bytesReleased + (1 << 20),
                 "\(Int64(status.st_blocks) * 512) bytes on the disk for \(status.st_size), \(job.bytesReleased) released")
+        let shown = try first.command(["show", id]).output
+        #expect(shown.contains("(first \(job.bytesReleased) bytes uploaded and released)"), "show: \(shown)")
         let uploadID = try #require(partLines(first).first.flatMap { line in
             line.split(separator: " ").first { $0.hasPrefix("upload_id=") }.map { String($0.dropFirst("upload_id=".count)) }
         })

@@ -90,7 +90,10 @@ enum TaskDetailReport {
         if let sha256 = job.sha256 { jobField("sha256", sha256) }
         if let contentType = job.contentType { jobField("type", TerminalText.escape(contentType)) }
         if let partial = job.partialPath, job.state == .queued || job.state == .running {
-            jobField("partial", TerminalText.escape(partial))
+            // With a bucket, the parts already in it are given back to the disk: the file
+            // keeps its length but holds only what is not uploaded yet.
+            let released = job.bytesReleased > 0 ? " (first \(job.bytesReleased) bytes uploaded and released)" : ""
+            jobField("partial", TerminalText.escape(partial) + released)
         }
         if let started = job.startedAt { jobField("started", UTCTime.format(started) + " UTC") }
         if let finished = job.finishedAt { jobField("finished", UTCTime.format(finished) + " UTC") }
