@@ -153,7 +153,7 @@ let package = Package(
                                                               "HTTPClient", "TLS", "URLPolicy", "VideoAPI", "TestSupport"]),
         .testTarget(name: "NotifierTests", dependencies: ["Notifier", "TestSupport"]),
         // Serve's own parts that need no daemon: the S3 client factory, the bucket check's rules.
-        .testTarget(name: "ServeTests", dependencies: ["Serve", "Downloader", "ObjectStore", "Settings", "Telemetry", "TestSupport",
+        .testTarget(name: "ServeTests", dependencies: ["Serve", "Downloader", "Ledger", "ObjectStore", "Settings", "Telemetry", "TestSupport",
                                                       "URLPolicy"]),
         .testTarget(name: "ReconcilerTests", dependencies: ["Reconciler", "APIClient", "Ledger", "VideoAPI", "TestSupport",
                                                            .product(name: "Logging", package: "swift-log")]),

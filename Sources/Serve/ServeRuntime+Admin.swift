@@ -17,7 +17,8 @@ extension ServeRuntime {
                                           loopsResponsive: server?.loopsAreResponsive(within: ReadinessProbe.loopSilence)
                                               ?? false,
                                           downloadsPaused: downloads?.isPausedForDiskSpace ?? false,
-                                          bucketProblem: objectStore?.monitor.readinessProblem).failures()
+                                          bucketProblem: objectStore?.monitor.readinessProblem,
+                                          ledgerProblem: ledgerMonitor?.readinessProblem).failures()
             if failures.isEmpty {
                 respond(.json(status: 200, #"{"status":"ready"}"#))
             } else {
@@ -73,12 +74,18 @@ struct ReadinessProbe {
     var downloadsPaused = false
     /// Why the bucket cannot be written (``BucketMonitor``); nil without one, or while it can.
     var bucketProblem: String?
+    /// Why the shared ledger does not answer (``LedgerMonitor``); nil on SQLite, or while it does.
+    var ledgerProblem: String?
 
     func failures() -> [Failure] {
         var failures: [Failure] = []
-        let ledgerPath = settings.stateDirectory + "/ledger.sqlite"
-        if access(settings.stateDirectory, W_OK) != 0 || access(ledgerPath, W_OK) != 0 {
-            failures.append(Failure(check: "ledger", problem: "\(ledgerPath) is not writable"))
+        if settings.ledger != nil {
+            if let ledgerProblem { failures.append(Failure(check: "ledger", problem: ledgerProblem)) }
+        } else {
+            let ledgerPath = settings.stateDirectory + "/ledger.sqlite"
+            if access(settings.stateDirectory, W_OK) != 0 || access(ledgerPath, W_OK) != 0 {
+                failures.append(Failure(check: "ledger", problem: "\(ledgerPath) is not writable"))
+            }
         }
         if access(settings.archiveDirectory, W_OK) != 0 {
             failures.append(Failure(check: "archive", problem: "\(settings.archiveDirectory) is not writable"))

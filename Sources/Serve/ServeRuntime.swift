@@ -49,6 +49,8 @@ public final class ServeRuntime: @unchecked Sendable {
     var objectStore: ObjectStoreParts?
     /// The downloads' destination when the archive is a bucket.
     var bucketArchive: BucketArchive?
+    /// With `ledger.url`: whether the shared ledger answers, for `/readyz`.
+    var ledgerMonitor: LedgerMonitor?
 
     /// The listening sockets systemd passed, taken before any thread started.
     let activatedSockets: [ActivatedSocket]
@@ -158,8 +160,8 @@ public final class ServeRuntime: @unchecked Sendable {
         self.notifications = notifications
         // The notifier before the downloads and the listeners: what they commit goes out.
         // The bucket monitor before what writes to the bucket, which reports to it.
-        let optional: [(any Service)?] = [signals, writer, objectStore?.monitor, notifications, downloads, reconciler,
-                                          server, admin]
+        let optional: [(any Service)?] = [signals, ledgerMonitor, writer, objectStore?.monitor, notifications, downloads,
+                                          reconciler, server, admin]
         return optional.compactMap { $0 }
     }
 
@@ -215,6 +217,9 @@ public final class ServeRuntime: @unchecked Sendable {
     }
 
     private func openLedger() throws -> Ledger {
+        if settings.ledger != nil {
+            throw ServeError("ledger.url: this build cannot open a PostgreSQL ledger yet; unset ledger.url to keep the SQLite ledger in state_dir")
+        }
         let path = settings.stateDirectory + "/ledger.sqlite"
         do {
             let ledger = try Ledger.open(path: path)
