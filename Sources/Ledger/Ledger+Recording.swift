@@ -63,6 +63,8 @@ extension Ledger {
                 outcome = isolated ? try applyInSavepoint(write, in: db, limits: limits)
                                    : try apply(write, in: db, limits: limits)
             } catch {
+                // A conflict or a lost connection: the backend runs the transaction again.
+                if LedgerError.endsTransaction(error) { throw error }
                 let failure = LedgerError.forWrite(error)
                 if failure.isUnavailable { throw failure }
                 if !isolated { throw WriteRefused(error: failure) }
