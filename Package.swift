@@ -134,7 +134,7 @@ let package = Package(
                                                            "Hashing", "TestSupport"]),
         // Against a throwaway PostgreSQL cluster (TestSupport's PostgresCluster).
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
-        .testTarget(name: "LedgerTests", dependencies: ["Archive", "Ledger", "VideoAPI", "Outbox", "TestSupport",
+        .testTarget(name: "LedgerTests", dependencies: ["Archive", "Ledger", "VideoAPI", "Outbox", "Postgres", "TestSupport",
                                                        .product(name: "GRDB", package: "GRDB.swift")],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "IntakeTests", dependencies: ["Intake"]),
