@@ -115,7 +115,7 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
             return "the connection to PostgreSQL was lost while COMMIT was on its way, so whether it committed is "
                 + "unknown (\(text)); it is not acknowledged, and the API's retry settles it: found as a duplicate, or recorded anew"
         case .serializationFailure, .deadlock:
-            return "the write kept conflicting with other instances' writes, \(PostgresLedgerBackend.maxAttempts) times "
+            return "the write kept conflicting with other instances' writes and was given up after its retries "
                 + "(\(text)); the API's retry will find them done"
         case .connectionLost:
             switch error.sqlState {

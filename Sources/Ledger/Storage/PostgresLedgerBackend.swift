@@ -1,5 +1,6 @@
 import Foundation
 import Postgres
+import Synchronization
 
 /// The ledger in a PostgreSQL database that several instances share (issue 21): a pool
 /// of libpq connections, one transaction per connection at a time.
@@ -7,8 +8,9 @@ import Postgres
 /// **Writes** run `SERIALIZABLE`. Two instances may take retries of one callback at the
 /// same instant; when PostgreSQL aborts one of two conflicting transactions (40001
 /// serialization failure, 40P01 deadlock; and once for a 23505 unique violation that
-/// escaped the body, which a concurrent insert can cause), the whole body runs again from the start,
-/// on a fresh snapshot, after a short jittered pause: the second run sees the first's
+/// escaped the body, which a concurrent insert can cause), the whole body runs again from
+/// the start, on a fresh snapshot, after a short jittered pause, for up to `busyTimeout`
+/// seconds (then the write is unavailable, 503): the second run sees the first's
 /// rows and counts a duplicate. The bodies are plain database work, safe to run again.
 /// A connection lost during the body (nothing committed) is replaced and the body runs
 /// once more.
@@ -34,13 +36,19 @@ final class PostgresLedgerBackend: LedgerBackend {
     /// Opened for reading: writes are refused without a round trip.
     private let readOnly: Bool
 
-    /// How often a transaction that lost a conflict runs again before the write fails.
-    static let maxAttempts = 12
+    /// How long a transaction that keeps losing conflicts runs again before the write
+    /// fails (as unavailable: the API's retry comes later), in seconds: the limits'
+    /// `busyTimeout`, as long as a SQLite write waits for a lock.
+    private let conflictBudget: Double
+    /// Transactions run again after a conflict since the ledger was opened: how often
+    /// instances collide (for tests, later for a metric).
+    let conflictRetries = Atomic<Int>(0)
 
-    private init(location: String, pool: PostgresConnectionPool, readOnly: Bool) {
+    private init(location: String, pool: PostgresConnectionPool, readOnly: Bool, conflictBudget: Double) {
         self.location = location
         self.pool = pool
         self.readOnly = readOnly
+        self.conflictBudget = conflictBudget
     }
 
     func write<T>(_ body: (any LedgerDatabase) throws -> T) throws -> T {
@@ -62,11 +70,13 @@ final class PostgresLedgerBackend: LedgerBackend {
     }
 
     /// One transaction on a pooled connection, run again as long as PostgreSQL aborts it
-    /// for a conflict (at most ``maxAttempts`` times), and once more after its
+    /// for a conflict (for up to ``conflictBudget`` seconds), and once more after its
     /// connection was lost before COMMIT.
     private func run<T>(begin: String, _ body: (any LedgerDatabase) throws -> T) throws -> T {
         var attempt = 0
         var reconnected = false
+        let started = ContinuousClock.now
+        let budget = Duration.milliseconds(Int64(conflictBudget * 1000))
         while true {
             attempt += 1
             do {
@@ -79,12 +89,14 @@ final class PostgresLedgerBackend: LedgerBackend {
             } catch let error as PostgresError {
                 switch error.kind {
                 case .serializationFailure, .deadlock:
-                    guard attempt < Self.maxAttempts else { throw error }
+                    guard ContinuousClock.now - started < budget else { throw error }
+                    conflictRetries.add(1, ordering: .relaxed)
                     Self.pause(attempt: attempt)
                 case .uniqueViolation:
                     // Once: a row a concurrent transaction inserted is in the next run's
                     // snapshot, which then finds it; a second refusal is the write's own.
                     guard attempt == 1 else { throw error }
+                    conflictRetries.add(1, ordering: .relaxed)
                     Self.pause(attempt: attempt)
                 case .connectionLost where !reconnected:
                     // Nothing was committed: a fresh connection runs it again, once.
@@ -96,11 +108,12 @@ final class PostgresLedgerBackend: LedgerBackend {
         }
     }
 
-    /// A short pause before a conflicting transaction runs again, jittered so that the
-    /// two that collided do not collide again: up to 2 ms, doubling, at most 64 ms.
+    /// A short pause before a conflicting transaction runs again, drawn at random up to
+    /// a ceiling that doubles with each attempt (1 ms, 2 ms, … at most 50 ms), so that
+    /// the transactions that collided do not collide again in step.
     private static func pause(attempt: Int) {
-        let ceiling = min(2_000 << min(attempt - 1, 5), 64_000)
-        usleep(UInt32.random(in: 200...UInt32(ceiling)))
+        let ceiling = min(1_000 << min(attempt, 6), 50_000)
+        usleep(UInt32.random(in: 100...UInt32(ceiling)))
     }
 
     // MARK: Opening
@@ -181,7 +194,8 @@ final class PostgresLedgerBackend: LedgerBackend {
             try session(PostgresConnection(conninfo: conninfo, password: password))
         }
         pool.add(first)
-        return PostgresLedgerBackend(location: location, pool: pool, readOnly: readOnly)
+        return PostgresLedgerBackend(location: location, pool: pool, readOnly: readOnly,
+                                     conflictBudget: limits.busyTimeout)
     }
 
     /// The first connection, made ready, and where it went (for messages).
