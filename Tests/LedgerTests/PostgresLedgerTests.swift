@@ -267,6 +267,22 @@ struct PostgresLedgerConcurrencyTests {
         #expect(levels.withLock { $0 } == ["on", "on", "on"])
     }
 
+    @Test("ids sort byte by byte, as on SQLite, in a database whose locale sorts otherwise")
+    func byteOrderWhateverTheLocale() throws {
+        let cluster = try PostgresCluster.shared()
+        let database = "icu_\(getpid())_\(Int.random(in: 0..<1_000_000))"
+        try cluster.psql("CREATE DATABASE \(database) TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US'")
+        let conninfo = cluster.conninfo(database: database)
+        // The database's own collation puts a lower-case letter before an upper-case one.
+        #expect(try cluster.psql("SELECT 't-a' < 't-B'", database: database).hasPrefix("t"))
+        let ledger = try Ledger.open(postgres: conninfo, password: nil)
+        let seen = Date(timeIntervalSince1970: 1_800_000_000)
+        for id in ["t_a", "t-a", "t-B", "t-0"] {
+            _ = try ledger.record(try TaskBody.event(id: id, status: .pending, at: seen))
+        }
+        #expect(try ledger.tasks().map(\.id) == ["t-0", "t-B", "t-a", "t_a"])
+    }
+
     @Test("all connections busy: a transaction waits up to busyTimeout, then fails as unavailable")
     func poolIsBounded() throws {
         let directory = TemporaryDirectory()
