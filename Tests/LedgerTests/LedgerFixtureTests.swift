@@ -114,4 +114,27 @@ struct LedgerFixtureTests {
         #expect(detail.task.firstSeen == start)
         #expect(detail.task.lastSeen == start + 60)
     }
+
+    /// JSON's `\u0000` decodes to U+0000, which SQLite's text keeps and PostgreSQL's
+    /// cannot hold: the callback must be recorded all the same (its raw body, as bytes,
+    /// keeps the character either way).
+    @Test("a NUL character in a body's text fields is recorded, not refused")
+    func nulInText() throws {
+        let directory = TemporaryDirectory()
+        let ledger = try directory.openLedger()
+        let body = Data(#"{"id":"t-nul","status":"failed","model":"m\u0000x","error":{"code":"c\u0000d","message":"a\u0000b"}}"#.utf8)
+        guard case .task(let task) = CallbackBody.classify(body) else {
+            Issue.record("expected a task")
+            return
+        }
+        #expect(task.object.error?.message == "a\u{0}b")
+        let outcome = try ledger.record(.event(TaskEvent(task: task, peer: "p"))).event
+        #expect(outcome?.statusAfter == .failed)
+        let detail = try #require(try ledger.task(id: task.id))
+        #expect(detail.task.status == .failed)
+        #expect(detail.task.lastBody == body)
+        // SQLite keeps the NUL (GRDB reads the text up to it); PostgreSQL keeps U+FFFD.
+        let message = try #require(detail.task.errorMessage)
+        #expect(message.hasPrefix("a"))
+    }
 }

@@ -83,6 +83,10 @@ final class PostgresLedgerDatabase: LedgerDatabase {
         case .null: nil
         case .integer(let value): .int64(value)
         case .real(let value): .double(value)
+        // PostgreSQL's text cannot hold U+0000, which SQLite's can and a JSON body may
+        // carry (`\u0000` in an error message): it becomes U+FFFD rather than a refused
+        // callback. The raw body is kept as bytes, the character in it.
+        case .text(let value) where value.utf8.contains(0): .string(value.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}"))
         case .text(let value): .string(value)
         case .blob(let value): .bytes(Array(value))
         }
