@@ -56,8 +56,10 @@ let package = Package(
         .target(name: "Postgres", dependencies: ["CLibPQ"]),
         // The video API's task object and error shape.
         .target(name: "VideoAPI"),
-        // SQLite ledger: tasks, events, download jobs, rejected bodies, the writer thread.
-        .target(name: "Ledger", dependencies: ["Archive", "VideoAPI", "Lifecycle", "Outbox", .product(name: "GRDB", package: "GRDB.swift")]),
+        // The ledger: tasks, events, download jobs, rejected bodies, the writer thread; on
+        // SQLite (GRDB) for one instance, or on PostgreSQL (Postgres) shared by several.
+        .target(name: "Ledger", dependencies: ["Archive", "VideoAPI", "Lifecycle", "Outbox", "Postgres",
+                                              .product(name: "GRDB", package: "GRDB.swift")]),
         // POST /callbacks/<token>: check, decode, record, answer.
         .target(name: "Intake", dependencies: ["HTTP", "Server", "Ledger", "VideoAPI", "Transport",
                                               .product(name: "Logging", package: "swift-log")]),
@@ -132,7 +134,7 @@ let package = Package(
                                                            "Hashing", "TestSupport"]),
         // Against a throwaway PostgreSQL cluster (TestSupport's PostgresCluster).
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
-        .testTarget(name: "LedgerTests", dependencies: ["Archive", "Ledger", "VideoAPI", "Outbox", "TestSupport",
+        .testTarget(name: "LedgerTests", dependencies: ["Archive", "Ledger", "VideoAPI", "Outbox", "Postgres", "TestSupport",
                                                        .product(name: "GRDB", package: "GRDB.swift")],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "IntakeTests", dependencies: ["Intake"]),

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs the whole test suite: unit, loopback integration (real TLS, real SQLite) and
-# end-to-end tests against the real binary. Exits non-zero when any test fails.
+# Runs the whole test suite: unit, loopback integration (real TLS, real SQLite, a
+# throwaway PostgreSQL) and end-to-end tests against the real binary, then the ledger's
+# tests again on PostgreSQL. Exits non-zero when any test fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh test
@@ -22,3 +23,7 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 python3 scripts/check-module-graph.py
 swift build --build-tests
 swift test --skip-build
+# The ledger's suite once more on PostgreSQL (each test's ledger a database of its own in a
+# throwaway cluster, with PostgreSQL's own tests of two instances on one database), so that
+# every run covers both backends.
+LEDGER_TEST_BACKEND=postgres swift test --skip-build --filter '^LedgerTests\.'

@@ -16,15 +16,20 @@ extension Ledger {
     public func tasksToCheck(schedule: TaskCheckSchedule, now: Date = Date(), limit: Int = 100,
                              ignoringBackoff: Bool = false) throws(LedgerError) -> [TaskCheck] {
         let backoff = ignoringBackoff ? "NULL" : "next_check_at"
+        // `verifying` is 1 or 0, never NULL (which SQLite sorts last and PostgreSQL
+        // first); `due` is filtered outside the SELECT that names it, as standard SQL
+        // (and PostgreSQL) wants.
         let sql = """
-            SELECT id, status, created, first_seen, estimated_time, results, check_attempts, submitted_by_us,
-                   verification = 'pending' AS verifying,
-                   CASE WHEN verification = 'pending' THEN coalesce(\(backoff), 0)
-                        ELSE coalesce(\(backoff), coalesce(created, first_seen) + coalesce(estimated_time, ?) + ?)
-                   END AS due
-            FROM tasks
-            WHERE checks_ended_at IS NULL AND (verification = 'pending' OR status IN ('pending', 'processing'))
-                  AND due <= ?
+            SELECT * FROM (
+                SELECT id, status, created, first_seen, estimated_time, results, check_attempts, submitted_by_us,
+                       CASE WHEN verification = 'pending' THEN 1 ELSE 0 END AS verifying,
+                       CASE WHEN verification = 'pending' THEN coalesce(\(backoff), 0)
+                            ELSE coalesce(\(backoff), coalesce(created, first_seen) + coalesce(estimated_time, ?) + ?)
+                       END AS due
+                FROM tasks
+                WHERE checks_ended_at IS NULL AND (verification = 'pending' OR status IN ('pending', 'processing'))
+            ) AS awaited
+            WHERE due <= ?
             ORDER BY verifying DESC, due, id
             LIMIT ?
             """
@@ -53,7 +58,7 @@ extension Ledger {
         try writeTransaction { db in
             let rows = try db.fetchAll(sql: """
                 SELECT id, status, created, first_seen, estimated_time, results, check_attempts, submitted_by_us,
-                       verification = 'pending' AS verifying
+                       CASE WHEN verification = 'pending' THEN 1 ELSE 0 END AS verifying
                 FROM tasks
                 WHERE checks_ended_at IS NULL AND (verification = 'pending' OR status IN ('pending', 'processing'))
                       AND coalesce(created, first_seen) + ? <= ?

@@ -25,15 +25,16 @@ extension Ledger {
     }
 
     /// Takes the due job whose link expires soonest and marks it `running`; nil when no
-    /// job is due. One transaction, so two workers never take the same job.
+    /// job is due. One transaction, so two workers never take the same job; on
+    /// PostgreSQL two instances neither (the row is locked, `SKIP LOCKED` passes it by).
     public func claimNextDownload(now: Date = Date()) throws(LedgerError) -> DownloadClaim? {
-        try writeTransaction { db in
+        try claimTransaction { db in
             guard let row = try db.fetchOne(sql: """
                 SELECT j.*, t.created AS task_created, t.last_body AS task_body, t.results AS task_results
                 FROM download_jobs j JOIN tasks t ON t.id = j.task_id
                 WHERE j.state = 'queued' AND j.next_attempt_at <= ?
                 ORDER BY j.deadline, j.id
-                LIMIT 1
+                LIMIT 1\(db.dialect.skipLocked(of: "j"))
                 """, arguments: [now.timeIntervalSince1970]) else { return nil }
             let seconds = now.timeIntervalSince1970
             try db.execute(sql: """
@@ -89,16 +90,17 @@ extension Ledger {
     /// validators, and the offset it starts at.
     public func recordDownloadResponse(taskID: String, facts: DownloadResponseFacts, bytesDone: Int64,
                                        now: Date = Date()) throws(LedgerError) {
-        try update(taskID, """
+        try update(taskID, { dialect in """
             bytes_total = ?, etag = ?, last_modified = ?, content_type = ?, bytes_done = ?,
-            bytes_released = min(bytes_released, ?)
-            """, [facts.bytesTotal, facts.etag, facts.lastModified, facts.contentType, bytesDone, bytesDone], now: now)
+            bytes_released = \(dialect.least("bytes_released", "?"))
+            """ }, [facts.bytesTotal, facts.etag, facts.lastModified, facts.contentType, bytesDone, bytesDone], now: now)
     }
 
     /// Bytes on disk and fsynced: a resume may start there. A file cut back (to nothing,
     /// when it starts over) has no more released bytes than it has bytes.
     public func recordDownloadProgress(taskID: String, bytesDone: Int64, now: Date = Date()) throws(LedgerError) {
-        try update(taskID, "bytes_done = ?, bytes_released = min(bytes_released, ?)", [bytesDone, bytesDone], now: now)
+        try update(taskID, { "bytes_done = ?, bytes_released = \($0.least("bytes_released", "?"))" },
+                   [bytesDone, bytesDone], now: now)
     }
 
     /// The partial file's first `bytes` are about to be released from the disk (their
@@ -110,7 +112,7 @@ extension Ledger {
         let seconds = now.timeIntervalSince1970
         try writeTransaction { db in
             try db.execute(sql: """
-                UPDATE download_jobs SET bytes_released = max(bytes_released, ?), updated_at = ?
+                UPDATE download_jobs SET bytes_released = \(db.dialect.greatest("bytes_released", "?")), updated_at = ?
                 WHERE task_id = ? AND bytes_done >= ?
                 """, arguments: [bytes, seconds, taskID, bytes])
             guard db.changesCount == 1 else {
@@ -269,8 +271,14 @@ extension Ledger {
 
     private func update(_ taskID: String, _ assignments: String, _ values: SQLArguments,
                         now: Date) throws(LedgerError) {
+        try update(taskID, { _ in assignments }, values, now: now)
+    }
+
+    /// The same, with assignments that use a fragment of the backend's dialect.
+    private func update(_ taskID: String, _ assignments: (SQLDialect) -> String, _ values: SQLArguments,
+                        now: Date) throws(LedgerError) {
         try writeTransaction { db in
-            try Self.updateJob(taskID, assignments, values, now: now.timeIntervalSince1970, in: db)
+            try Self.updateJob(taskID, assignments(db.dialect), values, now: now.timeIntervalSince1970, in: db)
         }
     }
 

@@ -76,13 +76,13 @@ extension Ledger {
     /// The pending delivery due soonest whose target is active, marked running.
     public func claimNextDelivery(now: Date = Date()) throws(LedgerError) -> DeliveryClaim? {
         let seconds = now.timeIntervalSince1970
-        return try writeTransaction { db -> DeliveryClaim? in
+        return try claimTransaction { db -> DeliveryClaim? in
             guard let row = try db.fetchOne(sql: """
                 SELECT d.id, d.target, d.attempts, e.id AS event_id, e.type, e.task_id, e.body, e.created_at
                 FROM notification_deliveries d JOIN notification_events e ON e.seq = d.event_seq
                 WHERE d.state = 'pending' AND d.next_attempt_at <= ?
                   AND d.target IN (SELECT key FROM notification_targets WHERE active = 1)
-                ORDER BY d.next_attempt_at, d.id LIMIT 1
+                ORDER BY d.next_attempt_at, d.id LIMIT 1\(db.dialect.skipLocked(of: "d"))
                 """, arguments: [seconds]) else { return nil }
             let id: Int64 = row["id"]
             try db.execute(sql: """

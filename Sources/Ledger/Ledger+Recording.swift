@@ -5,15 +5,18 @@ import VideoAPI
 extension Ledger {
     /// Records writes in ONE transaction and returns one result per write, in order.
     ///
-    /// A write that SQLite refuses fails alone (``LedgerError/writeFailed(reason:)``)
+    /// A write that the database refuses fails alone (``LedgerError/writeFailed(reason:)``)
     /// while the others commit. A condition of the file or disk (full, read-only, I/O
-    /// error, locked) aborts the whole transaction and throws
-    /// ``LedgerError/unavailable(reason:)``: nothing was committed.
+    /// error, locked), or of the PostgreSQL server, aborts the whole transaction and
+    /// throws ``LedgerError/unavailable(reason:)``: nothing was committed (or, for a
+    /// commit whose outcome is unknown, nothing is acknowledged). A conflict with another
+    /// instance runs the whole batch again (``PostgresLedgerBackend``).
     /// When this returns, every success is durable (see ``Ledger``).
     ///
     /// Writes almost never fail alone, so the batch first runs without savepoints (each
     /// costs two statements per write); if one does fail, that transaction is rolled
-    /// back and the batch runs again with each write in its own savepoint.
+    /// back and the batch runs again with each write in its own savepoint. (On
+    /// PostgreSQL a failed statement aborts its transaction: the same rerun covers it.)
     public func record(_ writes: [LedgerWrite]) throws(LedgerError) -> [Result<LedgerOutcome, LedgerError>] {
         guard !writes.isEmpty else { return [] }
         // Not `writeTransaction`: its typed error would hide the refusal that sends the
@@ -45,8 +48,8 @@ extension Ledger {
         if emitted { outboxHook.fire() }
     }
 
-    /// A write SQLite refused in a batch without savepoints: the batch is rolled back
-    /// and runs again isolated.
+    /// A write the database refused in a batch without savepoints: the batch is rolled
+    /// back and runs again isolated.
     private struct WriteRefused: Error {
         let error: LedgerError
     }
@@ -63,6 +66,8 @@ extension Ledger {
                 outcome = isolated ? try applyInSavepoint(write, in: db, limits: limits)
                                    : try apply(write, in: db, limits: limits)
             } catch {
+                // A conflict or a lost connection: the backend runs the transaction again.
+                if LedgerError.endsTransaction(error) { throw error }
                 let failure = LedgerError.forWrite(error)
                 if failure.isUnavailable { throw failure }
                 if !isolated { throw WriteRefused(error: failure) }

@@ -13,6 +13,18 @@ extension Ledger {
         }
     }
 
+    /// A write transaction that takes one row of a queue (``LedgerBackend/claim(_:)``):
+    /// on PostgreSQL, READ COMMITTED with `FOR UPDATE SKIP LOCKED`.
+    func claimTransaction<T>(_ body: (any LedgerDatabase) throws -> T) throws(LedgerError) -> T {
+        do {
+            let result = try backend.claim(body)
+            countTransaction()
+            return result
+        } catch {
+            throw LedgerError.forWrite(error)
+        }
+    }
+
     /// One read, from any thread, beside a running writer (WAL).
     func readTransaction<T>(_ body: (any LedgerDatabase) throws -> T) throws(LedgerError) -> T {
         do {

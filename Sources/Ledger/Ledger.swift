@@ -3,8 +3,9 @@ import Synchronization
 
 /// The daemon's record of what it was told: tasks, their distinct events, download
 /// jobs, and the bodies it could not take. Its queries are written once, against
-/// ``LedgerDatabase``; a ``LedgerBackend`` runs them: today a SQLite file in WAL mode,
-/// through GRDB (``SQLiteLedgerBackend``).
+/// ``LedgerDatabase``; a ``LedgerBackend`` runs them: a SQLite file in WAL mode, through
+/// GRDB (``SQLiteLedgerBackend``), or a PostgreSQL database that several instances share
+/// (``PostgresLedgerBackend``, through libpq).
 ///
 /// Durability on SQLite. The file is opened with `journal_mode=WAL` and `synchronous=FULL`: every
 /// commit appends to the WAL and fsyncs it before `record` returns, so an event that was
@@ -44,6 +45,32 @@ public final class Ledger: Sendable {
     /// error that says so.
     public static func openForReading(path: String) throws(LedgerError) -> Ledger {
         Ledger(backend: try SQLiteLedgerBackend.openForReading(path: path), limits: LedgerLimits())
+    }
+
+    /// Opens the PostgreSQL ledger that several instances share, for writing: connects,
+    /// migrates the schema under an advisory lock (one instance at a time; each
+    /// migration in its own transaction, recorded in `ledger_migrations`), and refuses a
+    /// schema written by a newer videohookd (``LedgerError/schemaTooNew(path:)``).
+    ///
+    /// - Parameters:
+    ///   - conninfo: a libpq connection string, a URL (`postgresql://user@host:5432/db?sslmode=verify-full`)
+    ///     or `key=value` pairs; what it leaves out comes from libpq's `PG*` variables.
+    ///   - password: kept apart from the URL (`ledger.password_file`), never in a message.
+    ///
+    /// Every connection runs with `synchronous_commit` on, so a commit is durable when
+    /// `record` returns. ``path`` is then `user@host:port/database`, without the password.
+    public static func open(postgres conninfo: String, password: String?,
+                            limits: LedgerLimits = LedgerLimits()) throws(LedgerError) -> Ledger {
+        Ledger(backend: try PostgresLedgerBackend.open(conninfo: conninfo, password: password, limits: limits),
+               limits: limits)
+    }
+
+    /// Opens an existing PostgreSQL ledger to read it, beside running instances. Never
+    /// migrates: a database without the ledger (``LedgerError/notFound(path:)``) or with
+    /// a schema of another version is an error that says so; writes are refused.
+    public static func openForReading(postgres conninfo: String, password: String?) throws(LedgerError) -> Ledger {
+        Ledger(backend: try PostgresLedgerBackend.openForReading(conninfo: conninfo, password: password),
+               limits: LedgerLimits())
     }
 
     /// Makes the ledger durable and closes every connection. Close the ``LedgerWriter``

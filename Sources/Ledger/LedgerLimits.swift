@@ -14,18 +14,24 @@ public struct LedgerLimits: Sendable, Equatable {
     /// How long a write waits for a lock held by another process before it fails
     /// (then the intake answers 503), in seconds.
     public var busyTimeout: Double
+    /// PostgreSQL only: most connections the ledger holds open (its pool). A
+    /// transaction that finds them all in use waits up to `busyTimeout`, then fails as
+    /// unavailable (503).
+    public var maxConnections: Int
 
     public init(maxRejectedBodyBytes: Int = 64 * 1024,
                 maxUnrecognizedBodyBytes: Int = 256 * 1024,
                 maxRejectedRows: Int = 10_000,
                 maxUnrecognizedRows: Int = 10_000,
                 maxTextBytes: Int = 2048,
-                busyTimeout: Double = 5) {
+                busyTimeout: Double = 5,
+                maxConnections: Int = 8) {
         self.maxRejectedBodyBytes = maxRejectedBodyBytes
         self.maxUnrecognizedBodyBytes = maxUnrecognizedBodyBytes
         self.maxRejectedRows = maxRejectedRows
         self.maxUnrecognizedRows = maxUnrecognizedRows
         self.maxTextBytes = maxTextBytes
         self.busyTimeout = busyTimeout
+        self.maxConnections = maxConnections
     }
 }

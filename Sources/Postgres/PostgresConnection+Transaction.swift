@@ -20,12 +20,16 @@ extension PostgresConnection {
     /// Runs `body` between BEGIN and COMMIT and returns what it returned. When `body`
     /// throws, the transaction is rolled back and its error rethrown as it is. COMMIT's
     /// failures are ``PostgresError``s sorted as above.
+    ///
+    /// - Parameter begin: the statement that opens it: `BEGIN`, or one with the
+    ///   transaction's modes (`BEGIN ISOLATION LEVEL SERIALIZABLE`, `BEGIN READ ONLY`), so
+    ///   that they cost no round trip of their own.
     @discardableResult
-    public func transaction<T>(_ body: () throws -> T) throws -> T {
+    public func transaction<T>(begin: String = "BEGIN", _ body: () throws -> T) throws -> T {
         guard !inTransaction else {
             throw PostgresError.misuse("a transaction is already open on this connection")
         }
-        try execute("BEGIN")
+        try execute(begin)
         let value: T
         do {
             value = try body()

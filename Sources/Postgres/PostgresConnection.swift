@@ -128,6 +128,14 @@ public final class PostgresConnection {
     /// The server process serving this connection (`pg_backend_pid()`).
     public var backendPID: Int32 { PQbackendPID(connection) }
 
+    /// Where the connection went, as libpq resolved it from the conninfo, the `PG*`
+    /// variables and its defaults: the role, the host (a name, an address, or the
+    /// directory of a Unix socket), the port and the database. Never the password.
+    public var endpoint: (user: String, host: String, port: String, database: String) {
+        func text(_ value: UnsafeMutablePointer<CChar>?) -> String { value.map { String(cString: $0) } ?? "" }
+        return (text(PQuser(connection)), text(PQhost(connection)), text(PQport(connection)), text(PQdb(connection)))
+    }
+
     /// Writes every protocol message sent (`F`) and received (`B`) to `path`, one a line,
     /// without timestamps (libpq's `PQtrace`): to see the round trips a batch takes.
     /// Parameter values are in it: not for a production log.
@@ -218,7 +226,7 @@ public final class PostgresConnection {
 
     /// A transaction is open (or failed and not yet rolled back). False on a closed
     /// connection, whose transaction the server has rolled back.
-    var inTransaction: Bool {
+    public var inTransaction: Bool {
         let status = PQtransactionStatus(connection)
         return status == PQTRANS_INTRANS || status == PQTRANS_INERROR || status == PQTRANS_ACTIVE
     }

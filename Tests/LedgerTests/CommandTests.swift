@@ -5,11 +5,12 @@ import Ledger
 import TestSupport
 import VideoAPI
 
-@Suite("The tasks and show commands read the ledger beside serve")
+@Suite("The tasks and show commands read the ledger beside serve",
+       .enabled(if: LedgerBackendUnderTest.isSQLite, "the commands read the SQLite ledger in --state-dir"))
 struct CommandTests {
     /// A ledger with three tasks, still open for writing as `serve` would hold it.
     private func populatedLedger(in directory: TemporaryDirectory) throws -> Ledger {
-        let ledger = try Ledger.open(path: directory.ledgerPath)
+        let ledger = try directory.openLedger()
         let start = Date(timeIntervalSince1970: 1_761_313_800)
         _ = try ledger.record(.event(TaskEvent(task: try Fixture.processing.task, peer: "203.0.113.9:1111", receivedAt: start)))
         _ = try ledger.record(.event(TaskEvent(task: try Fixture.completed.task, peer: "203.0.113.9:1112", receivedAt: start + 60)))

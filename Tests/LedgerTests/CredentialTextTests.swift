@@ -38,7 +38,7 @@ struct CredentialTextTests {
     @Test("a refusal recorded for an upload is kept redacted, and show's reading of it has no token")
     func recordedRedacted() throws {
         let directory = TemporaryDirectory()
-        let ledger = try Ledger.open(path: directory.ledgerPath)
+        let ledger = try directory.openLedger()
         _ = try ledger.record(try TaskBody.event(id: "t1", status: .completed))
         _ = try ledger.beginObjectUpload(taskID: "t1", bucket: "videos", key: "t1.mp4", uploadID: "u", partSize: 5_242_880)
         try ledger.scheduleObjectUploadRetry(taskID: "t1", reason: "SignatureDoesNotMatch <CanonicalRequest>x-amz-security-token:\(Self.token)</CanonicalRequest>",

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Testing
 @testable import Ledger
 import TestSupport
@@ -10,16 +9,16 @@ struct DownloadJobTests {
     @Test("the schema itself refuses a second job for a task")
     func uniqueConstraintHolds() throws {
         let directory = TemporaryDirectory()
-        let ledger = try Ledger.open(path: directory.ledgerPath)
+        let ledger = try directory.openLedger()
         _ = try ledger.record(try TaskBody.event(id: "t1", status: .completed))
         let insert = """
             INSERT INTO download_jobs (task_id, source_url, deadline, next_attempt_at, created_at, updated_at)
             VALUES ('t1', 'https://other.example.com/x.mp4', 0, 0, 0, 0)
             """
         #expect {
-            try ledger.pool.write { try $0.execute(sql: insert) }
+            try ledger.testWrite(sql: insert)
         } throws: { error in
-            (error as? DatabaseError)?.resultCode == .SQLITE_CONSTRAINT
+            isConstraintViolation(error)
         }
         #expect(try ledger.counts().downloadJobs == 1)
         #expect(try ledger.task(id: TaskID("t1")!)?.downloadJob?.sourceURL == "https://media.example.com/videos/t1.mp4")
@@ -29,14 +28,14 @@ struct DownloadJobTests {
     func restartThenResend() throws {
         let directory = TemporaryDirectory()
         do {
-            let ledger = try Ledger.open(path: directory.ledgerPath)
+            let ledger = try directory.openLedger()
             let writer = LedgerWriter(ledger: ledger)
             try writer.start()
             let first = commit(writer, try TaskBody.event(id: "t-restart", status: .completed))
             #expect(first?.downloadJobCreated == true)
             writer.close()
         }
-        let reopened = try Ledger.open(path: directory.ledgerPath)
+        let reopened = try directory.openLedger()
         let writer = LedgerWriter(ledger: reopened)
         try writer.start()
         defer { writer.close() }
@@ -52,7 +51,7 @@ struct DownloadJobTests {
     @Test("a task with no created time gets a deadline 24 hours after it was seen")
     func deadlineWithoutCreated() throws {
         let directory = TemporaryDirectory()
-        let ledger = try Ledger.open(path: directory.ledgerPath)
+        let ledger = try directory.openLedger()
         let body = Data(#"{"id":"t-nocreated","status":"completed","results":["https://a.example.com/v.mp4"]}"#.utf8)
         guard case .task(let task) = CallbackBody.classify(body) else {
             Issue.record("expected a task")

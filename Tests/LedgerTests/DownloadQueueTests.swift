@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Testing
 @testable import Ledger
 import TestSupport
@@ -9,7 +8,7 @@ import VideoAPI
 struct DownloadQueueTests {
     private func ledgerWithJobs(_ specs: [(id: String, created: Int)]) throws -> (TemporaryDirectory, Ledger) {
         let directory = TemporaryDirectory()
-        let ledger = try Ledger.open(path: directory.ledgerPath)
+        let ledger = try directory.openLedger()
         for spec in specs {
             let body = TaskBody.json(id: spec.id, status: "completed", results: ["https://cdn.example.com/\(spec.id).mp4",
                                                                                "https://cdn.example.com/\(spec.id).png"],
@@ -143,23 +142,17 @@ struct DownloadQueueTests {
     @Test("a ledger made before this migration gains the download columns and keeps its jobs")
     func migrationFromV1() throws {
         let directory = TemporaryDirectory()
-        do {
-            let queue = try DatabaseQueue(path: directory.ledgerPath)
-            try LedgerSchema.migrator.migrate(queue, upTo: "v1")
-            try queue.write { db in
-                try db.execute(sql: """
-                    INSERT INTO tasks (id, status, first_seen, last_seen) VALUES ('t-old', 'completed', 1, 1);
-                    INSERT INTO download_jobs (task_id, source_url, deadline, next_attempt_at, bytes_done, created_at, updated_at)
-                    VALUES ('t-old', 'https://cdn.example.com/v.mp4', 86401, 1, 123, 1, 1);
-                    """)
-            }
-        }
-        let ledger = try Ledger.open(path: directory.ledgerPath)
-        let columns = try ledger.pool.read { db in try db.columns(in: "download_jobs").map(\.name) }
+        try directory.prepareLedger(upTo: "v1", then: """
+            INSERT INTO tasks (id, status, first_seen, last_seen) VALUES ('t-old', 'completed', 1, 1);
+            INSERT INTO download_jobs (task_id, source_url, deadline, next_attempt_at, bytes_done, created_at, updated_at)
+            VALUES ('t-old', 'https://cdn.example.com/v.mp4', 86401, 1, 123, 1, 1);
+            """)
+        let ledger = try directory.openLedger()
+        let columns = try ledger.columns(in: "download_jobs")
         for column in ["etag", "last_modified", "content_type", "sha256", "partial_path", "started_at", "finished_at"] {
             #expect(columns.contains(column))
         }
-        let applied = try ledger.pool.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") }
+        let applied = try ledger.appliedMigrations()
         // Later migrations follow; this one must come right after v1.
         #expect(applied.starts(with: ["v1", "v2-download-resume"]))
         let job = try #require(try ledger.downloadJob(taskID: "t-old"))

@@ -7,23 +7,23 @@ import VideoAPI
 
 @Suite("A ledger that cannot take writes says so, and nothing is half-committed")
 struct LedgerFailureTests {
-    /// A trigger stands in for a write SQLite refuses (a value it will not store): an
-    /// insert into `table` that matches `condition` aborts with `message`.
-    private func refuseInserts(into table: String, when condition: String, saying message: String,
-                               in ledger: Ledger) throws {
-        try ledger.pool.write { db in
-            try db.execute(sql: """
-                CREATE TEMP TRIGGER refuse_\(table) BEFORE INSERT ON main.\(table)
-                WHEN \(condition) BEGIN SELECT RAISE(ABORT, '\(message)'); END
-                """)
-        }
-    }
-
+    /// SQLite: `query_only` on the writer's connection. PostgreSQL: the database made
+    /// read-only (`default_transaction_read_only`, as on a standby) and the ledger's
+    /// sessions ended, so that the pool reconnects into it.
     @Test("writes to a read-only database fail as unavailable (503) through the writer")
     func readOnlyDatabase() throws {
         let directory = TemporaryDirectory()
-        let ledger = try Ledger.open(path: directory.ledgerPath)
-        try ledger.pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA query_only = ON") }
+        let ledger = try directory.openLedger()
+        switch LedgerBackendUnderTest.current {
+        case .sqlite:
+            try ledger.pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA query_only = ON") }
+        case .postgres:
+            let database = try directory.postgresDatabaseName()
+            try PostgresCluster.shared().psql("ALTER DATABASE \(database) SET default_transaction_read_only = on")
+            try PostgresCluster.shared().psql("""
+                SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '\(database)'
+                """)
+        }
         let writer = LedgerWriter(ledger: ledger)
         try writer.start()
         defer { writer.close() }
@@ -40,8 +40,8 @@ struct LedgerFailureTests {
     @Test("a ledger opened for reading refuses writes as unavailable")
     func openedForReading() throws {
         let directory = TemporaryDirectory()
-        _ = try Ledger.open(path: directory.ledgerPath)
-        let reader = try Ledger.openForReading(path: directory.ledgerPath)
+        _ = try directory.openLedger()
+        let reader = try directory.openLedgerForReading()
         #expect {
             try reader.record(try TaskBody.event(id: "t1", status: .pending))
         } throws: { error in
@@ -49,10 +49,11 @@ struct LedgerFailureTests {
         }
     }
 
-    @Test("a full disk fails the whole batch as unavailable, commits nothing, and recovers")
+    @Test("a full disk fails the whole batch as unavailable, commits nothing, and recovers",
+          .enabled(if: LedgerBackendUnderTest.isSQLite, "max_page_count is SQLite's own way to fill the disk"))
     func diskFull() throws {
         let directory = TemporaryDirectory()
-        let ledger = try Ledger.open(path: directory.ledgerPath)
+        let ledger = try directory.openLedger()
         _ = try ledger.record(try TaskBody.event(id: "before", status: .pending))
         // max_page_count is SQLite's own way to run out of room: past it, SQLITE_FULL.
         let pages = try ledger.pool.write { try Int.fetchOne($0, sql: "PRAGMA page_count") ?? 0 }
@@ -77,11 +78,11 @@ struct LedgerFailureTests {
         #expect(try ledger.task(id: TaskID("small")!)?.downloadJob != nil)
     }
 
-    @Test("a write SQLite refuses fails alone; the rest of its transaction commits")
+    @Test("a write the database refuses fails alone; the rest of its transaction commits")
     func oneBadWriteFailsAlone() throws {
         let directory = TemporaryDirectory()
-        let ledger = try Ledger.open(path: directory.ledgerPath)
-        try refuseInserts(into: "rejected_bodies", when: "NEW.reason = 'poison'", saying: "poisoned", in: ledger)
+        let ledger = try directory.openLedger()
+        try ledger.refuseInserts(into: "rejected_bodies", when: "NEW.reason = 'poison'", saying: "poisoned")
         let results = try ledger.record([
             try TaskBody.event(id: "good-1", status: .completed),
             .rejected(RejectedBody(statusCode: 400, reason: "poison", path: "/", body: Data(), peer: "p")),
@@ -103,9 +104,9 @@ struct LedgerFailureTests {
     @Test("a write refused halfway leaves none of its statements; alone, it commits nothing")
     func halfDoneWriteIsUndone() throws {
         let directory = TemporaryDirectory()
-        let ledger = try Ledger.open(path: directory.ledgerPath)
+        let ledger = try directory.openLedger()
         // The task row and its event go in first; the job's insert is refused after them.
-        try refuseInserts(into: "download_jobs", when: "NEW.task_id = 'half-done'", saying: "no job", in: ledger)
+        try ledger.refuseInserts(into: "download_jobs", when: "NEW.task_id = 'half-done'", saying: "no job")
         let results = try ledger.record([
             try TaskBody.event(id: "before-it", status: .completed),
             try TaskBody.event(id: "half-done", status: .completed),

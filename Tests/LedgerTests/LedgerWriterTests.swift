@@ -10,7 +10,7 @@ struct LedgerWriterTests {
     @Test("duplicate storm: 50 tasks, each completed event sent 4 times at once, gives 50 events and 50 jobs")
     func duplicateStorm() throws {
         let directory = TemporaryDirectory()
-        let ledger = try Ledger.open(path: directory.ledgerPath)
+        let ledger = try directory.openLedger()
         let writer = LedgerWriter(ledger: ledger)
         try writer.start()
         defer { writer.close() }
@@ -46,7 +46,7 @@ struct LedgerWriterTests {
     @Test("the writer thread is named vh-ledger, so top -H and ps -L show which thread it is")
     func threadName() throws {
         let directory = TemporaryDirectory()
-        let ledger = try Ledger.open(path: directory.ledgerPath)
+        let ledger = try directory.openLedger()
         let writer = LedgerWriter(ledger: ledger)
         try writer.start()
         defer { writer.close() }
@@ -59,7 +59,7 @@ struct LedgerWriterTests {
     @Test("writes queued while the writer is busy are committed in one transaction")
     func batchesWhileBusy() throws {
         let directory = TemporaryDirectory()
-        let ledger = try Ledger.open(path: directory.ledgerPath)
+        let ledger = try directory.openLedger()
         let writer = LedgerWriter(ledger: ledger)
         try writer.start()
         defer { writer.close() }
@@ -89,7 +89,7 @@ struct LedgerWriterTests {
     @Test("a batch never holds more than maxBatchSize writes")
     func batchSizeIsBounded() throws {
         let directory = TemporaryDirectory()
-        let ledger = try Ledger.open(path: directory.ledgerPath)
+        let ledger = try directory.openLedger()
         let writer = LedgerWriter(ledger: ledger, maxBatchSize: 10)
         try writer.start()
         defer { writer.close() }
@@ -114,7 +114,7 @@ struct LedgerWriterTests {
     @Test("beyond maxPendingWrites a submission fails at once as unavailable (503)")
     func pendingWritesAreBounded() throws {
         let directory = TemporaryDirectory()
-        let ledger = try Ledger.open(path: directory.ledgerPath)
+        let ledger = try directory.openLedger()
         let writer = LedgerWriter(ledger: ledger, maxPendingWrites: 5)
         try writer.start()
         defer { writer.close() }
@@ -142,7 +142,7 @@ struct LedgerWriterTests {
     @Test("close commits what is queued; later submissions fail as unavailable")
     func closeDrains() throws {
         let directory = TemporaryDirectory()
-        let ledger = try Ledger.open(path: directory.ledgerPath)
+        let ledger = try directory.openLedger()
         let writer = LedgerWriter(ledger: ledger)
         try writer.start()
         let completions = Completions()
@@ -163,11 +163,11 @@ struct LedgerWriterTests {
     @Test("a completion runs only once another connection can see the write: 2xx after commit")
     func completionFollowsCommit() throws {
         let directory = TemporaryDirectory()
-        let ledger = try Ledger.open(path: directory.ledgerPath)
+        let ledger = try directory.openLedger()
         let writer = LedgerWriter(ledger: ledger)
         try writer.start()
         defer { writer.close() }
-        let reader = try Ledger.openForReading(path: directory.ledgerPath)
+        let reader = try directory.openLedgerForReading()
         let completions = Completions()
         let seenByReader = Completions()
         for index in 0..<40 {
@@ -191,7 +191,7 @@ struct LedgerWriterTests {
     @Test("the async submit returns the committed outcome")
     func asyncSubmit() async throws {
         let directory = TemporaryDirectory()
-        let ledger = try Ledger.open(path: directory.ledgerPath)
+        let ledger = try directory.openLedger()
         let writer = LedgerWriter(ledger: ledger)
         try writer.start()
         defer { writer.close() }

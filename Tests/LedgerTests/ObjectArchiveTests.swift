@@ -1,6 +1,5 @@
 import Archive
 import Foundation
-import GRDB
 import Outbox
 import Testing
 @testable import Ledger
@@ -17,7 +16,7 @@ struct ObjectArchiveTests {
 
     /// t1 completed, its download under way with its response facts, its upload completed.
     func ledger(complete: Bool = true) throws -> Ledger {
-        let ledger = try Ledger.open(path: directory.ledgerPath)
+        let ledger = try directory.openLedger()
         try ledger.setNotificationTargets([
             NotificationTarget(key: "webhook https://app.test/hooks", events: [.videoArchived]),
         ])
@@ -121,7 +120,7 @@ struct ObjectArchiveTests {
     @Test("the job cannot be done while its upload is verified but the job is missing: both roll back")
     func jobMissingRollsBackVerification() throws {
         let ledger = try ledger()
-        try ledger.pool.write { try $0.execute(sql: "DELETE FROM download_jobs WHERE task_id = 't1'") }
+        try ledger.testWrite(sql: "DELETE FROM download_jobs WHERE task_id = 't1'")
         #expect(throws: LedgerError.self) {
             try ledger.markDownloadDone(taskID: "t1", object: Self.object, sha256: "cd", bytes: 12)
         }

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Testing
 @testable import Ledger
 import TestSupport
@@ -14,23 +13,20 @@ struct ObjectUploadSchemaTests {
 
     @Test("a v4 ledger upgrades: its tasks and jobs stay, the upload tables and job columns appear")
     func migrationFromV4() throws {
-        do {
-            let queue = try DatabaseQueue(path: directory.ledgerPath)
-            try LedgerSchema.migrator.migrate(queue, upTo: "v4-notifications")
-            try queue.write { db in
-                try db.execute(sql: """
-                    INSERT INTO tasks (id, status, created, first_seen, last_seen) VALUES ('t-old', 'completed', 100, 1, 1);
-                    INSERT INTO download_jobs (task_id, state, source_url, deadline, next_attempt_at, bytes_done,
-                                               archive_path, sha256, created_at, updated_at)
-                    VALUES ('t-old', 'done', 'https://cdn.example.com/v.mp4', 86500, 1, 42, '/a/t-old.mp4', 'ab', 1, 2);
-                    """)
-            }
-            #expect(try queue.read { try $0.tableExists("object_uploads") } == false)
+        try directory.prepareLedger(upTo: "v4-notifications", then: """
+            INSERT INTO tasks (id, status, created, first_seen, last_seen) VALUES ('t-old', 'completed', 100, 1, 1);
+            INSERT INTO download_jobs (task_id, state, source_url, deadline, next_attempt_at, bytes_done,
+                                       archive_path, sha256, created_at, updated_at)
+            VALUES ('t-old', 'done', 'https://cdn.example.com/v.mp4', 86500, 1, 42, '/a/t-old.mp4', 'ab', 1, 2);
+            """)
+        #expect(throws: LedgerError.schemaTooOld(path: try directory.ledgerLocation())) {
+            try directory.openLedgerForReading()
         }
-        let ledger = try Ledger.open(path: directory.ledgerPath)
-        let applied = try ledger.pool.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") }
+        let ledger = try directory.openLedger()
+        #expect(try ledger.columns(in: "object_uploads").contains("upload_id"))
+        let applied = try ledger.appliedMigrations()
         #expect(Array(applied.prefix(5)) == ["v1", "v2-download-resume", "v3-api-tasks", "v4-notifications", "v5-object-uploads"])
-        let columns = try ledger.pool.read { db in try db.columns(in: "download_jobs").map(\.name) }
+        let columns = try ledger.columns(in: "download_jobs")
         #expect(columns.contains("object_etag") && columns.contains("object_version_id"))
         let detail = try #require(try ledger.task(id: TaskID("t-old")!))
         let job = try #require(detail.downloadJob)
@@ -41,33 +37,29 @@ struct ObjectUploadSchemaTests {
                                          partSize: 5_242_880)
         #expect(try ledger.knownObjectUploadIDs() == ["u"])
         // And a reader of this version opens it.
-        #expect(try Ledger.openForReading(path: directory.ledgerPath).objectUpload(taskID: "t-old")?.uploadID == "u")
+        #expect(try directory.openLedgerForReading().objectUpload(taskID: "t-old")?.uploadID == "u")
     }
 
     /// A ledger with tasks t1 and t2, and t1's upload `u1` holding part 1, written in raw SQL.
     func ledger() throws -> Ledger {
-        let ledger = try Ledger.open(path: directory.ledgerPath)
-        try ledger.pool.write { db in
-            try db.execute(sql: """
-                INSERT INTO tasks (id, status, first_seen, last_seen) VALUES ('t1', 'completed', 1, 1), ('t2', 'completed', 1, 1);
-                INSERT INTO object_uploads (task_id, bucket, object_key, upload_id, part_size, created_at, updated_at)
-                VALUES ('t1', 'videos', 't1.mp4', 'u1', 5242880, 1, 1);
-                INSERT INTO object_upload_parts (task_id, upload_id, part_number, bytes, etag, checksum_sha256, uploaded_at)
-                VALUES ('t1', 'u1', 1, 5242880, '"e1"', '\(Self.checksum)', 1);
-                """)
-        }
+        let ledger = try directory.openLedger()
+        try ledger.testWrite(script: """
+            INSERT INTO tasks (id, status, first_seen, last_seen) VALUES ('t1', 'completed', 1, 1), ('t2', 'completed', 1, 1);
+            INSERT INTO object_uploads (task_id, bucket, object_key, upload_id, part_size, created_at, updated_at)
+            VALUES ('t1', 'videos', 't1.mp4', 'u1', 5242880, 1, 1);
+            INSERT INTO object_upload_parts (task_id, upload_id, part_number, bytes, etag, checksum_sha256, uploaded_at)
+            VALUES ('t1', 'u1', 1, 5242880, '"e1"', '\(Self.checksum)', 1);
+            """)
         return ledger
     }
 
     func refused(_ ledger: Ledger, _ sql: String, _ comment: Comment) {
         #expect({
             do {
-                try ledger.pool.write { try $0.execute(sql: sql) }
+                try ledger.testWrite(sql: sql)
                 return false
-            } catch let error as DatabaseError {
-                return error.resultCode == .SQLITE_CONSTRAINT
             } catch {
-                return false
+                return isConstraintViolation(error)
             }
         }(), comment)
     }
@@ -96,8 +88,8 @@ struct ObjectUploadSchemaTests {
         refused(ledger, upload(key: "t1.mp4"), "another task's upload to the same object")
         refused(ledger, upload(uploadID: "'u1'"), "the same upload id twice in a bucket")
         refused(ledger, upload(task: "t-unknown"), "an upload for a task the ledger does not have")
-        try ledger.pool.write { try $0.execute(sql: upload()) }
-        #expect(try ledger.pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM object_uploads") } == 2)
+        try ledger.testWrite(sql: upload())
+        #expect(try ledger.testCount("SELECT count(*) FROM object_uploads") == 2)
     }
 
     @Test("an upload's values are checked: bucket, key, upload id, part size, state, what verified needs")
@@ -113,9 +105,7 @@ struct ObjectUploadSchemaTests {
         refused(ledger, upload(state: "'verified'", extra: ("completed_at", "2")), "verified without an ETag")
         refused(ledger, upload(extra: ("attempts", "-1")), "negative attempts")
         refused(ledger, upload(extra: ("bytes_total", "-1")), "a negative length")
-        try ledger.pool.write {
-            try $0.execute(sql: upload(state: "'verified'", extra: ("completed_at, verified_at, etag", "2, 3, '\"e\"'")))
-        }
+        try ledger.testWrite(sql: upload(state: "'verified'", extra: ("completed_at, verified_at, etag", "2, 3, '\"e\"'")))
     }
 
     @Test("a part number is recorded once, within 1 to 10 000, for the upload id its task holds")
@@ -130,7 +120,7 @@ struct ObjectUploadSchemaTests {
         refused(ledger, part(bytes: "-1"), "negative bytes")
         refused(ledger, part(etag: "''"), "an empty ETag")
         refused(ledger, part(checksum: "c2hhMjU2"), "a checksum that is not 32 bytes in base64")
-        try ledger.pool.write { try $0.execute(sql: part(number: "10000")) }
+        try ledger.testWrite(sql: part(number: "10000"))
         #expect(try ledger.objectUploadParts(taskID: "t1").map(\.number) == [1, 10000])
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Outbox
 import Testing
 @testable import Ledger
@@ -26,7 +25,7 @@ struct ObjectUploadTests {
 
     /// A ledger holding completed tasks (each with its download job), notifications to one webhook.
     func ledger(tasks: [String] = ["t1"]) throws -> Ledger {
-        let ledger = try Ledger.open(path: directory.ledgerPath)
+        let ledger = try directory.openLedger()
         try ledger.setNotificationTargets([
             NotificationTarget(key: "webhook https://app.test/hooks", events: Set(NotificationEventType.allCases)),
         ])
@@ -85,7 +84,7 @@ struct ObjectUploadTests {
             try ledger.recordObjectUploadPart(taskID: "t1", uploadID: "upload-1", part: Self.part(2))
             try ledger.close()
         }
-        let reopened = try Ledger.open(path: directory.ledgerPath)
+        let reopened = try directory.openLedger()
         let start = try begin(reopened, uploadID: "upload-after-restart")
         guard case .resumed(let upload) = start else {
             Issue.record("expected the stored upload, got \(start)")

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Outbox
 import Synchronization
 import Testing
@@ -15,7 +14,7 @@ struct OutboxTests {
         NotificationTarget(key: "webhook https://app.test/hooks", events: Set(NotificationEventType.allCases)),
         NotificationTarget(key: "command /usr/local/bin/on-video", events: [.videoArchived]),
     ]) throws -> Ledger {
-        let ledger = try Ledger.open(path: directory.ledgerPath)
+        let ledger = try directory.openLedger()
         try ledger.setNotificationTargets(targets)
         return ledger
     }

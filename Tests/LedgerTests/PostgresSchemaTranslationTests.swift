@@ -24,9 +24,15 @@ struct PostgresSchemaTranslationTests {
         #expect(v1.contains("first_seen      DOUBLE PRECISION NOT NULL"))
     }
 
+    @Test("text compares byte by byte, as SQLite's BINARY does, whatever the database's locale")
+    func textCollation() {
+        let translated = PostgresLedgerSchema.translate("CREATE TABLE t (id TEXT PRIMARY KEY NOT NULL, note TEXT);")
+        #expect(translated == #"CREATE TABLE t (id TEXT COLLATE "C" PRIMARY KEY NOT NULL, note TEXT COLLATE "C");"#)
+    }
+
     @Test("a column whose name merely contains a type word is left alone")
     func wordsOnly() {
         let translated = PostgresLedgerSchema.translate("CREATE TABLE t (realm TEXT, blobs INTEGER, x REAL) STRICT;")
-        #expect(translated == "CREATE TABLE t (realm TEXT, blobs BIGINT, x DOUBLE PRECISION);")
+        #expect(translated == #"CREATE TABLE t (realm TEXT COLLATE "C", blobs BIGINT, x DOUBLE PRECISION);"#)
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Testing
 @testable import Ledger
 import TestSupport
@@ -19,19 +18,17 @@ struct ReleasedBytesSchemaTests {
     func refused(_ ledger: Ledger, _ sql: String, _ comment: Comment) {
         #expect({
             do {
-                try ledger.pool.write { try $0.execute(sql: sql) }
+                try ledger.testWrite(sql: sql)
                 return false
-            } catch let error as DatabaseError {
-                return error.resultCode == .SQLITE_CONSTRAINT
             } catch {
-                return false
+                return isConstraintViolation(error)
             }
         }(), comment)
     }
 
     /// A ledger with completed task `t1`, its download job, and its upload `u1`.
     func ledger() throws -> Ledger {
-        let ledger = try Ledger.open(path: directory.ledgerPath)
+        let ledger = try directory.openLedger()
         _ = try ledger.record(try TaskBody.event(id: "t1", status: .completed))
         _ = try ledger.beginObjectUpload(taskID: "t1", bucket: "videos", key: "t1.mp4", uploadID: "u1",
                                          partSize: Self.partSize)
@@ -45,24 +42,18 @@ struct ReleasedBytesSchemaTests {
 
     @Test("a v5 ledger upgrades: its parts keep no state, its jobs have released nothing, new parts keep theirs")
     func migrationFromV5() throws {
-        do {
-            let queue = try DatabaseQueue(path: directory.ledgerPath)
-            try LedgerSchema.migrator.migrate(queue, upTo: "v5-object-uploads")
-            try queue.write { db in
-                try db.execute(sql: """
-                    INSERT INTO tasks (id, status, created, first_seen, last_seen) VALUES ('t-old', 'completed', 100, 1, 1);
-                    INSERT INTO download_jobs (task_id, state, source_url, deadline, next_attempt_at, bytes_done,
-                                               created_at, updated_at)
-                    VALUES ('t-old', 'running', 'https://cdn.example.com/v.mp4', 86500, 1, 6000000, 1, 2);
-                    INSERT INTO object_uploads (task_id, bucket, object_key, upload_id, part_size, created_at, updated_at)
-                    VALUES ('t-old', 'videos', 't-old.mp4', 'u-old', 5242880, 1, 1);
-                    INSERT INTO object_upload_parts (task_id, upload_id, part_number, bytes, etag, checksum_sha256, uploaded_at)
-                    VALUES ('t-old', 'u-old', 1, 5242880, '"e1"', '\(Self.checksum)', 1);
-                    """)
-            }
-        }
-        let ledger = try Ledger.open(path: directory.ledgerPath)
-        let applied = try ledger.pool.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") }
+        try directory.prepareLedger(upTo: "v5-object-uploads", then: """
+            INSERT INTO tasks (id, status, created, first_seen, last_seen) VALUES ('t-old', 'completed', 100, 1, 1);
+            INSERT INTO download_jobs (task_id, state, source_url, deadline, next_attempt_at, bytes_done,
+                                       created_at, updated_at)
+            VALUES ('t-old', 'running', 'https://cdn.example.com/v.mp4', 86500, 1, 6000000, 1, 2);
+            INSERT INTO object_uploads (task_id, bucket, object_key, upload_id, part_size, created_at, updated_at)
+            VALUES ('t-old', 'videos', 't-old.mp4', 'u-old', 5242880, 1, 1);
+            INSERT INTO object_upload_parts (task_id, upload_id, part_number, bytes, etag, checksum_sha256, uploaded_at)
+            VALUES ('t-old', 'u-old', 1, 5242880, '"e1"', '\(Self.checksum)', 1);
+            """)
+        let ledger = try directory.openLedger()
+        let applied = try ledger.appliedMigrations()
         #expect(applied.last == "v6-released-bytes" && applied.count == 6)
         let job = try #require(try ledger.downloadJob(taskID: "t-old"))
         #expect(job.bytesDone == 6_000_000 && job.bytesReleased == 0)
@@ -70,17 +61,18 @@ struct ReleasedBytesSchemaTests {
         try ledger.recordObjectUploadPart(taskID: "t-old", uploadID: "u-old", part: part(2, state: Self.state))
         #expect(try ledger.objectUploadParts(taskID: "t-old").map(\.sha256Midstate) == [nil, Self.state])
         // A reader of this version opens it.
-        #expect(try Ledger.openForReading(path: directory.ledgerPath).downloadJob(taskID: "t-old")?.bytesReleased == 0)
+        #expect(try directory.openLedgerForReading().downloadJob(taskID: "t-old")?.bytesReleased == 0)
     }
 
     @Test("the schema refuses a state of a length no encoding has, and negative released bytes")
     func constraints() throws {
         let ledger = try ledger()
         for (length, comment) in [(39, "one byte short of the words and the count"), (104, "a tail of 64 bytes")] {
+            let zeros = LedgerBackendUnderTest.isPostgres ? "decode(repeat('00', \(length)), 'hex')" : "zeroblob(\(length))"
             refused(ledger, """
                 INSERT INTO object_upload_parts (task_id, upload_id, part_number, bytes, etag, checksum_sha256, uploaded_at,
                                                  sha256_midstate)
-                VALUES ('t1', 'u1', 1, 5242880, '"e"', '\(Self.checksum)', 1, zeroblob(\(length)))
+                VALUES ('t1', 'u1', 1, 5242880, '"e"', '\(Self.checksum)', 1, \(zeros))
                 """, Comment(rawValue: comment))
         }
         refused(ledger, "UPDATE download_jobs SET bytes_released = -1 WHERE task_id = 't1'", "negative released bytes")

@@ -14,7 +14,7 @@ struct StateMachineTests {
           arguments: pairs)
     func pair(first: TaskStatus, second: TaskStatus) throws {
         let directory = TemporaryDirectory()
-        let ledger = try Ledger.open(path: directory.ledgerPath)
+        let ledger = try directory.openLedger()
         let id = "task-\(first.rawValue)-then-\(second.rawValue)"
         let one = try ledger.record(try TaskBody.event(id: id, status: first)).event
         let two = try ledger.record(try TaskBody.event(id: id, status: second)).event
@@ -41,7 +41,7 @@ struct StateMachineTests {
     ])
     func firstTerminalWins(first: TaskStatus, second: TaskStatus) throws {
         let directory = TemporaryDirectory()
-        let ledger = try Ledger.open(path: directory.ledgerPath)
+        let ledger = try directory.openLedger()
         let id = "task-end-\(first.rawValue)-\(second.rawValue)"
         _ = try ledger.record(try TaskBody.event(id: id, status: first))
         _ = try ledger.record(try TaskBody.event(id: id, status: second))
@@ -56,7 +56,7 @@ struct StateMachineTests {
     @Test("a completed event with other result URLs is a new event but changes nothing")
     func secondCompletedWithOtherURLs() throws {
         let directory = TemporaryDirectory()
-        let ledger = try Ledger.open(path: directory.ledgerPath)
+        let ledger = try directory.openLedger()
         _ = try ledger.record(try TaskBody.event(id: "t1", status: .completed, results: ["https://a.example.com/1.mp4"]))
         let second = try ledger.record(try TaskBody.event(id: "t1", status: .completed,
                                                           results: ["https://a.example.com/2.mp4"])).event
@@ -72,7 +72,7 @@ struct StateMachineTests {
     @Test("a repeat counts as a duplicate and moves only the seen times")
     func repeatIsDuplicate() throws {
         let directory = TemporaryDirectory()
-        let ledger = try Ledger.open(path: directory.ledgerPath)
+        let ledger = try directory.openLedger()
         let start = Date(timeIntervalSince1970: 1_761_400_000)
         let write = try TaskBody.event(id: "t1", status: .failed, at: start)
         _ = try ledger.record(write)

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Testing
 @testable import Ledger
 import TestSupport
@@ -11,7 +10,7 @@ struct VerificationAndSubmitTests {
 
     static let id = "task-unified-1761313744-vux2jw0k"
 
-    func ledger() throws -> Ledger { try Ledger.open(path: directory.ledgerPath) }
+    func ledger() throws -> Ledger { try directory.openLedger() }
 
     func task(_ status: TaskStatus, results: [String]? = nil, estimatedTime: Int? = nil) throws -> ValidatedTask {
         var extra: [String: Any] = [:]
@@ -195,17 +194,11 @@ struct APITasksMigrationTests {
     @Test("a ledger made before it gains the API columns and keeps its tasks, unverified and unscheduled")
     func migrationFromV2() throws {
         let directory = TemporaryDirectory()
-        do {
-            let queue = try GRDB.DatabaseQueue(path: directory.ledgerPath)
-            try LedgerSchema.migrator.migrate(queue, upTo: "v2-download-resume")
-            try queue.write { db in
-                try db.execute(sql: """
-                    INSERT INTO tasks (id, status, created, first_seen, last_seen) VALUES ('t-old', 'processing', 100, 1, 1);
-                    """)
-            }
-        }
-        let ledger = try Ledger.open(path: directory.ledgerPath)
-        let applied = try ledger.pool.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") }
+        try directory.prepareLedger(upTo: "v2-download-resume", then: """
+            INSERT INTO tasks (id, status, created, first_seen, last_seen) VALUES ('t-old', 'processing', 100, 1, 1);
+            """)
+        let ledger = try directory.openLedger()
+        let applied = try ledger.appliedMigrations()
         #expect(applied.starts(with: ["v1", "v2-download-resume", "v3-api-tasks", "v4-notifications"]))
         let task = try #require(try ledger.task(id: TaskID("t-old")!)).task
         #expect(task.status == .processing)

@@ -60,9 +60,11 @@ public enum SQLDialect: Sendable {
         self == .sqlite ? "instr(\(haystack), \(needle)) > 0" : "strpos(\(haystack), \(needle)) > 0"
     }
 
-    /// Appended to a claim's SELECT: on PostgreSQL two instances never take the same row
-    /// and neither waits for the other; SQLite has one writer and needs nothing.
-    public var skipLocked: String {
-        self == .sqlite ? "" : " FOR UPDATE SKIP LOCKED"
+    /// Appended to a claim's SELECT, naming the table (or its alias) whose row is
+    /// claimed: on PostgreSQL two instances never take the same row and neither waits
+    /// for the other, and the rows joined to it (the task, the event) are not locked;
+    /// SQLite has one writer and needs nothing.
+    public func skipLocked(of table: String) -> String {
+        self == .sqlite ? "" : " FOR UPDATE OF \(table) SKIP LOCKED"
     }
 }

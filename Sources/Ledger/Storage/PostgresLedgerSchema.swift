@@ -8,7 +8,10 @@ import Foundation
 ///   `CHECK (x IN (0, 1))`, so that queries bind and read them alike on both;
 /// - a rowid key (`id INTEGER PRIMARY KEY`) becomes an identity column, which hands
 ///   out increasing ids as the rowid does;
-/// - `STRICT` goes: PostgreSQL's columns are typed anyway.
+/// - `STRICT` goes: PostgreSQL's columns are typed anyway;
+/// - `TEXT` is `TEXT COLLATE "C"`: SQLite compares text byte by byte (BINARY), and so
+///   must PostgreSQL whatever the database's locale, or `ORDER BY id` (the order of
+///   `tasks`, a tie between two tasks due at once) would differ between the backends.
 /// Everything else in the ledger's DDL (CHECK, UNIQUE, composite foreign keys, partial
 /// indexes, `ALTER TABLE … ADD COLUMN`) is written in SQL both accept.
 enum PostgresLedgerSchema {
@@ -24,6 +27,7 @@ enum PostgresLedgerSchema {
         text = replace(#"\bREAL\b"#, in: text, with: "DOUBLE PRECISION")
         text = replace(#"\bBLOB\b"#, in: text, with: "BYTEA")
         text = replace(#"\)\s*STRICT\s*;"#, in: text, with: ");")
+        text = replace(#"\bTEXT\b"#, in: text, with: #"TEXT COLLATE "C""#)
         return text
     }
 

@@ -23,6 +23,10 @@ final class SQLiteLedgerBackend: LedgerBackend {
         try pool.write { try body(SQLiteLedgerDatabase(db: $0)) }
     }
 
+    func claim<T>(_ body: (any LedgerDatabase) throws -> T) throws -> T {
+        try write(body)
+    }
+
     func read<T>(_ body: (any LedgerDatabase) throws -> T) throws -> T {
         try pool.read { try body(SQLiteLedgerDatabase(db: $0)) }
     }
