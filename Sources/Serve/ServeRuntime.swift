@@ -73,6 +73,7 @@ public final class ServeRuntime: @unchecked Sendable {
         token = try loadToken()
         redactor.registerSecret(token.value)
         if let key = settings.api.key?.value { redactor.registerSecret(key) }
+        if let password = settings.ledger?.password?.value { redactor.registerSecret(password) }
 
         let tlsStore = TLSContextStore(try loadCertificate(settings))
         self.tlsStore = tlsStore
@@ -217,8 +218,17 @@ public final class ServeRuntime: @unchecked Sendable {
     }
 
     private func openLedger() throws -> Ledger {
-        if settings.ledger != nil {
-            throw ServeError("ledger.url: this build cannot open a PostgreSQL ledger yet; unset ledger.url to keep the SQLite ledger in state_dir")
+        if let shared = settings.ledger {
+            do {
+                let ledger = try Ledger.open(postgres: shared.url, password: shared.password?.value)
+                logger.info("ledger.opened", metadata: ["backend": "postgresql", "ledger": "\(ledger.path)"])
+                ledgerMonitor = LedgerMonitor(ledger: ledger, logger: logger)
+                return ledger
+            } catch {
+                // A database that is down at start is the operator's to fix (systemd
+                // restarts the unit); once running, an outage is waited out instead.
+                throw ServeError("ledger.url: \(error.description)")
+            }
         }
         let path = settings.stateDirectory + "/ledger.sqlite"
         do {

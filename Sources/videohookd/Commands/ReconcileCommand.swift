@@ -38,7 +38,7 @@ struct ReconcileCommand: ParsableCommand {
             }
             let ledger: Ledger
             do {
-                ledger = try Ledger.open(path: try location.ledgerPath())
+                ledger = try LedgerLocation.open(settings, stateDirectory: location.stateDirectory ?? settings.stateDirectory)
             } catch let error as LedgerError {
                 throw CommandFailure(error.description)
             }

@@ -107,7 +107,7 @@ struct SubmitCommand: ParsableCommand {
 
         let ledger: Ledger
         do {
-            ledger = try Ledger.open(path: (stateDirectory as NSString).appendingPathComponent("ledger.sqlite"))
+            ledger = try LedgerLocation.open(settings, stateDirectory: stateDirectory)
         } catch {
             throw SubmitFailure(.localFailure, "\(error.description); nothing was sent")
         }
