@@ -100,7 +100,7 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
     static func endsTransaction(_ error: any Error) -> Bool {
         guard let postgresError = error as? PostgresError else { return false }
         switch postgresError.kind {
-        case .connectionLost, .commitOutcomeUnknown, .serializationFailure, .deadlock: return true
+        case .connectionLost, .commitOutcomeUnknown, .serializationFailure, .deadlock, .staleStatement: return true
         case .uniqueViolation, .other: return false
         }
     }
@@ -114,7 +114,7 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
         case .commitOutcomeUnknown:
             return "the connection to PostgreSQL was lost while COMMIT was on its way, so whether it committed is "
                 + "unknown (\(text)); it is not acknowledged, and the API's retry settles it: found as a duplicate, or recorded anew"
-        case .serializationFailure, .deadlock:
+        case .serializationFailure, .deadlock, .staleStatement:
             return "the write kept conflicting with other instances' writes and was given up after its retries "
                 + "(\(text)); the API's retry will find them done"
         case .connectionLost:

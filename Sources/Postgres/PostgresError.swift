@@ -20,6 +20,10 @@ public struct PostgresError: Error, Sendable, Equatable, CustomStringConvertible
         /// SQLSTATE 40P01: the server broke a deadlock by failing this transaction; run
         /// it again.
         case deadlock
+        /// A statement this connection had prepared no longer fits its table (another
+        /// instance's migration changed it: "cached plan must not change result type").
+        /// The connection has dropped its prepared statements; run the transaction again.
+        case staleStatement
         /// Anything else: a syntax error, a constraint other than UNIQUE, a type that
         /// does not fit, a misuse of this client.
         case other
@@ -51,7 +55,7 @@ public struct PostgresError: Error, Sendable, Equatable, CustomStringConvertible
     /// Not an unknown commit outcome: that one needs work that is safe to repeat.
     public var isRetryable: Bool {
         switch kind {
-        case .connectionLost, .serializationFailure, .deadlock: true
+        case .connectionLost, .serializationFailure, .deadlock, .staleStatement: true
         case .commitOutcomeUnknown, .uniqueViolation, .other: false
         }
     }

@@ -82,12 +82,19 @@ struct PostgresTransactionTests {
     }
 
     @Test func statementsOneByOne_TakeARoundTripEach() throws {
-        // The trace check tells them apart.
+        // The trace check tells them apart. Prepared statements are executed by name.
         let connection = try connectWithTable()
         let trace = TemporaryDirectory()
-        try connection.startTrace(path: trace.file("trace"))
+        // The first run prepares each statement (one round trip more per new statement).
+        try connection.startTrace(path: trace.file("first"))
         try connection.transaction {
             for (sql, parameters) in Self.inserts(1...3) { try connection.execute(sql, parameters) }
+        }
+        connection.stopTrace()
+        #expect(try Self.roundTrips(trace.file("first")) == 5 + 3, "BEGIN, the INSERT and COMMIT prepared once each")
+        try connection.startTrace(path: trace.file("trace"))
+        try connection.transaction {
+            for (sql, parameters) in Self.inserts(4...6) { try connection.execute(sql, parameters) }
         }
         connection.stopTrace()
         #expect(try Self.roundTrips(trace.file("trace")) == 5)

@@ -88,7 +88,7 @@ final class PostgresLedgerBackend: LedgerBackend {
                 throw failure.error
             } catch let error as PostgresError {
                 switch error.kind {
-                case .serializationFailure, .deadlock:
+                case .serializationFailure, .deadlock, .staleStatement:
                     guard ContinuousClock.now - started < budget else { throw error }
                     conflictRetries.add(1, ordering: .relaxed)
                     Self.pause(attempt: attempt)
