@@ -10,19 +10,29 @@ extension Ledger {
     /// Adds `type` for `taskID` to the outbox, with a delivery for every active target
     /// that takes it. Runs inside the caller's transaction: the event commits with the
     /// change that caused it, or neither does.
+    ///
+    /// - Parameter known: the task's row as the caller has just written it, which saves
+    ///   reading it back (the intake's path, once per completed callback); nil reads it.
     static func emitNotification(_ type: NotificationEventType, taskID: String, extra: [(String, NotificationBody.Value)],
-                                 now: Double, in db: any LedgerDatabase) throws {
-        guard let task = try db.fetchOne(sql: """
-            SELECT status, last_body, submitted_by_us, request_json FROM tasks WHERE id = ?
-            """, arguments: [taskID]) else { return }
+                                 now: Double, known: NotifiedTask? = nil, in db: any LedgerDatabase) throws {
+        let task: NotifiedTask
+        if let known {
+            task = known
+        } else {
+            guard let row = try db.fetchOne(sql: """
+                SELECT status, last_body, submitted_by_us, request_json FROM tasks WHERE id = ?
+                """, arguments: [taskID]) else { return }
+            task = NotifiedTask(status: try row.text("status"), lastBody: row["last_body"],
+                                submittedByUs: row["submitted_by_us"] ?? false, requestJSON: row["request_json"])
+        }
         var data: [(String, NotificationBody.Value)] = [
             ("task_id", .string(taskID)),
-            ("status", .string(try task.text("status"))),
+            ("status", .string(task.status)),
             // Both were parsed as JSON before the ledger kept them: spliced without a check.
-            ("task", (task["last_body"] as Data?).map { .json(Array($0)) } ?? .null),
+            ("task", task.lastBody.map { .json(Array($0)) } ?? .null),
         ]
         data += extra
-        if task["submitted_by_us"] as Bool? == true, let request: String = task["request_json"] {
+        if task.submittedByUs, let request = task.requestJSON {
             data.append(("submitted_request", .json(Array(request.utf8))))
         }
         let body = NotificationBody.encode(type: type, timestamp: Date(timeIntervalSince1970: now), data: data)
@@ -254,4 +264,12 @@ extension Ledger {
             FROM notification_deliveries WHERE event_seq = ? ORDER BY id
             """, arguments: [seq]).map(NotificationDeliveryRecord.init(row:))
     }
+}
+
+/// What a notification's body says of its task: the columns of its row the body is made of.
+struct NotifiedTask {
+    var status: String
+    var lastBody: Data?
+    var submittedByUs: Bool
+    var requestJSON: String?
 }

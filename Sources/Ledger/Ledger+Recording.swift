@@ -184,7 +184,7 @@ extension Ledger {
         let resultsKey = task.results.joined(separator: "\n")
 
         let existing = try db.fetchOne(
-            sql: "SELECT status, submitted_by_us, verification FROM tasks WHERE id = ?", arguments: [id])
+            sql: "SELECT status, submitted_by_us, verification, request_json FROM tasks WHERE id = ?", arguments: [id])
         let before = (existing?["status"] as String?).flatMap(TaskStatus.init(rawValue:))
         let submittedByUs: Bool = existing?["submitted_by_us"] ?? false
         let verificationBefore = (existing?["verification"] as String?).flatMap(TaskVerification.init(rawValue:))
@@ -240,16 +240,20 @@ extension Ledger {
                 id, task.status.rawValue, resultsKey, task.object.progress, seen, seen,
                 advanced, task.rawBody, event.peer,
             ])
+        // The task's row as written above (it advanced, so its body is this event's):
+        // what a notification of this change says of it, without reading it back.
+        let written = NotifiedTask(status: task.status.rawValue, lastBody: task.rawBody, submittedByUs: submittedByUs,
+                                   requestJSON: existing?["request_json"])
         var jobCreated = false
         if let videoURL, !held {
-            jobCreated = try queueDownload(id, from: videoURL, in: db, now: seen)
+            jobCreated = try queueDownload(id, from: videoURL, in: db, now: seen, known: written)
         }
         // The task's first end that is not a video: the operator's application hears of it.
         if advanced && (task.status == .failed || task.status == .cancelled) {
             try emitNotification(.taskFailed, taskID: id, extra: [("error", .object([
                 ("code", task.object.error?.code.map { .string($0.description) } ?? .null),
                 ("message", task.object.error?.message.map { .string($0) } ?? .null),
-            ]))], now: seen, in: db)
+            ]))], now: seen, known: written, in: db)
         }
         return .event(EventOutcome(
             taskID: task.id, eventStatus: task.status, isDuplicate: false, duplicateCount: 0,
@@ -305,7 +309,8 @@ extension Ledger {
 
     /// Inserts the task's download job unless it has one. The UNIQUE task_id makes a
     /// second job impossible even if the state machine were wrong.
-    static func queueDownload(_ id: String, from url: String, in db: any LedgerDatabase, now: Double) throws -> Bool {
+    static func queueDownload(_ id: String, from url: String, in db: any LedgerDatabase, now: Double,
+                              known: NotifiedTask? = nil) throws -> Bool {
         // Links last 24 hours; counting from `created` errs on the early side. The job's
         // deadline comes from the task row, which keeps `created` from any earlier state.
         try db.execute(sql: """
@@ -318,7 +323,7 @@ extension Ledger {
         guard db.changesCount == 1 else { return false }
         // Queued once in a task's life: that is when the callback counts as accepted
         // (and, with an API key, confirmed).
-        try emitNotification(.taskCompleted, taskID: id, extra: [], now: now, in: db)
+        try emitNotification(.taskCompleted, taskID: id, extra: [], now: now, known: known, in: db)
         return true
     }
 

@@ -46,6 +46,24 @@ struct OutboxTests {
         #expect((body["timestamp"] as? String)?.hasSuffix("Z") == true)
     }
 
+    @Test("a task submitted here: its task.completed carries the request sent and the completed body; task.failed too")
+    func submittedRequestInBody() throws {
+        let ledger = try ledger()
+        for (id, status) in [("s1", TaskStatus.completed), ("s2", .failed)] {
+            let answer = try TaskBody.task(id: id, status: .pending)
+            _ = try ledger.record(.submitted(SubmittedTask(answer: answer, requestJSON: #"{"prompt":"a cat, \#(id)"}"#)))
+            _ = try ledger.record(try TaskBody.event(id: id, status: status))
+            let data = try #require(try body(id)["data"] as? [String: Any])
+            #expect(data["status"] as? String == status.rawValue)
+            #expect((data["task"] as? [String: Any])?["status"] as? String == status.rawValue,
+                    "the body of the state that ended it")
+            #expect((data["submitted_request"] as? [String: Any])?["prompt"] as? String == "a cat, \(id)")
+        }
+        // A task the daemon did not submit says nothing of a request.
+        _ = try ledger.record(try TaskBody.event(id: "o1", status: .completed))
+        #expect((try body("o1")["data"] as? [String: Any])?["submitted_request"] == nil)
+    }
+
     @Test("with no target the event is still kept, and the notifier is not woken; a target set later wakes it again")
     func quietWithoutTargets() throws {
         let ledger = try ledger(targets: [])
