@@ -398,7 +398,9 @@ struct ObjectStoreEndToEndTests {
         let partLines = { (daemon: DaemonProcess) in
             daemon.logLines().filter { $0.contains("event=upload.part ") && $0.contains("task_id=\(id)") }
         }
-        try #require(Self.wait(timeout: 60) { partLines(first).count >= 2 }, "parts did not go up: \(first.logLines().suffix(8))")
+        // Three parts at least, so that two are released and the disk check below (which
+        // allows one released part not yet punched) still tells a punched file from one that is not.
+        try #require(Self.wait(timeout: 60) { partLines(first).count >= 3 }, "parts did not go up: \(first.logLines().suffix(8))")
         #expect(first.stop(signal: SIGKILL) == 128 + SIGKILL)
         #expect(!first.logLines().contains { $0.contains("event=upload.completed") && $0.contains("task_id=\(id)") },
                 "killed before the upload was completed")
@@ -406,7 +408,7 @@ struct ObjectStoreEndToEndTests {
         // What the kill left: released parts, the file's length kept, about two parts on the disk.
         let job = try #require(try Ledger.openForReading(path: first.ledgerFile).downloadJob(taskID: id))
         let parts = try Ledger.openForReading(path: first.ledgerFile).objectUploadParts(taskID: id)
-        try #require(parts.count >= 2 && parts.count < 13, "\(parts.count) parts recorded")
+        try #require(parts.count >= 3 && parts.count < 13, "\(parts.count) parts recorded")
         #expect(job.bytesReleased >= Int64(parts.count - 1) * partSize, "released \(job.bytesReleased)")
         #expect(job.bytesDone <= Int64(parts.count + 2) * partSize + (1 << 20),
                 "\(job.bytesDone) bytes downloaded with \(parts.count) parts up: not held back")
@@ -414,7 +416,9 @@ struct ObjectStoreEndToEndTests {
         var status = stat()
         try #require(stat(partial, &status) == 0)
         #expect(Int64(status.st_size) >= job.bytesDone, "the file keeps its length")
-        #expect(Int64(status.st_blocks) * 512 <= Int64(status.st_size) - job.bytesReleased + (1 << 20),
+        // The release is recorded before its hole is punched (never the other way round),
+        // so the kill may land between the two: one recorded part's bytes may still be there.
+        #expect(Int64(status.st_blocks) * 512 <= Int64(status.st_size) - job.bytesReleased + partSize + (1 << 20),
                 "\(Int64(status.st_blocks) * 512) bytes on the disk for \(status.st_size), \(job.bytesReleased) released")
         let shown = try first.command(["show", id]).output
         #expect(shown.contains("(first \(job.bytesReleased) bytes uploaded and released)"), "show: \(shown)")
