@@ -37,6 +37,7 @@ final class InstanceLeases: Service, Sendable {
     private let runningDownloads: @Sendable () -> Set<String>
     private let runningDeliveries: @Sendable () -> Set<Int64>
     private let downloadLost: @Sendable (String, String) -> Void
+    private let renewalFailed: @Sendable () -> Void
     private let state = Mutex(State())
     private let wakeUp = WakeSignal()
     private let thread = Mutex<NamedThread?>(nil)
@@ -52,7 +53,8 @@ final class InstanceLeases: Service, Sendable {
          pid: Int = Int(ProcessInfo.processInfo.processIdentifier),
          runningDownloads: @escaping @Sendable () -> Set<String>,
          runningDeliveries: @escaping @Sendable () -> Set<Int64>,
-         downloadLost: @escaping @Sendable (_ taskID: String, _ owner: String) -> Void) {
+         downloadLost: @escaping @Sendable (_ taskID: String, _ owner: String) -> Void,
+         renewalFailed: @escaping @Sendable () -> Void = {}) {
         self.ledger = ledger
         self.logger = logger
         self.host = host
@@ -60,6 +62,12 @@ final class InstanceLeases: Service, Sendable {
         self.runningDownloads = runningDownloads
         self.runningDeliveries = runningDeliveries
         self.downloadLost = downloadLost
+        self.renewalFailed = renewalFailed
+    }
+
+    /// Whether the last renewal or take left this instance holding `name`.
+    func holds(_ name: String) -> Bool {
+        state.withLock { $0.held.contains(name) }
     }
 
     /// Registers the instance (a start that cannot write the ledger fails here, before
@@ -130,6 +138,7 @@ final class InstanceLeases: Service, Sendable {
         do {
             renewal = try ledger.renewLeases(downloads: downloads, deliveries: deliveries, now: now)
         } catch {
+            renewalFailed()
             let (firstFailure, since) = state.withLock { state -> (Bool, Date) in
                 defer { state.failing = true }
                 return (!state.failing, state.lastRenewal)

@@ -164,7 +164,8 @@ public final class ServeRuntime: @unchecked Sendable {
         let leases = InstanceLeases(ledger: ledger, logger: logger,
                                     runningDownloads: { downloads.runningTaskIDs },
                                     runningDeliveries: { notifications.runningDeliveryIDs },
-                                    downloadLost: { taskID, owner in downloads.leaseLost(taskID: taskID, owner: owner) })
+                                    downloadLost: { taskID, owner in downloads.leaseLost(taskID: taskID, owner: owner) },
+                                    renewalFailed: { [metrics] in metrics.leaseRenewalFailed() })
         instanceLeases = leases
         // One reconciler at a time: the holder of the `reconciler` lease. With several
         // instances the holder also looks every 5 s for verifications that callbacks to

@@ -267,6 +267,12 @@ struct MultiInstanceEndToEndTests {
         let decoded = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]])
         #expect(Set(decoded.compactMap { $0["state"] as? String }) == ["alive", "lapsed"], "\(json)")
 
+        // Its metrics say the same: one lapsed instance; it holds nothing now.
+        let metrics = try PrometheusText(try TestClient.connectPlain(port: survivor.adminPort).get("/metrics").text)
+        #expect(metrics.value("videohookd_instances", ["state": "lapsed"]) == 1)
+        #expect(metrics.value("videohookd_instances", ["state": "alive"]) == 1)
+        #expect(metrics.value("videohookd_held", ["kind": "downloads"]) == 0)
+
         // A clean stop gives the survivor's turn back and marks it stopped.
         #expect(survivor.stop() == 0)
         let stopped = try first.command(["instances"]).output
