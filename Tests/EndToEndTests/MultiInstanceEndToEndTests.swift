@@ -7,8 +7,8 @@ import Testing
 
 /// Two real `videohookd serve` processes on one PostgreSQL ledger and one moto bucket, as
 /// two hosts behind one address (issue 21): the API's retries of each callback reach both
-/// at once, and one of them is killed in the middle of a video that the other finishes
-/// once the lease has lapsed. The leases are shortened for the test
+/// at once, one of them is killed in the middle of a video that the other finishes once
+/// the lease has lapsed, and Debian's HAProxy with config/haproxy.cfg stands in front. The leases are shortened for the test
 /// (`VIDEOHOOKD_TEST_LEASE_SECONDS`) so that a takeover takes seconds, not half a minute.
 @Suite("Two instances on one ledger and one bucket, end to end", .serialized)
 struct MultiInstanceEndToEndTests {
@@ -33,19 +33,13 @@ struct MultiInstanceEndToEndTests {
     }
 
     /// An instance: its own state folder, the shared ledger and bucket, the same token.
-    private static func instance(ledger url: String, bucket: String, lease: Int? = nil) throws -> DaemonProcess {
+    private static func instance(ledger url: String, bucket: String?, lease: Int? = nil,
+                                 extra: String = "") throws -> DaemonProcess {
         let moto = try moto()
         let certificates = try TestCertificates.shared()
         let environment = lease.map { ["VIDEOHOOKD_TEST_LEASE_SECONDS": "\($0)"] } ?? [:]
         let daemon = try DaemonProcess(environment: environment)
-        try daemon.writeConfig("""
-            token: \(token)
-            disk_reserve_bytes: 0
-            ledger:
-              url: \(url)
-            download:
-              ca_file: \(certificates.caFile)
-              allow_internal: true
+        let s3 = bucket.map { bucket in """
             s3:
               bucket: \(bucket)
               endpoint: \(moto.endpoint)
@@ -55,6 +49,17 @@ struct MultiInstanceEndToEndTests {
               access_key_id: \(moto.accessKeyID)
               secret_access_key: \(moto.secretAccessKey)
               part_size: 5MiB
+            """ } ?? ""
+        try daemon.writeConfig("""
+            token: \(token)
+            disk_reserve_bytes: 0
+            ledger:
+              url: \(url)
+            download:
+              ca_file: \(certificates.caFile)
+              allow_internal: true
+            \(extra)
+            \(s3)
             """)
         return daemon
     }
@@ -278,5 +283,92 @@ struct MultiInstanceEndToEndTests {
         let stopped = try first.command(["instances"]).output
         #expect(stopped.split(separator: "\n").contains { $0.contains("\(survivor.pid ?? 0)") && $0.contains(" stopped ") },
                 "\(stopped)")
+    }
+
+    /// config/haproxy.cfg made to run here: its `defaults` and backend as shipped (mode
+    /// tcp, the /readyz check on the admin port, retries and redispatch), the frontend and
+    /// the two servers on loopback ports, logging to standard output instead of syslog,
+    /// in the foreground as this user.
+    private static func haproxyConfig(front: UInt16, servers: [(port: UInt16, admin: UInt16)]) throws -> String {
+        let shipped = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("config/haproxy.cfg")
+        var lines: [String] = []
+        var serverIndex = 0
+        for line in try String(contentsOf: shipped, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false) {
+            let words = line.split(separator: " ")
+            switch words.first {
+            case "log" where line.hasPrefix("    log /dev/log"):
+                lines.append("    log stdout format raw local0")
+            case "chroot", "user", "group", "daemon":
+                continue
+            case "bind":
+                lines.append("    bind 127.0.0.1:\(front)")
+            case "server":
+                let server = servers[serverIndex]
+                lines.append("    server \(words[1]) 127.0.0.1:\(server.port) check port \(server.admin)")
+                serverIndex += 1
+            default:
+                lines.append(String(line))
+            }
+        }
+        #expect(serverIndex == servers.count, "config/haproxy.cfg names \(serverIndex) servers")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    @Test("behind HAProxy with config/haproxy.cfg (mode tcp, /readyz on the admin port): callbacks reach both instances; one stopped is taken out by the health check and the other answers every callback, none lost")
+    func behindHAProxy() throws {
+        let binary = "/usr/sbin/haproxy"
+        try #require(FileManager.default.isExecutableFile(atPath: binary),
+                     "haproxy is not installed: scripts/install-deps.sh test installs it")
+        let (cluster, name, url) = try Self.database()
+        let certificates = try TestCertificates.shared()
+        // The same certificate and key on both: HAProxy passes TLS through.
+        let tls = "tls:\n  cert_file: \(certificates.serverCertificate)\n  key_file: \(certificates.serverKey)"
+        let first = try Self.instance(ledger: url, bucket: nil, extra: tls)
+        let second = try Self.instance(ledger: url, bucket: nil, extra: tls)
+        defer { first.stop(); second.stop(); first.removeFiles(); second.removeFiles() }
+        try first.start()
+        try second.start()
+
+        let folder = TemporaryDirectory(prefix: "videohookd-haproxy")
+        let front = try LoopbackPort.free()
+        try Self.haproxyConfig(front: front, servers: [(first.port, first.adminPort), (second.port, second.adminPort)])
+            .write(toFile: folder.file("haproxy.cfg"), atomically: true, encoding: .utf8)
+        let haproxy = try ChildProcess(executable: binary, arguments: [binary, "-db", "-f", folder.file("haproxy.cfg")],
+                                       environment: ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"])
+        defer {
+            haproxy.signal(SIGTERM)
+            if haproxy.waitForExit(timeout: 5) == nil { haproxy.signal(SIGKILL); _ = haproxy.waitForExit(timeout: 5) }
+        }
+        let through = { try TestClient.connectTLS(port: front, caFile: certificates.caFile, serverName: "files.test") }
+        try #require(Self.wait(timeout: 15) { try through().get("/healthz").status == 200 },
+                     "HAProxy does not pass connections on: \(haproxy.standardOutput) \(haproxy.standardError)")
+
+        // New connections, one callback each: leastconn spreads them over both.
+        let before = (0..<12).map { String(format: "task-unified-1765000000-hapx%04d", $0) }
+        for id in before {
+            let answer = try through().post(Self.callbackPath, body: Self.body(id, status: "processing"))
+            #expect(answer.status == 200, "\(id): \(answer.status) \(answer.text)")
+        }
+        let accepted = { (daemon: DaemonProcess, ids: [String]) in
+            ids.filter { id in daemon.logLines().contains { $0.contains("event=callback.accepted") && $0.contains(id) } }
+        }
+        let firstShare = accepted(first, before), secondShare = accepted(second, before)
+        #expect(!firstShare.isEmpty && !secondShare.isEmpty && firstShare.count + secondShare.count == before.count,
+                "both instances take callbacks: \(firstShare.count) and \(secondShare.count)")
+
+        // One instance stops (an upgrade): connections refused meanwhile go to the other
+        // (retries, redispatch), and the health check takes it out.
+        #expect(second.stop() == 0)
+        let after = (0..<12).map { String(format: "task-unified-1765000000-hapy%04d", $0) }
+        for id in after {
+            let answer = try through().post(Self.callbackPath, body: Self.body(id, status: "processing"))
+            #expect(answer.status == 200, "\(id): \(answer.status) \(answer.text)")
+        }
+        #expect(Self.wait(timeout: 15) { haproxy.standardOutput.contains("videohookd/vh2 is DOWN") },
+                "the check takes the stopped instance out: \(haproxy.standardOutput)")
+        #expect(accepted(first, after).count == after.count, "the other took every callback")
+        #expect(try Self.number(cluster, "SELECT count(*) FROM tasks", database: name) == before.count + after.count)
+        #expect(!haproxy.standardOutput.contains("videohookd/vh1 is DOWN"), "the running one stays up")
     }
 }
