@@ -44,6 +44,8 @@ public final class DownloadService: Service, Sendable {
         var leases: [JobLease] = []
         /// This archive folder's identity, read at start.
         var partialArchive: String?
+        /// Whether claims may take over other instances' lapsed jobs now.
+        var mayTakeOver: @Sendable () -> Bool = { true }
     }
 
     private let ledger: Ledger
@@ -102,6 +104,12 @@ public final class DownloadService: Service, Sendable {
 
     /// The task ids of the jobs the workers run now: the leases the instance renews.
     public var runningTaskIDs: Set<String> { state.withLock { Set($0.leases.map(\.taskID)) } }
+
+    /// Says whether claims may take over jobs whose lease lapsed (`serve`: not while its
+    /// own renewals have only just come back, see ``InstanceLeases``); always, unless set.
+    public func setTakeoverGate(_ gate: @escaping @Sendable () -> Bool) {
+        state.withLock { $0.mayTakeOver = gate }
+    }
 
     /// Another instance holds `taskID`'s job now (this one's renewal found so): its
     /// worker stops it at once, without a further write. A job no worker runs any more is
@@ -275,7 +283,7 @@ public final class DownloadService: Service, Sendable {
             }
             let claim: DownloadClaim?
             do {
-                claim = try ledger.claimNextDownload()
+                claim = try ledger.claimNextDownload(takingOver: state.withLock { $0.mayTakeOver }())
             } catch {
                 logger.error("download.ledger_error", metadata: ["step": "claim", "reason": "\(error)"])
                 wakeSignal.wait(after: seen, seconds: poll)

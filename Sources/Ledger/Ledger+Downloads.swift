@@ -51,19 +51,24 @@ extension Ledger {
     /// (``LedgerError/leaseLost(reason:)``). One transaction, so two workers never take
     /// the same job; on PostgreSQL two instances neither (the row is locked,
     /// `SKIP LOCKED` passes it by).
-    public func claimNextDownload(now: Date = Date()) throws(LedgerError) -> DownloadClaim? {
+    ///
+    /// - Parameter takingOver: false leaves lapsed jobs alone (queued ones only): an
+    ///   instance that has just come back from an outage of the database waits until the
+    ///   others have had a renewal to renew their leases, which lapsed with its own.
+    public func claimNextDownload(now: Date = Date(), takingOver: Bool = true) throws(LedgerError) -> DownloadClaim? {
         let seconds = now.timeIntervalSince1970
         let owner = instanceID
         let until = seconds + limits.leaseDuration
+        let lapsed = takingOver ? "\n   OR (j.state = 'running' AND j.lease_until < ? AND j.owner <> ?)" : ""
+        let lapsedArguments: SQLArguments = takingOver ? [seconds, owner] : []
         return try claimTransaction { db in
             guard let row = try db.fetchOne(sql: """
                 SELECT j.*, t.created AS task_created, t.last_body AS task_body, t.results AS task_results
                 FROM download_jobs j JOIN tasks t ON t.id = j.task_id
-                WHERE (j.state = 'queued' AND j.next_attempt_at <= ?)
-                   OR (j.state = 'running' AND j.lease_until < ? AND j.owner <> ?)
+                WHERE (j.state = 'queued' AND j.next_attempt_at <= ?)\(lapsed)
                 ORDER BY j.deadline, j.id
                 LIMIT 1\(db.dialect.skipLocked(of: "j"))
-                """, arguments: [seconds, seconds, owner]) else { return nil }
+                """, arguments: [seconds] + lapsedArguments) else { return nil }
             try db.execute(sql: """
                 UPDATE download_jobs SET state = 'running', owner = ?, lease_until = ?,
                     started_at = coalesce(started_at, ?), updated_at = ?

@@ -11,12 +11,18 @@ import Foundation
 /// columns are set and the leases renewed, so the two backends behave alike.
 extension Ledger {
     /// Registers this instance (``instanceID``): `videohookd instances` lists it, alive
-    /// while it beats within its lease. Rows of instances not heard of for a week go.
+    /// while it beats within its lease. Rows of instances not heard of for a week go. On
+    /// SQLite, where one process owns the state folder, the singleton leases an earlier
+    /// process left (killed before it could give them back) go too, as its running jobs
+    /// are put back at start.
     public func registerInstance(host: String, pid: Int, version: String?, now: Date = Date()) throws(LedgerError) {
         let seconds = now.timeIntervalSince1970
         let id = instanceID
         let lease = limits.leaseDuration
         try writeTransaction { db in
+            if db.dialect == .sqlite {
+                try db.execute(sql: "DELETE FROM leases WHERE owner <> ?", arguments: [id])
+            }
             try db.execute(sql: "DELETE FROM instances WHERE id <> ? AND heartbeat_at < ?",
                            arguments: [id, seconds - Self.forgetInstancesAfter])
             try db.execute(sql: """
@@ -94,7 +100,9 @@ extension Ledger {
     /// Takes the singleton lease `name` (the reconciler's turn) when it is free, lapsed,
     /// or this instance's already (then it is renewed): one instance at a time does what
     /// it guards. ``renewLeases(downloads:deliveries:now:)`` renews it from then on.
-    public func takeLease(_ name: String, now: Date = Date()) throws(LedgerError) -> LeaseTake {
+    /// With `takingOver` false a lapsed lease of another instance is left alone (see
+    /// ``claimNextDownload(now:takingOver:)``).
+    public func takeLease(_ name: String, now: Date = Date(), takingOver: Bool = true) throws(LedgerError) -> LeaseTake {
         let seconds = now.timeIntervalSince1970
         let owner = instanceID
         let until = seconds + limits.leaseDuration
@@ -103,8 +111,8 @@ extension Ledger {
             try db.execute(sql: """
                 INSERT INTO leases (name, owner, until) VALUES (?, ?, ?)
                 ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, until = excluded.until
-                WHERE leases.owner = excluded.owner OR leases.until < ?
-                """, arguments: [name, owner, until, seconds])
+                WHERE leases.owner = excluded.owner OR (? = 1 AND leases.until < ?)
+                """, arguments: [name, owner, until, takingOver ? 1 : 0, seconds])
             if db.changesCount == 1 {
                 let previous: String? = current?["owner"]
                 return .held(takenOverFrom: previous == owner ? nil : previous)

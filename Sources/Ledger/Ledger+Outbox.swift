@@ -95,12 +95,18 @@ extension Ledger {
     /// this instance under a lease; a delivery another instance was making whose lease
     /// lapsed is taken over (``DeliveryClaim/takenOverFrom``), and made again.
     ///
-    /// - Parameter targets: the targets this instance can deliver to (its settings'):
-    ///   deliveries to others are left to the instances that have them. Nil: any.
-    public func claimNextDelivery(now: Date = Date(), targets: Set<String>? = nil) throws(LedgerError) -> DeliveryClaim? {
+    /// - Parameters:
+    ///   - targets: the targets this instance can deliver to (its settings'): deliveries
+    ///     to others are left to the instances that have them. Nil: any.
+    ///   - takingOver: false leaves lapsed deliveries alone, as for download jobs
+    ///     (``claimNextDownload(now:takingOver:)``).
+    public func claimNextDelivery(now: Date = Date(), targets: Set<String>? = nil,
+                                  takingOver: Bool = true) throws(LedgerError) -> DeliveryClaim? {
         let seconds = now.timeIntervalSince1970
         let owner = instanceID
         let until = seconds + limits.leaseDuration
+        let lapsed = takingOver ? "\n                       OR (d.state = 'running' AND d.lease_until < ? AND d.owner <> ?)" : ""
+        let lapsedArguments: SQLArguments = takingOver ? [seconds, owner] : []
         if let targets, targets.isEmpty { return nil }
         let own = targets.map { " AND d.target IN (\(Array(repeating: "?", count: $0.count).joined(separator: ", ")))" } ?? ""
         let ownArguments: SQLArguments = targets.map { $0.sorted().map { $0 as (any SQLBindable)? } } ?? []
@@ -109,11 +115,10 @@ extension Ledger {
                 SELECT d.id, d.target, d.attempts, d.state, d.owner, e.id AS event_id, e.type, e.task_id, e.body,
                        e.created_at
                 FROM notification_deliveries d JOIN notification_events e ON e.seq = d.event_seq
-                WHERE ((d.state = 'pending' AND d.next_attempt_at <= ?)
-                       OR (d.state = 'running' AND d.lease_until < ? AND d.owner <> ?))
+                WHERE ((d.state = 'pending' AND d.next_attempt_at <= ?)\(lapsed))
                   AND d.target IN (SELECT key FROM notification_targets WHERE active = 1)\(own)
                 ORDER BY d.next_attempt_at, d.id LIMIT 1\(db.dialect.skipLocked(of: "d"))
-                """, arguments: [seconds, seconds, owner] + ownArguments) else { return nil }
+                """, arguments: [seconds] + lapsedArguments + ownArguments) else { return nil }
             let id: Int64 = row["id"]
             try db.execute(sql: """
                 UPDATE notification_deliveries SET state = 'running', owner = ?, lease_until = ?, updated_at = ? WHERE id = ?

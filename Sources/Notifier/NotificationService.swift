@@ -25,6 +25,8 @@ public final class NotificationService: Service, Sendable {
         var cancellers: [ConnectionCanceller] = []
         /// The deliveries the workers make now: the leases the instance renews.
         var inHand: Set<Int64> = []
+        /// Whether claims may take over other instances' lapsed deliveries now.
+        var mayTakeOver: @Sendable () -> Bool = { true }
     }
 
     private let ledger: Ledger
@@ -91,6 +93,11 @@ public final class NotificationService: Service, Sendable {
 
     /// Looks for due deliveries now (a replay from this process).
     public func wake() { wakeSignal.wakeOne() }
+
+    /// Says whether claims may take over deliveries whose lease lapsed; always, unless set.
+    public func setTakeoverGate(_ gate: @escaping @Sendable () -> Bool) {
+        state.withLock { $0.mayTakeOver = gate }
+    }
 
     /// The deliveries being made now: the leases the instance renews.
     public var runningDeliveryIDs: Set<Int64> { state.withLock { $0.inHand } }
@@ -171,9 +178,9 @@ public final class NotificationService: Service, Sendable {
         while !shouldLeave(canceller) {
             let seen = wakeSignal.current
             let claim: DeliveryClaim?
-            let own = state.withLock { Set($0.targets.endpoints.keys) }
+            let (own, gate) = state.withLock { (Set($0.targets.endpoints.keys), $0.mayTakeOver) }
             do {
-                claim = try ledger.claimNextDelivery(targets: own)
+                claim = try ledger.claimNextDelivery(targets: own, takingOver: gate())
             } catch {
                 logger.error("notify.ledger_error", metadata: ["step": "claim", "reason": "\(error)"])
                 wakeSignal.wait(after: seen, seconds: pollInterval)

@@ -25,6 +25,9 @@ final class InstanceLeases: Service, Sendable {
         /// When a renewal last went through; a failure streak is logged once.
         var lastRenewal = Date()
         var failing = false
+        /// Since when the renewals have gone through without a failure (the
+        /// registration, then the first renewal after a failure); nil while failing.
+        var healthySince: Date? = Date()
     }
 
     /// The reconciler's lease.
@@ -65,6 +68,15 @@ final class InstanceLeases: Service, Sendable {
         self.renewalFailed = renewalFailed
     }
 
+    /// Whether this instance may take over another's lapsed work now: only once its own
+    /// renewals have gone through for a renewal interval. After an outage of the database
+    /// every instance's leases lapsed at once; the wait lets the others renew theirs
+    /// before anyone takes them for dead, so that work does not change hands for nothing.
+    func mayTakeOver(now: Date = Date()) -> Bool {
+        guard let since = state.withLock({ $0.healthySince }) else { return false }
+        return now.timeIntervalSince(since) >= renewInterval
+    }
+
     /// Whether the last renewal or take left this instance holding `name`.
     func holds(_ name: String) -> Bool {
         state.withLock { $0.held.contains(name) }
@@ -73,6 +85,7 @@ final class InstanceLeases: Service, Sendable {
     /// Registers the instance (a start that cannot write the ledger fails here, before
     /// any work is claimed) and starts the renewals.
     func start() throws {
+        state.withLock { $0.healthySince = Date() }
         do {
             try ledger.registerInstance(host: host, pid: pid, version: Ledger.schemaVersion)
         } catch {
@@ -140,7 +153,7 @@ final class InstanceLeases: Service, Sendable {
         } catch {
             renewalFailed()
             let (firstFailure, since) = state.withLock { state -> (Bool, Date) in
-                defer { state.failing = true }
+                defer { state.failing = true; state.healthySince = nil }
                 return (!state.failing, state.lastRenewal)
             }
             if firstFailure {
@@ -156,6 +169,7 @@ final class InstanceLeases: Service, Sendable {
                 state.failing = false
                 state.lastRenewal = now
                 state.held = renewal.leases
+                if state.healthySince == nil { state.healthySince = now }
             }
             return (state.failing, state.held.subtracting(renewal.leases))
         }
@@ -190,7 +204,8 @@ final class InstanceLeases: Service, Sendable {
     func take(_ name: String, now: Date = Date()) -> Bool {
         let outcome: LeaseTake
         do {
-            outcome = try ledger.takeLease(name, now: now)
+            // Just back from failing renewals, a lapsed holder may be renewing right now too.
+            outcome = try ledger.takeLease(name, now: now, takingOver: mayTakeOver(now: now))
         } catch {
             logger.warning("lease.take_failed", metadata: ["lease": "\(name)", "reason": "\(error)"])
             return false

@@ -167,6 +167,8 @@ public final class ServeRuntime: @unchecked Sendable {
                                     downloadLost: { taskID, owner in downloads.leaseLost(taskID: taskID, owner: owner) },
                                     renewalFailed: { [metrics] in metrics.leaseRenewalFailed() })
         instanceLeases = leases
+        downloads.setTakeoverGate { leases.mayTakeOver() }
+        notifications.setTakeoverGate { leases.mayTakeOver() }
         // One reconciler at a time: the holder of the `reconciler` lease. With several
         // instances the holder also looks every 5 s for verifications that callbacks to
         // the others queued (they wake nobody here).

@@ -72,6 +72,22 @@ struct LeaseTests {
         #expect(try a.nextDownloadDue() == at(60.5), "the old owner would wake when the new lease lapses")
     }
 
+    @Test("takingOver: false (an instance just back from an outage) claims queued work only, and leaves a lapsed lease alone")
+    func noTakeoverWhileRecovering() throws {
+        let (a, b) = try twoInstances(tasks: ["t1", "t2"])
+        let held = try #require(try a.claimNextDownload(now: at(0)))
+        _ = try #require(try a.claimNextDelivery(now: at(0)))
+        #expect(try a.takeLease("reconciler", now: at(0)).isHeld)
+        let queued = try #require(try b.claimNextDownload(now: at(40), takingOver: false))
+        #expect(queued.takenOverFrom == nil && queued.job.taskID != held.job.taskID)
+        #expect(try b.claimNextDownload(now: at(40), takingOver: false) == nil, "the lapsed one is left")
+        #expect(try b.takeLease("reconciler", now: at(40), takingOver: false).isHeld == false)
+        #expect(try b.takeLease("fresh", now: at(40), takingOver: false) == .held(takenOverFrom: nil), "a free one is taken")
+        let lapsedDelivery = try b.claimNextDelivery(now: at(40), takingOver: false)
+        #expect(lapsedDelivery == nil || lapsedDelivery?.takenOverFrom == nil)
+        #expect(try b.claimNextDownload(now: at(40))?.takenOverFrom == a.instanceID)
+    }
+
     @Test("renewal moves the leases of the work in hand on; a takeover then waits for the new lease")
     func renewal() throws {
         let (a, b) = try twoInstances()
