@@ -237,6 +237,7 @@ final class DownloadJobRunner {
                 try file.truncate(to: 0)
             }
             if file.length < recordedBytes {
+                let found = file.length
                 let held = session.heldPrefix()
                 if held > 0, held <= recordedBytes {
                     try file.truncate(to: 0)
@@ -249,7 +250,8 @@ final class DownloadJobRunner {
                     }
                     logger.notice("download.rebuilt", metadata: [
                         "from_bytes": "\(held)", "recorded_bytes": "\(recordedBytes)",
-                        "reason": "\(file.length == held && recordedBytes > 0 ? "no partial file of this job here (taken over from another instance, or lost)" : "the partial file is short")",
+                        "reason": found == 0 ? "no partial file of this job here (taken over from another host, or lost)"
+                            : "the partial file has \(found) bytes, fewer than the \(recordedBytes) recorded",
                         "action": "its first \(held) bytes are in the archive destination; the download goes on after them",
                     ])
                     job.bytesDone = held
