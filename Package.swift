@@ -156,7 +156,7 @@ let package = Package(
         .testTarget(name: "NotifierTests", dependencies: ["Notifier", "TestSupport"]),
         // Serve's own parts that need no daemon: the S3 client factory, the bucket check's rules.
         .testTarget(name: "ServeTests", dependencies: ["Serve", "Downloader", "Ledger", "ObjectStore", "Settings", "Telemetry", "TestSupport",
-                                                      "URLPolicy"]),
+                                                      "URLPolicy", "VideoAPI"]),
         .testTarget(name: "ReconcilerTests", dependencies: ["Reconciler", "APIClient", "Ledger", "VideoAPI", "TestSupport",
                                                            .product(name: "Logging", package: "swift-log")]),
         // The command line's own parts (terminal rendering), tested in the executable.

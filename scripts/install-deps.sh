@@ -16,6 +16,9 @@ if [ "${1:-run}" = test ]; then
   # service is used); pgbench in postgresql-contrib for bench/. As root, the cluster runs
   # as the postgres user this package creates, through setpriv (util-linux).
   packages+=(postgresql postgresql-contrib util-linux)
+  # Two instances behind a TCP load balancer: Debian's HAProxy, run by the test in the
+  # foreground with config/haproxy.cfg's shape (no system service is used).
+  packages+=(haproxy)
 fi
 missing=()
 for package in "${packages[@]}"; do

@@ -37,11 +37,18 @@ public struct ArchiveJob: Sendable {
 }
 
 /// One attempt of one job, seen by its destination. Every call comes from the job's
-/// worker thread, in this order: ``videoOpened(path:durableBytes:releasable:)`` once,
+/// worker thread, in this order: perhaps ``heldPrefix()`` once, ``videoOpened(path:durableBytes:releasable:)`` once,
 /// then any number of ``responseStarted(contentType:offset:)``, ``willDiscard()`` and
 /// ``durable(bytes:digestStates:)``, then ``finish(_:)`` when everything was fetched, and
 /// last ``end(_:)`` whatever happened (after the outcome is in the ledger).
 public protocol ArchiveSession: AnyObject {
+    /// The video's first bytes the destination holds elsewhere, with the digest's state at
+    /// their end (a bucket's recorded parts, when their bytes may be released): asked when
+    /// the partial file is gone or shorter than its record, as after a takeover of the
+    /// job from an instance on another host, whose file stayed there. The runner then
+    /// makes the file again at that length, those bytes released (holes), and downloads
+    /// the rest. 0 (the default): nothing; the download starts over.
+    func heldPrefix() -> Int64
     /// The video's bytes are in `path` (the partial file, or the archived file a crash
     /// left in place), and its first `durableBytes` are fsynced and recorded: what a
     /// resume may trust. Called before they are hashed: the answer may say where the
@@ -72,6 +79,10 @@ public protocol ArchiveSession: AnyObject {
     func finish(_ download: ArchivableDownload) throws(ArchiveFailure) -> String
     /// The attempt is over and its outcome recorded.
     func end(_ ending: ArchiveSessionEnding)
+}
+
+extension ArchiveSession {
+    public func heldPrefix() -> Int64 { 0 }
 }
 
 /// How an attempt ended, as the runner recorded it.

@@ -21,6 +21,9 @@ final class DownloadJobRunner {
         case failed(reason: String)
         case stopped
         case pausedForDiskSpace(reason: String, bytesNeeded: Int64)
+        /// Another instance took the job over (its lease lapsed): the attempt stopped
+        /// without a further write; the worker's canceller is spent.
+        case leaseLost(reason: String)
     }
 
     private let ledger: Ledger
@@ -32,11 +35,17 @@ final class DownloadJobRunner {
     private let baseLogger: Logger
     private let destination: any ArchiveDestination
     private let canceller: ConnectionCanceller
+    /// This archive folder's identity (``PartialFolderIdentity``); nil trusts every
+    /// partial file found (tests without a service).
+    private let partialArchive: String?
+    /// The job in hand's lease, for the length of one ``run(_:lease:)``.
+    private var lease = JobLease(taskID: "", canceller: ConnectionCanceller())
 
     /// - Parameter destination: where finished downloads go; nil is the file archive
     ///   under `configuration.archiveDirectory`.
     init(ledger: Ledger, configuration: DownloaderConfiguration, client: HTTPSClient, canceller: ConnectionCanceller,
-         logger: Logger, refreshLinks: DownloadService.RefreshLinks?, destination: (any ArchiveDestination)? = nil) {
+         logger: Logger, refreshLinks: DownloadService.RefreshLinks?, destination: (any ArchiveDestination)? = nil,
+         partialArchive: String? = nil) {
         self.ledger = ledger
         self.configuration = configuration
         layout = ArchiveLayout(root: configuration.archiveDirectory)
@@ -46,9 +55,14 @@ final class DownloadJobRunner {
         baseLogger = logger
         self.destination = destination ?? FilesystemArchive(archiveDirectory: configuration.archiveDirectory, ledger: ledger)
         self.canceller = canceller
+        self.partialArchive = partialArchive
     }
 
-    func run(_ claim: DownloadClaim) -> Outcome {
+    /// Runs the claim. `lease` is how the worker's service tells the run that another
+    /// instance took the job over (its renewal found so); the run finds it out itself
+    /// too, from a write the ledger refused (``LedgerError/leaseLost(reason:)``).
+    func run(_ claim: DownloadClaim, lease: JobLease? = nil) -> Outcome {
+        self.lease = lease ?? JobLease(taskID: claim.job.taskID, canceller: canceller)
         let job = claim.job
         var logger = baseLogger
         logger[metadataKey: "task_id"] = "\(job.taskID)"
@@ -90,15 +104,40 @@ final class DownloadJobRunner {
         } catch {
             outcome = handle(error, job: job, claim: claim, logger: logger)
         }
+        if let owner = self.lease.lostTo {
+            // Whatever the attempt reached, the job is another instance's: nothing more
+            // is written about it here, and the destination only stops.
+            let reason = "instance \(owner) took the job over after this instance's lease lapsed"
+            logger.warning("download.lease_lost", metadata: ["owner": "\(owner)", "action": "stopped without a further write"])
+            session.end(.stopped)
+            return .leaseLost(reason: reason)
+        }
         session.end(Self.ending(outcome))
         return outcome
+    }
+
+    /// Notes a refused write: when it says another instance holds the job, the run is
+    /// over (the canceller cuts the download).
+    private func noteLedgerError(_ error: any Error) {
+        Self.note(error, on: lease)
+    }
+
+    private static func note(_ error: any Error, on lease: JobLease) {
+        if let error = error as? LedgerError, case .leaseLost(let reason) = error {
+            lease.lose(to: owner(in: reason))
+        }
+    }
+
+    /// The instance a ``LedgerError/leaseLost(reason:)`` names ("… by instance inst_…").
+    static func owner(in reason: String) -> String {
+        reason.split(separator: " ").last.map(String.init) ?? "another instance"
     }
 
     /// The outcome as the destination's session hears it.
     private static func ending(_ outcome: Outcome) -> ArchiveSessionEnding {
         switch outcome {
         case .done: .done
-        case .stopped, .pausedForDiskSpace: .stopped
+        case .stopped, .pausedForDiskSpace, .leaseLost: .stopped
         case .retrying(let at, let reason): .retrying(at: at, reason: reason)
         case .failed(let reason): .failed(reason: reason)
         }
@@ -117,7 +156,7 @@ final class DownloadJobRunner {
 
     private func fetchVideo(_ claim: DownloadClaim, created: Int64, fetcher: FileFetcher, refresh: LinkRefresh,
                             session: any ArchiveSession, logger: Logger) throws(DownloadFailure) -> Video {
-        let job = claim.job
+        var job = claim.job
         let partialPath: String, finalPath: String
         do {
             partialPath = try layout.partialPath(taskID: job.taskID, index: 0)
@@ -133,8 +172,16 @@ final class DownloadJobRunner {
             return Video(file: file, partialPath: partialPath, finalPath: finalPath, sourceURL: job.sourceURL,
                          alreadyInPlace: true)
         }
-        let writer = try openPartial(partialPath, recordedBytes: job.bytesDone, logger: logger)
-        try? ledger.setDownloadPartialPath(taskID: job.taskID, path: partialPath)
+        // The ledger's bytes are in another archive folder's partial file: one here is stale.
+        let foreign = partialArchive != nil && job.partialArchive != nil && job.partialArchive != partialArchive
+        do {
+            // Before any byte of this folder's file counts: this folder holds the job's bytes now.
+            try ledger.setDownloadPartialPath(taskID: job.taskID, path: partialPath, archive: partialArchive)
+        } catch {
+            noteLedgerError(error)
+            throw .temporary("the ledger: \(error)")
+        }
+        let writer = try openPartial(partialPath, job: &job, foreign: foreign, session: session, logger: logger)
         let opening = session.videoOpened(path: partialPath, durableBytes: writer.durableLength, releasable: true)
         try hashKeptBytes(writer, opening: opening, job: job, session: session, logger: logger)
         var resume: DownloadResponseFacts? = writer.length > 0
@@ -170,23 +217,61 @@ final class DownloadJobRunner {
     }
 
     /// Opens the partial file and makes its length agree with the ledger: bytes past the
-    /// recorded offset were never fsynced and recorded, so they go; a file shorter than
-    /// the record lost bytes it had, so it starts over. Nothing is hashed yet.
-    private func openPartial(_ path: String, recordedBytes: Int64, logger: Logger) throws(DownloadFailure) -> PartialFileWriter {
+    /// recorded offset were never fsynced and recorded, so they go. A file shorter than
+    /// the record lost bytes it had (or is not here: the job was taken over from an
+    /// instance on another host): it is made again from what the destination holds
+    /// (``ArchiveSession/heldPrefix()``: that many bytes, released, the download going on
+    /// after them), else it starts over. A `foreign` file (the ledger's bytes are in
+    /// another archive folder's partial file) is not trusted at all. Nothing is hashed yet.
+    private func openPartial(_ path: String, job: inout DownloadJobRecord, foreign: Bool, session: any ArchiveSession,
+                             logger: Logger) throws(DownloadFailure) -> PartialFileWriter {
+        let recordedBytes = job.bytesDone
         do {
             try ArchiveFileSystem.makeDirectories(layout.partialDirectory)
             let file = try PartialFile(path: path, direct: configuration.writesDirect)
-            if file.length < recordedBytes {
-                logger.warning("download.restarted", metadata: [
-                    "file": "video", "reason": "the partial file has \(file.length) bytes, fewer than the \(recordedBytes) recorded",
+            if foreign, file.length > 0 {
+                logger.warning("download.partial_foreign", metadata: [
+                    "discarded_bytes": "\(file.length)",
+                    "reason": "the job's \(recordedBytes) recorded bytes are in the partial file of archive \(job.partialArchive ?? "?"), not this one's: another instance moved the job on since this file was written",
                 ])
                 try file.truncate(to: 0)
+            }
+            if file.length < recordedBytes {
+                let found = file.length
+                let held = session.heldPrefix()
+                if held > 0, held <= recordedBytes {
+                    try file.truncate(to: 0)
+                    try file.truncate(to: held)
+                    do {
+                        try ledger.recordDownloadRebuilt(taskID: job.taskID, bytes: held)
+                    } catch {
+                        noteLedgerError(error)
+                        throw DownloadFailure.temporary("the ledger: \(error)")
+                    }
+                    logger.notice("download.rebuilt", metadata: [
+                        "from_bytes": "\(held)", "recorded_bytes": "\(recordedBytes)",
+                        "reason": found == 0 ? "no partial file of this job here (taken over from another host, or lost)"
+                            : "the partial file has \(found) bytes, fewer than the \(recordedBytes) recorded",
+                        "action": "its first \(held) bytes are in the archive destination; the download goes on after them",
+                    ])
+                    job.bytesDone = held
+                    job.bytesReleased = held
+                } else {
+                    logger.warning("download.restarted", metadata: [
+                        "file": "video", "reason": "the partial file has \(file.length) bytes, fewer than the \(recordedBytes) recorded",
+                    ])
+                    try file.truncate(to: 0)
+                }
             } else if file.length > recordedBytes {
                 try file.truncate(to: recordedBytes)
             }
             return PartialFileWriter(file: file, digest: SHA256Digest(), bufferBytes: configuration.writeBufferBytes)
-        } catch {
+        } catch let failure as DownloadFailure {
+            throw failure
+        } catch let error as ArchiveError {
             throw FileFetcher.failure(error)
+        } catch {
+            throw .temporary("\(error)")
         }
     }
 
@@ -213,7 +298,7 @@ final class DownloadJobRunner {
                 ])
                 session.willDiscard()
                 try writer.startOver()
-                try? ledger.recordDownloadProgress(taskID: job.taskID, bytesDone: 0)
+                do { try ledger.recordDownloadProgress(taskID: job.taskID, bytesDone: 0) } catch { noteLedgerError(error) }
                 return
             }
             try writer.hashExistingBytes(from: state)
@@ -249,15 +334,24 @@ final class DownloadJobRunner {
     private func hooks(for taskID: String, writer: PartialFileWriter, session: any ArchiveSession) -> FileFetcher.Hooks {
         let ledger = self.ledger
         let archive = configuration.archiveDirectory
+        let lease = self.lease
         return FileFetcher.Hooks(
             responseStarted: { facts, offset in
-                try? ledger.recordDownloadResponse(taskID: taskID, facts: facts, bytesDone: offset)
+                do {
+                    try ledger.recordDownloadResponse(taskID: taskID, facts: facts, bytesDone: offset)
+                } catch {
+                    Self.note(error, on: lease)
+                }
                 session.responseStarted(contentType: facts.contentType, offset: offset)
             },
             checkpointed: { bytes in
-                if (try? ledger.recordDownloadProgress(taskID: taskID, bytesDone: bytes)) != nil {
-                    session.durable(bytes: bytes, digestStates: writer.takeDigestStates())
+                do {
+                    try ledger.recordDownloadProgress(taskID: taskID, bytesDone: bytes)
+                } catch {
+                    Self.note(error, on: lease)
+                    return
                 }
+                session.durable(bytes: bytes, digestStates: writer.takeDigestStates())
             },
             availableSpace: { try? DiskSpace.availableBytes(at: archive) },
             willDiscard: { session.willDiscard() })
@@ -353,7 +447,10 @@ final class DownloadJobRunner {
             // Whole and fsynced: a retry of the archive step (a bucket that refused) then
             // starts from the whole file instead of fetching its tail again, and is not
             // failed for the link's deadline.
-            try? ledger.recordDownloadProgress(taskID: job.taskID, bytesDone: video.file.bytes)
+            do { try ledger.recordDownloadProgress(taskID: job.taskID, bytesDone: video.file.bytes) } catch { noteLedgerError(error) }
+        }
+        if let owner = lease.lostTo {
+            throw DownloadFailure(.stopped, "instance \(owner) holds the job now")
         }
         do throws(ArchiveFailure) {
             return try session.finish(download)
@@ -367,6 +464,9 @@ final class DownloadJobRunner {
     private func handle(_ failure: DownloadFailure, job: DownloadJobRecord, claim: DownloadClaim,
                         logger: Logger) -> Outcome {
         let now = Date()
+        if let owner = lease.lostTo {
+            return .leaseLost(reason: "instance \(owner) holds the job now")
+        }
         switch failure.kind {
         case .stopped:
             let saved = (try? ledger.downloadJob(taskID: job.taskID))?.bytesDone ?? 0
@@ -418,7 +518,10 @@ final class DownloadJobRunner {
         do {
             try write()
         } catch {
-            baseLogger.error("download.ledger_error", metadata: ["reason": "\(error)"])
+            noteLedgerError(error)
+            if lease.lostTo == nil {
+                baseLogger.error("download.ledger_error", metadata: ["reason": "\(error)"])
+            }
         }
     }
 }

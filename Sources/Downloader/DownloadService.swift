@@ -40,6 +40,12 @@ public final class DownloadService: Service, Sendable {
         /// While paused: the free bytes that lift the pause (the reserve, plus what the
         /// job that did not fit still has to write).
         var pausedUntilFree: Int64?
+        /// The jobs the workers run now, with their leases.
+        var leases: [JobLease] = []
+        /// This archive folder's identity, read at start.
+        var partialArchive: String?
+        /// Whether claims may take over other instances' lapsed jobs now.
+        var mayTakeOver: @Sendable () -> Bool = { true }
     }
 
     private let ledger: Ledger
@@ -96,6 +102,26 @@ public final class DownloadService: Service, Sendable {
     /// Jobs being downloaded now.
     public var activeDownloads: Int { active.load(ordering: .relaxed) }
 
+    /// The task ids of the jobs the workers run now: the leases the instance renews.
+    public var runningTaskIDs: Set<String> { state.withLock { Set($0.leases.map(\.taskID)) } }
+
+    /// Says whether claims may take over jobs whose lease lapsed (`serve`: not while its
+    /// own renewals have only just come back, see ``InstanceLeases``); always, unless set.
+    public func setTakeoverGate(_ gate: @escaping @Sendable () -> Bool) {
+        state.withLock { $0.mayTakeOver = gate }
+    }
+
+    /// Another instance holds `taskID`'s job now (this one's renewal found so): its
+    /// worker stops it at once, without a further write. A job no worker runs any more is
+    /// left alone.
+    public func leaseLost(taskID: String, owner: String) {
+        let lease = state.withLock { $0.leases.first { $0.taskID == taskID } }
+        guard let lease, lease.lostTo == nil else { return }
+        logger.warning("download.lease_lost", metadata: ["task_id": "\(taskID)", "owner": "\(owner)",
+                                                         "action": "stopping the job"])
+        lease.lose(to: owner)
+    }
+
     public func start() throws(DownloaderError) {
         // OpenSSL's socket BIO writes with plain write(): an alert sent to a server that
         // already closed would raise SIGPIPE and kill the process instead of failing
@@ -107,6 +133,13 @@ public final class DownloadService: Service, Sendable {
         } catch {
             throw DownloaderError("archive_dir \(configuration.archiveDirectory): \(error)")
         }
+        let partialArchive: String
+        do {
+            partialArchive = try PartialFolderIdentity.loadOrCreate(in: layout)
+        } catch {
+            throw DownloaderError("archive_dir \(configuration.archiveDirectory): \(error)")
+        }
+        state.withLock { $0.partialArchive = partialArchive }
         do {
             let requeued = try ledger.requeueRunningDownloads()
             if requeued > 0 {
@@ -237,17 +270,10 @@ public final class DownloadService: Service, Sendable {
     }
 
     private func work() {
-        let canceller = ConnectionCanceller()
+        var canceller = ConnectionCanceller()
         state.withLock { $0.cancellers.append(canceller) }
         if canceller.isCancelled || shouldLeave(canceller) { return }
-        let client = HTTPSClient(
-            tls: tls, policy: policy, connector: connector,
-            timeouts: .init(connectMilliseconds: configuration.connectTimeout.milliseconds,
-                            readMilliseconds: configuration.readTimeout.milliseconds),
-            userAgent: configuration.userAgent,
-            receiveBufferBytes: configuration.receiveBufferBytes)
-        let runner = DownloadJobRunner(ledger: ledger, configuration: configuration, client: client, canceller: canceller,
-                                       logger: logger, refreshLinks: refreshLinks, destination: destination)
+        var runner = makeRunner(canceller)
         let poll = configuration.pollInterval.seconds
         while !shouldLeave(canceller) {
             let seen = wakeSignal.current
@@ -257,7 +283,7 @@ public final class DownloadService: Service, Sendable {
             }
             let claim: DownloadClaim?
             do {
-                claim = try ledger.claimNextDownload()
+                claim = try ledger.claimNextDownload(takingOver: state.withLock { $0.mayTakeOver }())
             } catch {
                 logger.error("download.ledger_error", metadata: ["step": "claim", "reason": "\(error)"])
                 wakeSignal.wait(after: seen, seconds: poll)
@@ -268,16 +294,54 @@ public final class DownloadService: Service, Sendable {
                 wakeSignal.wait(after: seen, seconds: min(poll, max(due, 0.01)))
                 continue
             }
+            if let previous = claim.takenOverFrom {
+                logger.notice("download.taken_over", metadata: [
+                    "task_id": "\(claim.job.taskID)", "previous_owner": "\(previous)",
+                    "bytes_done": "\(claim.job.bytesDone)",
+                    "reason": "its lease lapsed at \(claim.job.leaseUntil.map { UTCTime.format($0) } ?? "?") without a renewal",
+                ])
+            }
             // More may be due (a burst, a restart's backlog): pass the wake on to one more
             // idle worker, which claims the next job or goes back to sleep.
             wakeSignal.wakeOne()
+            let lease = JobLease(taskID: claim.job.taskID, canceller: canceller)
+            state.withLock { $0.leases.append(lease) }
             active.add(1, ordering: .relaxed)
-            let outcome = runner.run(claim)
+            let outcome = runner.run(claim, lease: lease)
             active.subtract(1, ordering: .relaxed)
+            state.withLock { $0.leases.removeAll { $0 === lease } }
             if case .done(_, let bytes) = outcome { observer.archived(bytes) }
             if case .pausedForDiskSpace(let reason, let needed) = outcome {
                 pause(reason, untilFree: configuration.diskReserveBytes + needed)
             }
+            if case .leaseLost = outcome, let fresh = replaceCanceller(canceller) {
+                // The lost job's cut spent this canceller; the worker goes on with a new one.
+                canceller = fresh
+                runner = makeRunner(fresh)
+            }
+        }
+    }
+
+    private func makeRunner(_ canceller: ConnectionCanceller) -> DownloadJobRunner {
+        let client = HTTPSClient(
+            tls: tls, policy: policy, connector: connector,
+            timeouts: .init(connectMilliseconds: configuration.connectTimeout.milliseconds,
+                            readMilliseconds: configuration.readTimeout.milliseconds),
+            userAgent: configuration.userAgent,
+            receiveBufferBytes: configuration.receiveBufferBytes)
+        return DownloadJobRunner(ledger: ledger, configuration: configuration, client: client, canceller: canceller,
+                                 logger: logger, refreshLinks: refreshLinks, destination: destination,
+                                 partialArchive: state.withLock { $0.partialArchive })
+    }
+
+    /// Swaps a worker's spent canceller for a new one; nil when the service is stopping
+    /// (the worker leaves with the old one).
+    private func replaceCanceller(_ old: ConnectionCanceller) -> ConnectionCanceller? {
+        state.withLock { state -> ConnectionCanceller? in
+            guard !state.stopping, let index = state.cancellers.firstIndex(where: { $0 === old }) else { return nil }
+            let fresh = ConnectionCanceller()
+            state.cancellers[index] = fresh
+            return fresh
         }
     }
 

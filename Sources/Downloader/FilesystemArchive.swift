@@ -67,11 +67,21 @@ public struct FilesystemArchive: ArchiveDestination {
         func durable(bytes: Int64, digestStates: [SHA256Midstate]) {}
 
         func finish(_ download: ArchivableDownload) throws(ArchiveFailure) -> String {
+            // Another instance took the job over (this one's lease lapsed): it archives the
+            // video, not this one.
+            let ledger = archive.ledger
+            if let job = try? ledger.downloadJob(taskID: download.taskID), let holder = job.owner, holder != ledger.instanceID {
+                throw ArchiveFailure(.stopped, "instance \(holder) holds the job now")
+            }
             let placed = try archive.place(download)
             do {
                 try archive.ledger.markDownloadDone(taskID: download.taskID, archivePath: placed.video,
                                                     sha256: download.video.sha256, bytes: download.video.bytes,
                                                     sidecarPath: placed.sidecar)
+            } catch where error.isLeaseLost {
+                // Taken over between the look above and now: the new owner archives it too,
+                // and the ledger names its copy. This one stays where it was put.
+                throw ArchiveFailure(.stopped, error.description)
             } catch {
                 // The files are in place; a restart finds the video there and finishes.
                 job.logger.error("download.ledger_error", metadata: ["step": "mark done", "reason": "\(error)"])

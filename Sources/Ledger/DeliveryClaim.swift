@@ -13,6 +13,9 @@ public struct DeliveryClaim: Sendable, Equatable {
     /// The JSON body, as committed with the event.
     public var body: [UInt8]
     public var eventCreatedAt: Date
+    /// The instance that was making this delivery when its lease lapsed and this claim
+    /// took it over; nil for a pending one.
+    public var takenOverFrom: String?
 }
 
 /// How one attempt went, as `events show` lists it.

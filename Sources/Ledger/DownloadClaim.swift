@@ -10,4 +10,16 @@ public struct DownloadClaim: Sendable, Equatable {
     public var taskBody: Data?
     /// Every result URL, the video first.
     public var results: [String]
+    /// The instance that was running this job when its lease lapsed and this claim took
+    /// it over; nil for a queued job.
+    public var takenOverFrom: String?
+
+    public init(job: DownloadJobRecord, taskCreated: Int64?, taskBody: Data?, results: [String],
+                takenOverFrom: String? = nil) {
+        self.job = job
+        self.taskCreated = taskCreated
+        self.taskBody = taskBody
+        self.results = results
+        self.takenOverFrom = takenOverFrom
+    }
 }

@@ -35,12 +35,19 @@ public struct DownloadJobRecord: Sendable, Equatable, Encodable {
     /// id as HeadObject gave them; nil for a file.
     public var objectETag: String?
     public var objectVersionID: String?
+    /// The instance running it (`instances.id`) while `running`; nil otherwise.
+    public var owner: String?
+    /// Until when its owner holds it; past this, another instance may take it over.
+    public var leaseUntil: Date?
+    /// The archive folder (its `.partial-id`) whose partial file holds `bytesDone`.
+    public var partialArchive: String?
 
     enum CodingKeys: String, CodingKey {
         case taskID = "task_id", state, sourceURL = "source_url", deadline, attempts, nextAttemptAt
         case bytesDone, bytesReleased, bytesTotal, lastError, archivePath, createdAt, updatedAt
         case etag, lastModified, contentType, sha256, partialPath, startedAt, finishedAt
         case objectETag = "object_etag", objectVersionID = "object_version_id"
+        case owner, leaseUntil, partialArchive
     }
 
     init(row: SQLRow) throws {
@@ -66,5 +73,8 @@ public struct DownloadJobRecord: Sendable, Equatable, Encodable {
         finishedAt = row.optionalDate("finished_at")
         objectETag = row["object_etag"]
         objectVersionID = row["object_version_id"]
+        owner = row["owner"]
+        leaseUntil = row.optionalDate("lease_until")
+        partialArchive = row["partial_archive"]
     }
 }

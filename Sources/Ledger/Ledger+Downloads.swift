@@ -11,49 +11,89 @@ import VideoAPI
 /// moves `failed → queued`; ``requeueRunningDownloads(now:)`` puts back what a crash left
 /// `running`.
 extension Ledger {
-    /// Puts every `running` job back to `queued`, due now: at start, none is running, so
-    /// any such job was cut short by a crash or a kill. Returns how many.
+    /// Puts `running` jobs that nobody works on back to `queued`, due now, without an
+    /// owner: at start, a job left `running` was cut short by a crash or a kill. Returns
+    /// how many.
+    ///
+    /// On SQLite every `running` job (one process owns the state folder). On a shared
+    /// ledger, only those of this instance, those whose lease lapsed (their instance
+    /// died, or stopped renewing), those of an instance that stopped, and those without
+    /// an owner: another live instance's work is left to it.
     @discardableResult
     public func requeueRunningDownloads(now: Date = Date()) throws(LedgerError) -> Int {
-        try writeTransaction { db in
+        let seconds = now.timeIntervalSince1970
+        return try writeTransaction { db in
+            let (abandoned, arguments) = abandonedRunning(now: seconds, in: db)
             try db.execute(sql: """
-                UPDATE download_jobs SET state = 'queued', next_attempt_at = \(db.dialect.least("next_attempt_at", "?")), updated_at = ?
-                WHERE state = 'running'
-                """, arguments: [now.timeIntervalSince1970, now.timeIntervalSince1970])
+                UPDATE download_jobs SET state = 'queued', owner = NULL, lease_until = NULL,
+                    next_attempt_at = \(db.dialect.least("next_attempt_at", "?")), updated_at = ?
+                WHERE state = 'running'\(abandoned)
+                """, arguments: [seconds, seconds] + arguments)
             return db.changesCount
         }
     }
 
-    /// Takes the due job whose link expires soonest and marks it `running`; nil when no
-    /// job is due. One transaction, so two workers never take the same job; on
-    /// PostgreSQL two instances neither (the row is locked, `SKIP LOCKED` passes it by).
-    public func claimNextDownload(now: Date = Date()) throws(LedgerError) -> DownloadClaim? {
-        try claimTransaction { db in
+    /// The condition (after `state = 'running'`) that picks the running rows nobody
+    /// works on, as the start of an instance sees them: see ``requeueRunningDownloads(now:)``.
+    func abandonedRunning(now: Double, in db: any LedgerDatabase) -> (String, SQLArguments) {
+        guard db.dialect == .postgres else { return ("", []) }
+        return ("""
+             AND (owner IS NULL OR owner = ? OR lease_until IS NULL OR lease_until < ?
+                  OR owner IN (SELECT id FROM instances WHERE stopped_at IS NOT NULL))
+            """, [instanceID, now])
+    }
+
+    /// Takes the due job whose link expires soonest and marks it `running`, owned by
+    /// this instance (``instanceID``) under a lease of ``LedgerLimits/leaseDuration``;
+    /// nil when no job is due. A job another instance was running whose lease lapsed is
+    /// due too: it is taken over (``DownloadClaim/takenOverFrom`` names the previous
+    /// owner), and that owner's further writes about it are refused
+    /// (``LedgerError/leaseLost(reason:)``). One transaction, so two workers never take
+    /// the same job; on PostgreSQL two instances neither (the row is locked,
+    /// `SKIP LOCKED` passes it by).
+    ///
+    /// - Parameter takingOver: false leaves lapsed jobs alone (queued ones only): an
+    ///   instance that has just come back from an outage of the database waits until the
+    ///   others have had a renewal to renew their leases, which lapsed with its own.
+    public func claimNextDownload(now: Date = Date(), takingOver: Bool = true) throws(LedgerError) -> DownloadClaim? {
+        let seconds = now.timeIntervalSince1970
+        let owner = instanceID
+        let until = seconds + limits.leaseDuration
+        let lapsed = takingOver ? "\n   OR (j.state = 'running' AND j.lease_until < ? AND j.owner <> ?)" : ""
+        let lapsedArguments: SQLArguments = takingOver ? [seconds, owner] : []
+        return try claimTransaction { db in
             guard let row = try db.fetchOne(sql: """
                 SELECT j.*, t.created AS task_created, t.last_body AS task_body, t.results AS task_results
                 FROM download_jobs j JOIN tasks t ON t.id = j.task_id
-                WHERE j.state = 'queued' AND j.next_attempt_at <= ?
+                WHERE (j.state = 'queued' AND j.next_attempt_at <= ?)\(lapsed)
                 ORDER BY j.deadline, j.id
                 LIMIT 1\(db.dialect.skipLocked(of: "j"))
-                """, arguments: [now.timeIntervalSince1970]) else { return nil }
-            let seconds = now.timeIntervalSince1970
+                """, arguments: [seconds] + lapsedArguments) else { return nil }
             try db.execute(sql: """
-                UPDATE download_jobs SET state = 'running', started_at = coalesce(started_at, ?), updated_at = ?
+                UPDATE download_jobs SET state = 'running', owner = ?, lease_until = ?,
+                    started_at = coalesce(started_at, ?), updated_at = ?
                 WHERE id = ?
-                """, arguments: [seconds, seconds, row["id"] as Int64])
+                """, arguments: [owner, until, seconds, seconds, row["id"] as Int64])
             var job = try DownloadJobRecord(row: row)
+            let takenOverFrom = job.state == .running ? job.owner : nil
             job.state = .running
+            job.owner = owner
+            job.leaseUntil = Date(timeIntervalSince1970: until)
             job.startedAt = job.startedAt ?? now
             job.updatedAt = now
             return DownloadClaim(job: job, taskCreated: row["task_created"], taskBody: row["task_body"],
-                                 results: try row.results("task_results"))
+                                 results: try row.results("task_results"), takenOverFrom: takenOverFrom)
         }
     }
 
-    /// When the next queued job is due; nil when none is queued.
+    /// When the next queued job is due (or another instance's running job lapses, to be
+    /// taken over); nil when none is queued.
     public func nextDownloadDue() throws(LedgerError) -> Date? {
         try readTransaction { db in
-            try db.fetchScalar(Double.self, sql: "SELECT min(next_attempt_at) FROM download_jobs WHERE state = 'queued'")
+            try db.fetchScalar(Double.self, sql: """
+                SELECT min(CASE WHEN state = 'queued' THEN next_attempt_at ELSE lease_until END) FROM download_jobs
+                WHERE state = 'queued' OR (state = 'running' AND owner <> ?)
+                """, arguments: [instanceID])
                 .map(Date.init(timeIntervalSince1970:))
         }
     }
@@ -82,8 +122,25 @@ extension Ledger {
         }
     }
 
-    public func setDownloadPartialPath(taskID: String, path: String?, now: Date = Date()) throws(LedgerError) {
-        try update(taskID, "partial_path = ?", [path], now: now)
+    /// Where the job's partial file is; with `archive`, also which archive folder holds it
+    /// (its identity, `<archive_dir>/.partial-id`): recorded before the file's bytes are
+    /// trusted, so that an instance on another host, or this one after another moved the
+    /// job on, does not resume a partial file that is not the one `bytes_done` describes.
+    public func setDownloadPartialPath(taskID: String, path: String?, archive: String? = nil,
+                                       now: Date = Date()) throws(LedgerError) {
+        if let archive {
+            try update(taskID, "partial_path = ?, partial_archive = ?", [path, archive], now: now)
+        } else {
+            try update(taskID, "partial_path = ?", [path], now: now)
+        }
+    }
+
+    /// The partial file was made again from what the archive destination holds: its first
+    /// `bytes` are in the destination (a bucket's recorded parts, with the digest's state
+    /// at their end) and read as zeros on the disk. A job taken over from an instance on
+    /// another host resumes so, without its partial file.
+    public func recordDownloadRebuilt(taskID: String, bytes: Int64, now: Date = Date()) throws(LedgerError) {
+        try update(taskID, "bytes_done = ?, bytes_released = ?", [bytes, bytes], now: now)
     }
 
     /// The response the job is now writing from the start or resuming: its length and
@@ -110,12 +167,14 @@ extension Ledger {
     /// elsewhere).
     public func recordDownloadBytesReleased(taskID: String, bytes: Int64, now: Date = Date()) throws(LedgerError) {
         let seconds = now.timeIntervalSince1970
+        let owner = instanceID
         try writeTransaction { db in
             try db.execute(sql: """
                 UPDATE download_jobs SET bytes_released = \(db.dialect.greatest("bytes_released", "?")), updated_at = ?
-                WHERE task_id = ? AND bytes_done >= ?
-                """, arguments: [bytes, seconds, taskID, bytes])
+                WHERE task_id = ? AND bytes_done >= ? AND \(Self.ownedByFence)
+                """, arguments: [bytes, seconds, taskID, bytes, owner])
             guard db.changesCount == 1 else {
+                try Self.requireNotTaken(taskID, owner: owner, in: db)
                 let done = try db.fetchScalar(Int64.self, sql: "SELECT bytes_done FROM download_jobs WHERE task_id = ?",
                                               arguments: [taskID])
                 throw LedgerError.writeFailed(reason: done.map {
@@ -138,8 +197,8 @@ extension Ledger {
         try writeTransaction { db in
             try Self.updateJob(taskID, """
                 state = 'done', archive_path = ?, sha256 = ?, bytes_done = ?, bytes_total = ?, partial_path = NULL,
-                last_error = NULL, finished_at = ?
-                """, [archivePath, sha256, bytes, bytes, seconds], now: seconds, in: db)
+                last_error = NULL, finished_at = ?, \(Self.released)
+                """, [archivePath, sha256, bytes, bytes, seconds], owner: instanceID, now: seconds, in: db)
             try Self.emitArchived(taskID: taskID, archive: [("path", .string(archivePath))], sha256: sha256,
                                   bytes: bytes, sidecar: sidecarPath, now: seconds, in: db)
         }
@@ -155,12 +214,13 @@ extension Ledger {
                                  sidecarURL: String? = nil, now: Date = Date()) throws(LedgerError) {
         let seconds = now.timeIntervalSince1970
         try writeTransaction { db in
-            try Self.verifyUpload(taskID, bucket: object.bucket, key: object.key, etag: object.etag,
-                                  versionID: object.versionID, now: seconds, in: db)
             try Self.updateJob(taskID, """
                 state = 'done', archive_path = ?, object_etag = ?, object_version_id = ?, sha256 = ?, bytes_done = ?,
-                bytes_total = ?, partial_path = NULL, last_error = NULL, finished_at = ?
-                """, [object.url, object.etag, object.versionID, sha256, bytes, bytes, seconds], now: seconds, in: db)
+                bytes_total = ?, partial_path = NULL, last_error = NULL, finished_at = ?, \(Self.released)
+                """, [object.url, object.etag, object.versionID, sha256, bytes, bytes, seconds], owner: instanceID,
+                now: seconds, in: db)
+            try Self.verifyUpload(taskID, bucket: object.bucket, key: object.key, etag: object.etag,
+                                  versionID: object.versionID, now: seconds, in: db)
             try Self.emitArchived(taskID: taskID, archive: [
                 ("bucket", .string(object.bucket)),
                 ("key", .string(object.key)),
@@ -194,8 +254,8 @@ extension Ledger {
         let seconds = now.timeIntervalSince1970
         let reason = Self.clipped(reason, to: limits.maxTextBytes)
         try writeTransaction { db in
-            try Self.updateJob(taskID, "state = 'failed', last_error = ?, partial_path = NULL, finished_at = ?",
-                               [reason, seconds], now: seconds, in: db)
+            try Self.updateJob(taskID, "state = 'failed', last_error = ?, partial_path = NULL, finished_at = ?, \(Self.released)",
+                               [reason, seconds], owner: instanceID, now: seconds, in: db)
             let attempts = try db.fetchScalar(Int.self, sql: "SELECT attempts FROM download_jobs WHERE task_id = ?",
                                             arguments: [taskID]) ?? 0
             try Self.emitNotification(.downloadFailed, taskID: taskID, extra: [
@@ -213,14 +273,15 @@ extension Ledger {
     /// A failed attempt that may succeed later: counts it and sets when to try again.
     public func scheduleDownloadRetry(taskID: String, reason: String, nextAttemptAt: Date,
                                       now: Date = Date()) throws(LedgerError) {
-        try update(taskID, "state = 'queued', attempts = attempts + 1, last_error = ?, next_attempt_at = ?",
+        try update(taskID, "state = 'queued', attempts = attempts + 1, last_error = ?, next_attempt_at = ?, \(Self.released)",
                    [Self.clipped(reason, to: limits.maxTextBytes), nextAttemptAt.timeIntervalSince1970], now: now)
     }
 
     /// Back to `queued` without counting an attempt: the daemon stopped, or the disk is
     /// short of space. Nothing went wrong with the download itself.
     public func requeueDownload(taskID: String, notBefore: Date, now: Date = Date()) throws(LedgerError) {
-        try update(taskID, "state = 'queued', next_attempt_at = ?", [notBefore.timeIntervalSince1970], now: now)
+        try update(taskID, "state = 'queued', next_attempt_at = ?, \(Self.released)", [notBefore.timeIntervalSince1970],
+                   now: now)
     }
 
     /// Makes the queued jobs of `taskIDs` due now, keeping their attempts and last error:
@@ -277,17 +338,42 @@ extension Ledger {
     /// The same, with assignments that use a fragment of the backend's dialect.
     private func update(_ taskID: String, _ assignments: (SQLDialect) -> String, _ values: SQLArguments,
                         now: Date) throws(LedgerError) {
+        let owner = instanceID
         try writeTransaction { db in
-            try Self.updateJob(taskID, assignments(db.dialect), values, now: now.timeIntervalSince1970, in: db)
+            try Self.updateJob(taskID, assignments(db.dialect), values, owner: owner, now: now.timeIntervalSince1970, in: db)
         }
     }
 
-    private static func updateJob(_ taskID: String, _ assignments: String, _ values: SQLArguments,
+    /// What a job that leaves `running` gives up: its owner and lease.
+    static let released = "owner = NULL, lease_until = NULL"
+
+    /// The fence on a worker's write of its job (one `?`, the instance id): the row is
+    /// this instance's, or nobody's (not running: the worker's own writes after its
+    /// ending released it, or a job written without a claim). A job another instance
+    /// took over is refused.
+    static let ownedByFence = "(owner IS NULL OR owner = ?)"
+
+    /// A worker's write of its job, fenced by ``ownedByFence``: refused with
+    /// ``LedgerError/leaseLost(reason:)`` when another instance took the job over.
+    private static func updateJob(_ taskID: String, _ assignments: String, _ values: SQLArguments, owner: String,
                                   now: Double, in db: any LedgerDatabase) throws {
-        try db.execute(sql: "UPDATE download_jobs SET \(assignments), updated_at = ? WHERE task_id = ?",
-                       arguments: values + [now, taskID])
+        try db.execute(sql: "UPDATE download_jobs SET \(assignments), updated_at = ? WHERE task_id = ? AND \(ownedByFence)",
+                       arguments: values + [now, taskID, owner])
         guard db.changesCount == 1 else {
+            try requireNotTaken(taskID, owner: owner, in: db)
             throw LedgerError.writeFailed(reason: "no download job for task \(taskID)")
         }
+    }
+
+    /// Throws ``LedgerError/leaseLost(reason:)`` when another instance holds the task's
+    /// job; returns when this one does, nobody does, or there is no job. On PostgreSQL
+    /// the job's row is locked for the rest of the transaction (a takeover waits, or
+    /// passes the job by), and one changed since this transaction's snapshot makes it run
+    /// again on a fresh one (a serialization failure), which then sees the new owner.
+    static func requireNotTaken(_ taskID: String, owner: String, in db: any LedgerDatabase) throws {
+        guard let row = try db.fetchOne(sql: "SELECT owner FROM download_jobs WHERE task_id = ?\(db.dialect.lockingRow)",
+                                        arguments: [taskID]),
+              let holder: String = row["owner"], holder != owner else { return }
+        throw LedgerError.leaseLost(reason: "the download of task \(taskID) was taken over by instance \(holder)")
     }
 }

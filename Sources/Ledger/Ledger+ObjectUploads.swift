@@ -15,6 +15,10 @@ import Foundation
 ///   uploads it again.
 ///
 /// Writes go straight through the pool, like the download workers': a few per part.
+/// Each is fenced like the worker's writes of the job: when another instance took the
+/// task's job over, it is refused (``LedgerError/leaseLost(reason:)``) and nothing is
+/// written, so a part, a completion or an abandon of an instance that lost the job
+/// cannot mix with the new owner's.
 extension Ledger {
     /// Records the task's upload to `bucket`/`key`, or finds the one already recorded
     /// for that same object (after a restart) and returns it unchanged. An upload to
@@ -24,6 +28,7 @@ extension Ledger {
                                   bytesTotal: Int64? = nil, now: Date = Date()) throws(LedgerError) -> ObjectUploadStart {
         let seconds = now.timeIntervalSince1970
         return try writeTransaction { db in
+            try Self.requireNotTaken(taskID, owner: instanceID, in: db)
             if let existing = try ObjectUploadRecord.fetch(taskID: taskID, in: db) {
                 guard existing.bucket == bucket && existing.key == key else {
                     throw LedgerError.writeFailed(reason: """
@@ -50,6 +55,7 @@ extension Ledger {
     /// The video's length, once the download knows it.
     public func setObjectUploadBytesTotal(taskID: String, bytesTotal: Int64, now: Date = Date()) throws(LedgerError) {
         try writeTransaction { db in
+            try Self.requireNotTaken(taskID, owner: instanceID, in: db)
             try Self.updateUpload(taskID, "bytes_total = ?", [bytesTotal], now: now.timeIntervalSince1970, in: db)
         }
     }
@@ -65,6 +71,7 @@ extension Ledger {
                                        now: Date = Date()) throws(LedgerError) -> Bool {
         let seconds = now.timeIntervalSince1970
         return try writeTransaction { db in
+            try Self.requireNotTaken(taskID, owner: instanceID, in: db)
             let upload = try Self.requireUpload(taskID, in: db)
             guard upload.uploadID == uploadID else {
                 throw LedgerError.writeFailed(reason: """
@@ -134,6 +141,7 @@ extension Ledger {
     public func scheduleObjectUploadRetry(taskID: String, reason: String, nextAttemptAt: Date,
                                           now: Date = Date()) throws(LedgerError) {
         try writeTransaction { db in
+            try Self.requireNotTaken(taskID, owner: instanceID, in: db)
             try Self.updateUpload(taskID, "attempts = attempts + 1, last_error = ?, next_attempt_at = ?",
                                   [Self.clipped(CredentialText.redacted(reason), to: limits.maxTextBytes),
                                    nextAttemptAt.timeIntervalSince1970],
@@ -148,6 +156,7 @@ extension Ledger {
     public func markObjectUploadCompleted(taskID: String, now: Date = Date()) throws(LedgerError) {
         let seconds = now.timeIntervalSince1970
         try writeTransaction { db in
+            try Self.requireNotTaken(taskID, owner: instanceID, in: db)
             let upload = try Self.requireUpload(taskID, in: db)
             guard upload.state == .uploading else { return }
             if upload.uploadID != nil {
@@ -177,6 +186,7 @@ extension Ledger {
     public func markObjectUploadVerified(taskID: String, etag: String, versionID: String?,
                                          now: Date = Date()) throws(LedgerError) {
         try writeTransaction { db in
+            try Self.requireNotTaken(taskID, owner: instanceID, in: db)
             try Self.verifyUpload(taskID, bucket: nil, key: nil, etag: etag, versionID: versionID,
                                   now: now.timeIntervalSince1970, in: db)
         }
@@ -190,6 +200,7 @@ extension Ledger {
     @discardableResult
     public func abandonObjectUpload(taskID: String, now: Date = Date()) throws(LedgerError) -> ObjectUploadRecord? {
         try writeTransaction { db in
+            try Self.requireNotTaken(taskID, owner: instanceID, in: db)
             guard let upload = try ObjectUploadRecord.fetch(taskID: taskID, in: db) else { return nil }
             guard upload.state != .verified else {
                 throw LedgerError.writeFailed(reason: "the upload of task \(taskID) is verified: \(upload.url) is archived")

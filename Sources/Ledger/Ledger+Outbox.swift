@@ -56,9 +56,20 @@ extension Ledger {
 
     /// Makes `targets` the active ones (`serve` at start and on SIGHUP): later events go
     /// to them. A target that left keeps its rows; its pending deliveries wait for it.
-    public func setNotificationTargets(_ targets: [NotificationTarget]) throws(LedgerError) {
-        try writeTransaction { db in
-            try db.execute(sql: "UPDATE notification_targets SET active = 0")
+    /// Returns the keys that were active before, so that the caller can tell when this
+    /// changed what another instance had set.
+    ///
+    /// Several instances on one ledger share one set of active targets, and this one
+    /// replaces it whole: the last instance to start or reload decides which targets
+    /// new events go to. With the same `notify` settings on every instance (as the
+    /// deployment documents) each writes the same set and nothing changes; with differing
+    /// ones, `serve` warns (`notify.targets_differ`), and each instance delivers only to
+    /// the targets it has (``claimNextDelivery(now:targets:)``).
+    @discardableResult
+    public func setNotificationTargets(_ targets: [NotificationTarget]) throws(LedgerError) -> Set<String> {
+        let previous = try writeTransaction { db -> Set<String> in
+            let previous = Set(try db.fetchColumn(String.self, sql: "SELECT key FROM notification_targets WHERE active = 1"))
+            try db.execute(sql: "UPDATE notification_targets SET active = 0 WHERE active = 1")
             for target in targets {
                 let events = "," + target.events.sorted().map(\.name).joined(separator: ",") + ","
                 try db.execute(sql: """
@@ -66,44 +77,69 @@ extension Ledger {
                     ON CONFLICT (key) DO UPDATE SET events = excluded.events, active = 1
                     """, arguments: [target.key, events])
             }
+            return previous
         }
         outboxHook.setTargetsActive(!targets.isEmpty)
+        return previous
     }
 
     // MARK: The notifier's queue
 
     /// Deliveries that were running when the daemon stopped go back to pending (their
-    /// attempt did not finish; at-least-once means it is made again).
+    /// attempt did not finish; at-least-once means it is made again), without an owner.
+    /// On a shared ledger only those nobody works on, as for download jobs
+    /// (``requeueRunningDownloads(now:)``): another live instance's are left to it.
     public func requeueRunningDeliveries(now: Date = Date()) throws(LedgerError) -> Int {
-        try writeTransaction { db in
+        let seconds = now.timeIntervalSince1970
+        return try writeTransaction { db in
+            let (abandoned, arguments) = abandonedRunning(now: seconds, in: db)
             try db.execute(sql: """
-                UPDATE notification_deliveries SET state = 'pending', updated_at = ? WHERE state = 'running'
-                """, arguments: [now.timeIntervalSince1970])
+                UPDATE notification_deliveries SET state = 'pending', owner = NULL, lease_until = NULL, updated_at = ?
+                WHERE state = 'running'\(abandoned)
+                """, arguments: [seconds] + arguments)
             return db.changesCount
         }
     }
 
-    /// The pending delivery due soonest whose target is active, marked running.
-    public func claimNextDelivery(now: Date = Date()) throws(LedgerError) -> DeliveryClaim? {
+    /// The pending delivery due soonest whose target is active, marked running, owned by
+    /// this instance under a lease; a delivery another instance was making whose lease
+    /// lapsed is taken over (``DeliveryClaim/takenOverFrom``), and made again.
+    ///
+    /// - Parameters:
+    ///   - targets: the targets this instance can deliver to (its settings'): deliveries
+    ///     to others are left to the instances that have them. Nil: any.
+    ///   - takingOver: false leaves lapsed deliveries alone, as for download jobs
+    ///     (``claimNextDownload(now:takingOver:)``).
+    public func claimNextDelivery(now: Date = Date(), targets: Set<String>? = nil,
+                                  takingOver: Bool = true) throws(LedgerError) -> DeliveryClaim? {
         let seconds = now.timeIntervalSince1970
+        let owner = instanceID
+        let until = seconds + limits.leaseDuration
+        let lapsed = takingOver ? "\n                       OR (d.state = 'running' AND d.lease_until < ? AND d.owner <> ?)" : ""
+        let lapsedArguments: SQLArguments = takingOver ? [seconds, owner] : []
+        if let targets, targets.isEmpty { return nil }
+        let own = targets.map { " AND d.target IN (\(Array(repeating: "?", count: $0.count).joined(separator: ", ")))" } ?? ""
+        let ownArguments: SQLArguments = targets.map { $0.sorted().map { $0 as (any SQLBindable)? } } ?? []
         return try claimTransaction { db -> DeliveryClaim? in
             guard let row = try db.fetchOne(sql: """
-                SELECT d.id, d.target, d.attempts, e.id AS event_id, e.type, e.task_id, e.body, e.created_at
+                SELECT d.id, d.target, d.attempts, d.state, d.owner, e.id AS event_id, e.type, e.task_id, e.body,
+                       e.created_at
                 FROM notification_deliveries d JOIN notification_events e ON e.seq = d.event_seq
-                WHERE d.state = 'pending' AND d.next_attempt_at <= ?
-                  AND d.target IN (SELECT key FROM notification_targets WHERE active = 1)
+                WHERE ((d.state = 'pending' AND d.next_attempt_at <= ?)\(lapsed))
+                  AND d.target IN (SELECT key FROM notification_targets WHERE active = 1)\(own)
                 ORDER BY d.next_attempt_at, d.id LIMIT 1\(db.dialect.skipLocked(of: "d"))
-                """, arguments: [seconds]) else { return nil }
+                """, arguments: [seconds] + lapsedArguments + ownArguments) else { return nil }
             let id: Int64 = row["id"]
             try db.execute(sql: """
-                UPDATE notification_deliveries SET state = 'running', updated_at = ? WHERE id = ?
-                """, arguments: [seconds, id])
+                UPDATE notification_deliveries SET state = 'running', owner = ?, lease_until = ?, updated_at = ? WHERE id = ?
+                """, arguments: [owner, until, seconds, id])
+            let wasRunning = (row["state"] as String?) == "running"
             return DeliveryClaim(
                 deliveryID: id, target: try row.text("target"), attempt: (row["attempts"] as Int) + 1,
                 eventID: try row.text("event_id"),
                 type: NotificationEventType(rawValue: try row.text("type")) ?? .taskCompleted,
                 taskID: try row.text("task_id"), body: Array(row["body"] as Data),
-                eventCreatedAt: try row.date("created_at"))
+                eventCreatedAt: try row.date("created_at"), takenOverFrom: wasRunning ? row["owner"] : nil)
         }
     }
 
@@ -118,10 +154,13 @@ extension Ledger {
     }
 
     /// Records one attempt and moves the delivery on: delivered, pending again at
-    /// `outcome`'s time, or failed for good.
+    /// `outcome`'s time, or failed for good. Refused (``LedgerError/leaseLost(reason:)``,
+    /// nothing recorded) when another instance took the delivery over meanwhile: that
+    /// one makes it again.
     public func recordDeliveryAttempt(_ claim: DeliveryClaim, _ attempt: DeliveryAttempt,
                                       now: Date = Date()) throws(LedgerError) {
         let seconds = now.timeIntervalSince1970
+        let owner = instanceID
         try writeTransaction { db in
             let (outcome, state, next, finished): (String, String, Double, Double?) = switch attempt.outcome {
             case .delivered: ("delivered", "delivered", seconds, seconds)
@@ -129,6 +168,12 @@ extension Ledger {
             case .failed: ("failed", "failed", seconds, seconds)
             }
             let error = attempt.error.map { Self.clipped($0, to: limits.maxTextBytes) }
+            try db.execute(sql: """
+                UPDATE notification_deliveries SET state = ?, attempts = attempts + 1, next_attempt_at = ?,
+                    last_error = ?, updated_at = ?, finished_at = ?, owner = NULL, lease_until = NULL
+                WHERE id = ? AND \(Self.ownedByFence)
+                """, arguments: [state, next, error, seconds, finished, claim.deliveryID, owner])
+            try Self.requireDeliveryWritten(claim, owner: owner, in: db)
             try db.execute(sql: """
                 INSERT INTO notification_attempts (delivery_id, attempt, started_at, duration_ms, outcome,
                                                    http_status, exit_code, error, output)
@@ -138,20 +183,32 @@ extension Ledger {
                     outcome, attempt.httpStatus, attempt.exitCode, error,
                     attempt.output.map { Self.clipped($0, to: 4096) },
                 ])
-            try db.execute(sql: """
-                UPDATE notification_deliveries SET state = ?, attempts = attempts + 1, next_attempt_at = ?,
-                    last_error = ?, updated_at = ?, finished_at = ?
-                WHERE id = ?
-                """, arguments: [state, next, error, seconds, finished, claim.deliveryID])
         }
     }
 
-    /// Back to pending without counting an attempt: the daemon is stopping.
+    /// Back to pending without counting an attempt: the daemon is stopping. Refused like
+    /// ``recordDeliveryAttempt(_:_:now:)`` when another instance took it over.
     public func releaseDelivery(_ claim: DeliveryClaim, now: Date = Date()) throws(LedgerError) {
+        let owner = instanceID
         try writeTransaction { db in
-            try db.execute(sql: "UPDATE notification_deliveries SET state = 'pending', updated_at = ? WHERE id = ?",
-                           arguments: [now.timeIntervalSince1970, claim.deliveryID])
+            try db.execute(sql: """
+                UPDATE notification_deliveries SET state = 'pending', owner = NULL, lease_until = NULL, updated_at = ?
+                WHERE id = ? AND \(Self.ownedByFence)
+                """, arguments: [now.timeIntervalSince1970, claim.deliveryID, owner])
+            try Self.requireDeliveryWritten(claim, owner: owner, in: db)
         }
+    }
+
+    /// After a fenced UPDATE of one delivery: nothing changed means another instance
+    /// holds it (or it is gone).
+    private static func requireDeliveryWritten(_ claim: DeliveryClaim, owner: String, in db: any LedgerDatabase) throws {
+        guard db.changesCount != 1 else { return }
+        let holder = try db.fetchScalar(String.self, sql: "SELECT owner FROM notification_deliveries WHERE id = ?",
+                                        arguments: [claim.deliveryID])
+        guard let holder else {
+            throw LedgerError.writeFailed(reason: "no delivery \(claim.deliveryID)")
+        }
+        throw LedgerError.leaseLost(reason: "the delivery of \(claim.eventID) to \(claim.target) was taken over by instance \(holder)")
     }
 
     /// For the metrics: the oldest pending delivery's event time, and deliveries by

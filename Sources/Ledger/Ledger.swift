@@ -28,10 +28,32 @@ public final class Ledger: Sendable {
     let backend: any LedgerBackend
     private let transactionCount = Atomic<Int>(0)
     let outboxHook = OutboxHook()
+    /// Who this ledger claims work as: the `owner` of the jobs and deliveries it takes,
+    /// and the id `serve` registers in `instances` (``registerInstance(host:pid:version:now:)``).
+    /// Made when the ledger is opened (`inst_` and 16 random hex digits), so two
+    /// `Ledger`s on one database are two instances, and a restart is a new one.
+    public let instanceID: String
 
     init(backend: any LedgerBackend, limits: LedgerLimits) {
         self.backend = backend
         self.limits = limits
+        instanceID = Self.makeInstanceID()
+    }
+
+    /// Whether several instances may share this ledger (PostgreSQL): then work another
+    /// instance holds is left alone at start, and only what its owner stopped or let
+    /// lapse is taken over. On SQLite one process owns the state folder.
+    public var isShared: Bool { backend is PostgresLedgerBackend }
+
+    /// The last migration this videohookd knows: what `instances.version` records, so
+    /// that `videohookd instances` shows which instances run an older binary.
+    public static var schemaVersion: String { LedgerSchema.migrations.last?.identifier ?? "none" }
+
+    static func makeInstanceID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let bits = generator.next() as UInt64
+        let hex = String(bits, radix: 16)
+        return "inst_" + String(repeating: "0", count: 16 - hex.count) + hex
     }
 
     /// Opens the SQLite ledger for writing, creating the file (mode 0600: it holds bodies

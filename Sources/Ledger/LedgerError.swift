@@ -20,6 +20,16 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The ledger predates this videohookd and `serve` has not migrated it yet.
     case schemaTooOld(path: String)
     case readFailed(reason: String)
+    /// The work this write was about is no longer this instance's: its lease lapsed and
+    /// another instance took it over (its `owner` is another's). Nothing was written; the
+    /// worker stops that job or delivery without a further word to the ledger, and the
+    /// new owner carries it on.
+    case leaseLost(reason: String)
+
+    /// Whether this write was refused because another instance holds the work now.
+    public var isLeaseLost: Bool {
+        if case .leaseLost = self { true } else { false }
+    }
 
     /// Whether the intake should answer 503: the write may well succeed later.
     public var isUnavailable: Bool {
@@ -42,6 +52,8 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
             "the ledger at \(path) has an older layout; run `videohookd serve` once with this version to migrate it"
         case .readFailed(let reason):
             "cannot read the ledger: \(reason)"
+        case .leaseLost(let reason):
+            "another instance holds this work now: \(reason)"
         }
     }
 

@@ -18,6 +18,11 @@ public struct LedgerLimits: Sendable, Equatable {
     /// transaction that finds them all in use waits up to `busyTimeout`, then fails as
     /// unavailable (503).
     public var maxConnections: Int
+    /// How long a claim (a download job, a delivery, the reconciler's turn) is held
+    /// without a renewal, in seconds. The owner renews every third of it; once it has
+    /// lapsed, another instance takes the work over. `serve` keeps the default (30 s);
+    /// tests shorten it.
+    public var leaseDuration: Double
 
     public init(maxRejectedBodyBytes: Int = 64 * 1024,
                 maxUnrecognizedBodyBytes: Int = 256 * 1024,
@@ -25,7 +30,8 @@ public struct LedgerLimits: Sendable, Equatable {
                 maxUnrecognizedRows: Int = 10_000,
                 maxTextBytes: Int = 2048,
                 busyTimeout: Double = 5,
-                maxConnections: Int = 8) {
+                maxConnections: Int = 8,
+                leaseDuration: Double = 30) {
         self.maxRejectedBodyBytes = maxRejectedBodyBytes
         self.maxUnrecognizedBodyBytes = maxUnrecognizedBodyBytes
         self.maxRejectedRows = maxRejectedRows
@@ -33,5 +39,6 @@ public struct LedgerLimits: Sendable, Equatable {
         self.maxTextBytes = maxTextBytes
         self.busyTimeout = busyTimeout
         self.maxConnections = maxConnections
+        self.leaseDuration = leaseDuration
     }
 }

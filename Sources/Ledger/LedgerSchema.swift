@@ -12,6 +12,7 @@ enum LedgerSchema {
         ("v4-notifications", v4Notifications),
         ("v5-object-uploads", v5ObjectUploads),
         ("v6-released-bytes", v6ReleasedBytes),
+        ("v7-leases", v7Leases),
     ]
 
     static var migrator: DatabaseMigrator {
@@ -260,5 +261,45 @@ enum LedgerSchema {
         -- Never more than bytes_done: every write of bytes_done lowers it with it.
         ALTER TABLE download_jobs ADD COLUMN bytes_released INTEGER NOT NULL DEFAULT 0
             CHECK (bytes_released >= 0);
+        """
+
+    /// Several instances on one ledger (issue 21): work is claimed with an owner and a
+    /// lease the owner renews, and taken over once the lease lapses (its instance died).
+    /// A download job and a delivery carry their owner (an `instances.id`) and lease
+    /// while `running`; a singleton (the reconciler) holds a row of `leases`; every
+    /// `serve` registers itself in `instances` and beats there. A job also says which
+    /// archive folder's partial file holds its `bytes_done` (`partial_archive`, the
+    /// identity in `<archive_dir>/.partial-id`): a partial file left on another host, or
+    /// a stale one on this host after another instance moved the job on, is not resumed.
+    ///
+    /// Additive only, so that an instance of the version before keeps working on the
+    /// migrated ledger until it is replaced.
+    private static let v7Leases = """
+        ALTER TABLE download_jobs ADD COLUMN owner TEXT;            -- instances.id of the instance running it
+        ALTER TABLE download_jobs ADD COLUMN lease_until REAL;      -- taken over by another instance once past
+        ALTER TABLE download_jobs ADD COLUMN partial_archive TEXT;  -- the archive folder holding the partial file
+        ALTER TABLE notification_deliveries ADD COLUMN owner TEXT;
+        ALTER TABLE notification_deliveries ADD COLUMN lease_until REAL;
+        CREATE INDEX download_jobs_by_owner ON download_jobs (owner) WHERE owner IS NOT NULL;
+        CREATE INDEX notification_deliveries_by_owner ON notification_deliveries (owner) WHERE owner IS NOT NULL;
+
+        -- Work only one instance at a time does (the reconciler): its holder and lease.
+        CREATE TABLE leases (
+            name            TEXT PRIMARY KEY NOT NULL,
+            owner           TEXT NOT NULL,              -- instances.id
+            until           REAL NOT NULL
+        ) STRICT;
+
+        -- Every `serve` that ran on this ledger: alive while it beats within its lease.
+        CREATE TABLE instances (
+            id              TEXT PRIMARY KEY NOT NULL,  -- inst_…, made at start
+            host            TEXT NOT NULL,
+            pid             INTEGER NOT NULL,
+            version         TEXT,
+            started_at      REAL NOT NULL,
+            heartbeat_at    REAL NOT NULL,
+            stopped_at      REAL,                       -- a clean stop; NULL while running or after a crash
+            lease_seconds   REAL NOT NULL CHECK (lease_seconds > 0)  -- its leases' length: lapsed past heartbeat + this
+        ) STRICT;
         """
 }

@@ -23,6 +23,10 @@ public final class NotificationService: Service, Sendable {
         var stopping = false
         var started = false
         var cancellers: [ConnectionCanceller] = []
+        /// The deliveries the workers make now: the leases the instance renews.
+        var inHand: Set<Int64> = []
+        /// Whether claims may take over other instances' lapsed deliveries now.
+        var mayTakeOver: @Sendable () -> Bool = { true }
     }
 
     private let ledger: Ledger
@@ -49,7 +53,7 @@ public final class NotificationService: Service, Sendable {
 
     public func start() throws {
         let targets = state.withLock { $0.targets }
-        try ledger.setNotificationTargets(targets.targets)
+        saveTargets(targets, previous: try ledger.setNotificationTargets(targets.targets))
         let requeued = try ledger.requeueRunningDeliveries()
         if requeued > 0 {
             logger.notice("notify.requeued", metadata: ["deliveries": "\(requeued)", "reason": "running when the daemon last stopped"])
@@ -66,7 +70,7 @@ public final class NotificationService: Service, Sendable {
     /// SIGHUP: new targets, secrets, schedule and concurrency, for the next deliveries.
     public func replace(targets: NotifyTargets, retryDelays: [Duration], concurrency: Int) {
         do {
-            try ledger.setNotificationTargets(targets.targets)
+            saveTargets(targets, previous: try ledger.setNotificationTargets(targets.targets))
         } catch {
             logger.error("notify.targets_not_saved", metadata: ["reason": "\(error)", "kept": "the previous targets"])
             return
@@ -89,6 +93,28 @@ public final class NotificationService: Service, Sendable {
 
     /// Looks for due deliveries now (a replay from this process).
     public func wake() { wakeSignal.wakeOne() }
+
+    /// Says whether claims may take over deliveries whose lease lapsed; always, unless set.
+    public func setTakeoverGate(_ gate: @escaping @Sendable () -> Bool) {
+        state.withLock { $0.mayTakeOver = gate }
+    }
+
+    /// The deliveries being made now: the leases the instance renews.
+    public var runningDeliveryIDs: Set<Int64> { state.withLock { $0.inHand } }
+
+    /// On a shared ledger the active targets are one set for every instance, and the
+    /// last to start or reload sets it: says so when that changed what was there (another
+    /// instance's differing `notify` settings, or a reload that the other instances have
+    /// not had yet).
+    private func saveTargets(_ targets: NotifyTargets, previous: Set<String>) {
+        let current = Set(targets.targets.map(\.key))
+        guard ledger.isShared, !previous.isEmpty, previous != current else { return }
+        logger.warning("notify.targets_differ", metadata: [
+            "before": "\(previous.sorted().joined(separator: "; "))",
+            "now": "\(current.sorted().joined(separator: "; "))",
+            "meaning": "the instances share one set of active targets, and this instance's settings replaced what was there (another instance's, or its own before a reload): new events of every instance go to these; give every instance the same notify settings",
+        ])
+    }
 
     public func beginStopping() {
         let cancellers = state.withLock { state -> [ConnectionCanceller] in
@@ -152,8 +178,9 @@ public final class NotificationService: Service, Sendable {
         while !shouldLeave(canceller) {
             let seen = wakeSignal.current
             let claim: DeliveryClaim?
+            let (own, gate) = state.withLock { (Set($0.targets.endpoints.keys), $0.mayTakeOver) }
             do {
-                claim = try ledger.claimNextDelivery()
+                claim = try ledger.claimNextDelivery(targets: own, takingOver: gate())
             } catch {
                 logger.error("notify.ledger_error", metadata: ["step": "claim", "reason": "\(error)"])
                 wakeSignal.wait(after: seen, seconds: pollInterval)
@@ -164,9 +191,17 @@ public final class NotificationService: Service, Sendable {
                 wakeSignal.wait(after: seen, seconds: min(pollInterval, max(due, 0.005)))
                 continue
             }
+            if let previous = claim.takenOverFrom {
+                logger.notice("notify.taken_over", metadata: [
+                    "task_id": "\(claim.taskID)", "event_id": "\(claim.eventID)", "target": "\(claim.target)",
+                    "previous_owner": "\(previous)", "reason": "its lease lapsed without a renewal; the delivery is made again",
+                ])
+            }
             // More may be due (a burst, a restart's backlog): pass the wake on.
             wakeSignal.wakeOne()
+            state.withLock { _ = $0.inHand.insert(claim.deliveryID) }
             deliver(claim, canceller: canceller)
+            state.withLock { _ = $0.inHand.remove(claim.deliveryID) }
         }
     }
 
@@ -204,6 +239,12 @@ public final class NotificationService: Service, Sendable {
                                       output: result.output)
         do {
             try ledger.recordDeliveryAttempt(claim, attempt)
+        } catch where error.isLeaseLost {
+            // Another instance took the delivery over while this attempt ran: it makes the
+            // delivery again (at least once), and records it.
+            logger.warning("notify.lease_lost", metadata: ["task_id": "\(claim.taskID)", "event_id": "\(claim.eventID)",
+                                                           "target": "\(claim.target)", "reason": "\(error)"])
+            return
         } catch {
             logger.error("notify.ledger_error", metadata: ["step": "record", "task_id": "\(claim.taskID)", "reason": "\(error)"])
         }

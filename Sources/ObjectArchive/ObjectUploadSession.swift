@@ -66,6 +66,28 @@ final class ObjectUploadSession: ArchiveSession {
 
     // MARK: While the video downloads
 
+    /// The bytes the recorded parts hold, when the partial file can be made again from
+    /// them: a multipart upload of this object still `uploading`, its parts 1…k whole and
+    /// without a gap, the last recorded with the digest's state at its end (a job taken
+    /// over from an instance on another host resumes there, the same upload id, ListParts
+    /// confirming the parts). Never with `s3.keep_local` (the kept file must be whole):
+    /// then, or with anything else, 0 and the download starts over.
+    func heldPrefix() -> Int64 {
+        guard let target, !archive.configuration.keepLocal else { return 0 }
+        do {
+            guard let record = try archive.ledger.objectUpload(taskID: job.taskID), record.uploadID != nil,
+                  record.state == .uploading, record.bucket == target.bucket, record.key == target.key else { return 0 }
+            let parts = try archive.ledger.objectUploadParts(taskID: job.taskID)
+            let end = parts.reduce(Int64(0)) { $0 + $1.bytes }
+            guard !parts.isEmpty, parts.enumerated().allSatisfy({ $0.offset + 1 == $0.element.number }),
+                  parts.allSatisfy({ $0.bytes == record.partSize }),
+                  let state = Self.lastState(of: parts), state.byteCount == end else { return 0 }
+            return end
+        } catch {
+            return 0
+        }
+    }
+
     func videoOpened(path: String, durableBytes: Int64, releasable: Bool) -> VideoOpening {
         self.path = path
         releases = releasable && !archive.configuration.keepLocal

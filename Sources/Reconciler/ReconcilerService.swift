@@ -21,13 +21,17 @@ public final class ReconcilerService: Service, Sendable {
     private let state = Mutex(State())
     private let wakeUp = DispatchSemaphore(value: 0)
     private let thread = Mutex<NamedThread?>(nil)
+    private let turn: ReconcilerTurn?
 
     public var serviceName: String { "reconciler" }
 
-    public init(reconciler: Reconciler, ledger: Ledger, logger: Logger) {
+    /// - Parameter turn: with several instances on one ledger, whether this one may run
+    ///   a pass (only one does at a time); nil runs every pass.
+    public init(reconciler: Reconciler, ledger: Ledger, logger: Logger, turn: ReconcilerTurn? = nil) {
         self.reconciler = reconciler
         self.ledger = ledger
         self.logger = logger
+        self.turn = turn
     }
 
     /// Starts the thread; a second call does nothing.
@@ -74,6 +78,12 @@ public final class ReconcilerService: Service, Sendable {
                 continue
             }
             pausedUntil = nil
+            if let turn, !turn.take() {
+                // Another instance reconciles; ask again later, in case it dies.
+                _ = wakeUp.wait(timeout: .now() + turn.retryInterval)
+                while wakeUp.wait(timeout: .now()) == .success {}
+                continue
+            }
             let pass = reconciler.runPass(now: Date(), shouldStop: { isStopped })
             if !pass.findings.isEmpty {
                 var metadata: Logger.Metadata = ["tasks": "\(pass.findings.count)"]
@@ -91,6 +101,7 @@ public final class ReconcilerService: Service, Sendable {
                 pausedUntil = until
                 sleep = max(sleep, until.timeIntervalSinceNow)
             }
+            if let turn { sleep = min(sleep, turn.pollInterval) }
             sleep = max(sleep, configuration.minimumInterval)
             _ = wakeUp.wait(timeout: .now() + sleep)
             // Several wake-ups while asleep make one pass, not several.

@@ -48,6 +48,18 @@ extension ServeRuntime {
                         openConnections: server?.openConnections ?? 0)
         let oldestPending = (try? ledger?.deliveryStatistics())?.oldestPending
         metrics.refreshNotifications(oldestPendingAge: oldestPending.map { -$0.timeIntervalSinceNow })
+        if let instances = try? ledger?.instances() {
+            var counts: [DaemonMetrics.InstanceState: Int] = [:]
+            for instance in instances {
+                if let state = DaemonMetrics.InstanceState(rawValue: instance.state.rawValue) { counts[state, default: 0] += 1 }
+            }
+            metrics.refreshInstances(counts)
+        }
+        metrics.refreshHeld([
+            .downloads: downloads?.runningTaskIDs.count ?? 0,
+            .deliveries: notifications?.runningDeliveryIDs.count ?? 0,
+            .reconciler: instanceLeases?.holds(InstanceLeases.reconcilerLease) == true ? 1 : 0,
+        ])
     }
 }
 

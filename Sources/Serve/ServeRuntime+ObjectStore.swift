@@ -37,7 +37,10 @@ extension ServeRuntime {
                                  logger: logger, initiatedBefore: initiatedBefore).run()
         }
         guard let problem = parts.monitor.check() else {
-            sweep(nil)
+            // Alone on its ledger, nothing of this process uploads yet. Beside other
+            // instances, one of them may have just created an upload it has not recorded
+            // yet: what began within the clock's tolerance before this start is spared.
+            sweep(ledger.isShared ? started.addingTimeInterval(-StaleUploadSweep.clockTolerance) : nil)
             return parts
         }
         if problem.isConfiguration {

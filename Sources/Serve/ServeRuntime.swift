@@ -7,6 +7,7 @@ import Intake
 import Lifecycle
 import Notifier
 import Ledger
+import Reconciler
 import ObjectArchive
 import Logging
 import Server
@@ -51,6 +52,8 @@ public final class ServeRuntime: @unchecked Sendable {
     var bucketArchive: BucketArchive?
     /// With `ledger.url`: whether the shared ledger answers, for `/readyz`.
     var ledgerMonitor: LedgerMonitor?
+    /// This instance in the ledger: its heartbeat and the leases of what it holds.
+    var instanceLeases: InstanceLeases?
 
     /// The listening sockets systemd passed, taken before any thread started.
     let activatedSockets: [ActivatedSocket]
@@ -132,6 +135,19 @@ public final class ServeRuntime: @unchecked Sendable {
     /// Within systemd's `TimeoutStopSec=30`, with room for the exit itself.
     static let stopTimeout: Duration = .seconds(25)
 
+    /// On a shared ledger, the reconciler's holder runs a pass at least this often.
+    static let sharedReconcilePoll: Double = 5
+
+    /// The ledger's limits: the defaults, with the tests' shorter leases
+    /// (``Settings/testLeaseSecondsVariable``).
+    var ledgerLimits: LedgerLimits {
+        var limits = LedgerLimits()
+        if let text = environment[Settings.testLeaseSecondsVariable], let seconds = Double(text), seconds > 0 {
+            limits.leaseDuration = seconds
+        }
+        return limits
+    }
+
     /// Every service of `serve`, in start order, wired to each other; none started yet.
     private func makeServices(ledger: Ledger, listeners: ListenerSource.Opened,
                               tlsStore: TLSContextStore) throws -> [any Service] {
@@ -143,7 +159,23 @@ public final class ServeRuntime: @unchecked Sendable {
         let downloads = try makeDownloads(ledger: ledger, refreshLinks: videoAPI.refreshLinks)
         self.downloads = downloads
         let writer = LedgerWriter(ledger: ledger)
-        let reconciler = videoAPI.makeReconciler(writer: writer, onDownloadQueued: { _ in downloads.wake() })
+        let notifications = try makeNotifications(ledger: ledger)
+        self.notifications = notifications
+        let leases = InstanceLeases(ledger: ledger, logger: logger,
+                                    runningDownloads: { downloads.runningTaskIDs },
+                                    runningDeliveries: { notifications.runningDeliveryIDs },
+                                    downloadLost: { taskID, owner in downloads.leaseLost(taskID: taskID, owner: owner) },
+                                    renewalFailed: { [metrics] in metrics.leaseRenewalFailed() })
+        instanceLeases = leases
+        downloads.setTakeoverGate { leases.mayTakeOver() }
+        notifications.setTakeoverGate { leases.mayTakeOver() }
+        // One reconciler at a time: the holder of the `reconciler` lease. With several
+        // instances the holder also looks every 5 s for verifications that callbacks to
+        // the others queued (they wake nobody here).
+        let turn = ReconcilerTurn(take: { leases.take(InstanceLeases.reconcilerLease) },
+                                  retryInterval: leases.renewInterval,
+                                  pollInterval: ledger.isShared ? Self.sharedReconcilePoll : .infinity)
+        let reconciler = videoAPI.makeReconciler(writer: writer, turn: turn, onDownloadQueued: { _ in downloads.wake() })
         let intake = CallbackIntake(writer: writer, logger: logger,
                                     observer: intakeObserver(downloads: downloads, videoAPI: videoAPI),
                                     policy: videoAPI.callbackPolicy)
@@ -157,12 +189,11 @@ public final class ServeRuntime: @unchecked Sendable {
             configuration: ServeRuntime.adminConfiguration, logger: logger, serviceName: "admin-server",
             listeners: [ServerListener(fd: listeners.admin, tls: nil, router: adminRouter(), name: "admin")])
         self.admin = admin
-        let notifications = try makeNotifications(ledger: ledger)
-        self.notifications = notifications
         // The notifier before the downloads and the listeners: what they commit goes out.
-        // The bucket monitor before what writes to the bucket, which reports to it.
-        let optional: [(any Service)?] = [signals, ledgerMonitor, writer, objectStore?.monitor, notifications, downloads,
-                                          reconciler, server, admin]
+        // The bucket monitor before what writes to the bucket, which reports to it. The
+        // instance's leases before anything claims work, and given back after it stopped.
+        let optional: [(any Service)?] = [signals, ledgerMonitor, writer, leases, objectStore?.monitor, notifications,
+                                          downloads, reconciler, server, admin]
         return optional.compactMap { $0 }
     }
 
@@ -220,7 +251,7 @@ public final class ServeRuntime: @unchecked Sendable {
     private func openLedger() throws -> Ledger {
         if let shared = settings.ledger {
             do {
-                let ledger = try Ledger.open(postgres: shared.url, password: shared.password?.value)
+                let ledger = try Ledger.open(postgres: shared.url, password: shared.password?.value, limits: ledgerLimits)
                 logger.info("ledger.opened", metadata: ["backend": "postgresql", "ledger": "\(ledger.path)"])
                 ledgerMonitor = LedgerMonitor(ledger: ledger, logger: logger)
                 return ledger
@@ -232,7 +263,7 @@ public final class ServeRuntime: @unchecked Sendable {
         }
         let path = settings.stateDirectory + "/ledger.sqlite"
         do {
-            let ledger = try Ledger.open(path: path)
+            let ledger = try Ledger.open(path: path, limits: ledgerLimits)
             logger.info("ledger.opened", metadata: ["path": "\(path)"])
             return ledger
         } catch {

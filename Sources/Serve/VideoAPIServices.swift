@@ -64,11 +64,13 @@ final class VideoAPIServices: Sendable {
     /// With a key: the reconciler, recording through `writer`, for the service stack to
     /// start. Without one: nil.
     /// - Parameter onDownloadQueued: a download was queued (wake the downloader).
-    func makeReconciler(writer: LedgerWriter, onDownloadQueued: @escaping @Sendable (TaskID) -> Void) -> ReconcilerService? {
+    /// - Parameter turn: whether this instance may reconcile now (one at a time on a shared ledger).
+    func makeReconciler(writer: LedgerWriter, turn: ReconcilerTurn? = nil,
+                        onDownloadQueued: @escaping @Sendable (TaskID) -> Void) -> ReconcilerService? {
         guard let reconcilerClient else { return nil }
         let reconciler = Reconciler(ledger: ledger, sink: writer, client: reconcilerClient, configuration: configuration,
                                     logger: logger, onDownloadQueued: onDownloadQueued)
-        let service = ReconcilerService(reconciler: reconciler, ledger: ledger, logger: logger)
+        let service = ReconcilerService(reconciler: reconciler, ledger: ledger, logger: logger, turn: turn)
         self.reconciler.withLock { $0 = service }
         return service
     }

@@ -70,6 +70,11 @@ public struct Settings: Sendable, Equatable {
     /// Names the config file when `--config` is not given.
     public static let configFileVariable = "VIDEOHOOKD_CONFIG"
 
+    /// For the tests only: the length of `serve`'s leases in seconds (default 30), so that
+    /// a test of a takeover need not wait half a minute. Not a setting, and not in
+    /// `check-config`'s list: an operator has no reason to change it.
+    public static let testLeaseSecondsVariable = "VIDEOHOOKD_TEST_LEASE_SECONDS"
+
     /// The embedded defaults, with systemd's `STATE_DIRECTORY` and `LOGS_DIRECTORY`
     /// (`StateDirectory=`, `LogsDirectory=` in the unit) taken into account.
     public static func defaults(environment: [String: String]) -> Settings {

@@ -60,8 +60,12 @@ public enum SettingsKey: String, Sendable, CaseIterable {
     }
 
     /// Variables with the prefix that name no key but are not typos. `VIDEOHOOKD_CONFIG`
-    /// names the config file when `--config` is not given.
-    public static let otherEnvironmentVariables: Set<String> = ["VIDEOHOOKD_CONFIG"]
+    /// names the config file when `--config` is not given; `VIDEOHOOKD_TEST_LEASE_SECONDS`
+    /// shortens the leases of a shared ledger for the end-to-end tests (not a setting:
+    /// 30 s is right for every deployment).
+    public static let otherEnvironmentVariables: Set<String> = [
+        "VIDEOHOOKD_CONFIG", Settings.testLeaseSecondsVariable,
+    ]
 
     /// The sections of the file: `tls:`, `api:`, `download:`, `limits:`, `notify:`, `s3:`, `ledger:`.
     static let sections: Set<String> = Set(allCases.compactMap(\.section))

@@ -31,6 +31,19 @@ public final class DaemonMetrics: Sendable {
     private let uploadFailures: [UploadFailure: Counter]
     /// Made at the first check: a daemon without `s3.bucket` shows no such gauge.
     private let bucketReachableGauge = Mutex<Gauge?>(nil)
+    private let instances: [InstanceState: Gauge]
+    private let held: [HeldKind: Gauge]
+    private let renewalFailures: Counter
+
+    /// The instances of the ledger by state, for `videohookd_instances`.
+    public enum InstanceState: String, Sendable, CaseIterable {
+        case alive, lapsed, stopped
+    }
+
+    /// What this instance holds under a lease, for `videohookd_held`.
+    public enum HeldKind: String, Sendable, CaseIterable {
+        case downloads, deliveries, reconciler
+    }
 
     /// How a notification attempt ended, for `videohookd_notify_deliveries_total`.
     public enum DeliveryOutcome: String, Sendable, CaseIterable {
@@ -92,7 +105,37 @@ public final class DaemonMetrics: Sendable {
                                                  helpText: "Writes to the object store that failed, by kind: transient (retried soon), needs_operator (credentials, permissions, the bucket), failed (cannot succeed as sent)."),
                 labels: [("kind", kind.rawValue)]))
         })
+        instances = Dictionary(uniqueKeysWithValues: InstanceState.allCases.map { state in
+            (state, registry.makeGauge(
+                descriptor: MetricNameDescriptor(namespace: "videohookd", metricName: "instances", unitName: "",
+                                                 helpText: "The serve instances of the ledger by state: alive (beating within the lease), lapsed (silent past it: dead, its work taken over), stopped (cleanly). The same on every instance."),
+                labels: [("state", state.rawValue)]))
+        })
+        held = Dictionary(uniqueKeysWithValues: HeldKind.allCases.map { kind in
+            (kind, registry.makeGauge(
+                descriptor: MetricNameDescriptor(namespace: "videohookd", metricName: "held", unitName: "",
+                                                 helpText: "What this instance holds under a lease: download jobs and deliveries in hand, and 1 for the reconciler's turn."),
+                labels: [("kind", kind.rawValue)]))
+        })
+        renewalFailures = registry.makeCounter(
+            descriptor: MetricNameDescriptor(namespace: "videohookd", metricName: "lease_renewal_failures", unitName: "total",
+                                             helpText: "Renewals of this instance's heartbeat and leases that failed; past the lease (30 s) without one, the other instances take its work over."))
         oldestLinkSecondsLeft.set(to: 86_400)
+    }
+
+    /// Set right before a scrape: the ledger's instances by state.
+    public func refreshInstances(_ counts: [InstanceState: Int]) {
+        for state in InstanceState.allCases { instances[state]?.set(to: Double(counts[state] ?? 0)) }
+    }
+
+    /// Set right before a scrape: what this instance holds.
+    public func refreshHeld(_ counts: [HeldKind: Int]) {
+        for kind in HeldKind.allCases { held[kind]?.set(to: Double(counts[kind] ?? 0)) }
+    }
+
+    /// A renewal of the heartbeat and leases failed.
+    public func leaseRenewalFailed() {
+        renewalFailures.increment()
     }
 
     /// The object store acknowledged `bytes`.

@@ -94,4 +94,26 @@ struct TerminalRenderingTests {
         #expect(TerminalText.escape("\u{9B}31m") == "\\u{9b}31m")
         #expect(TerminalText.escape("plain é ✓") == "plain é ✓")
     }
+
+    @Test("instances prints each instance, its heartbeat's age, its state and what it holds, escaped; on SQLite too")
+    func instancesTable() throws {
+        #expect(InstanceTable.render([]).hasPrefix("no instances yet"))
+        let ledger = try Ledger.open(path: folder.path + "/ledger.sqlite")
+        _ = try ledger.record(.event(TaskEvent(task: try task(.completed), peer: "203.0.113.7:40000")))
+        let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+        try ledger.registerInstance(host: "host-a\u{1B}[2J", pid: 4242, version: Ledger.schemaVersion, now: t0)
+        _ = try #require(try ledger.claimNextDownload(now: Date()))
+        _ = try ledger.takeLease("reconciler", now: t0)
+        let alive = InstanceTable.render(try ledger.instances(now: t0.addingTimeInterval(12)))
+        let row = try #require(alive.split(separator: "\n").first { $0.hasPrefix(ledger.instanceID) }, "\(alive)")
+        #expect(row.contains("host-a\\u{1b}[2J") && row.contains("4242") && row.contains("12s ago") && row.contains(" alive "))
+        #expect(row.contains("1 download (\(Self.id)); reconciler"), "\(row)")
+        #expect(alive.hasSuffix("1 instance: 1 alive"))
+        let lapsed = InstanceTable.render(try ledger.instances(now: t0.addingTimeInterval(3725)))
+        #expect(lapsed.contains("1h02m ago") && lapsed.contains(" lapsed ") && lapsed.contains("1 lapsed"), "\(lapsed)")
+        try ledger.releaseInstance(now: t0.addingTimeInterval(20))
+        let stopped = InstanceTable.render(try ledger.instances(now: t0.addingTimeInterval(30)))
+        #expect(stopped.contains(" stopped ") && stopped.split(separator: "\n")[1].hasSuffix("-"), "\(stopped)")
+        #expect(InstanceTable.age(3 * 86_400 + 4 * 3600 + 59) == "3d04h")
+    }
 }

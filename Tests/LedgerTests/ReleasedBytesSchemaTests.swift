@@ -54,7 +54,8 @@ struct ReleasedBytesSchemaTests {
             """)
         let ledger = try directory.openLedger()
         let applied = try ledger.appliedMigrations()
-        #expect(applied.last == "v6-released-bytes" && applied.count == 6)
+        #expect(applied.count >= 6 && applied[5] == "v6-released-bytes"
+                    && applied.last == LedgerSchema.migrations.last?.identifier)
         let job = try #require(try ledger.downloadJob(taskID: "t-old"))
         #expect(job.bytesDone == 6_000_000 && job.bytesReleased == 0)
         #expect(try ledger.objectUploadParts(taskID: "t-old").map(\.sha256Midstate) == [nil])

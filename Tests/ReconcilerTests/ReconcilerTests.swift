@@ -294,6 +294,38 @@ struct ReconcilerTests {
         #expect(Date().timeIntervalSince(started) < 2)
     }
 
+    @Test("With a turn, the service runs passes only while it holds it, and while it does, at least every turn.pollInterval")
+    func serviceWaitsForItsTurn() throws {
+        let now = Int64(Date().timeIntervalSince1970)
+        let id = Self.id("turn0000")
+        try completedCallback(id, created: now)
+        answer(id, "completed", results: [Self.video])
+        var slow = configuration
+        slow.pollInterval = 3600
+        slow.minimumInterval = 0.05
+        let client = try VideoAPIClient(
+            configuration: VideoAPIClientConfiguration(baseURL: transport.base, key: BearerKey("k"), retry: .once),
+            transport: transport, logger: Logger(label: "test"))
+        let mine = Atomic<Bool>(false)
+        let asked = Atomic<Int>(0)
+        let turn = ReconcilerTurn(take: { asked.add(1, ordering: .relaxed); return mine.load(ordering: .relaxed) },
+                                  retryInterval: 0.05, pollInterval: 0.1)
+        let service = ReconcilerService(
+            reconciler: Reconciler(ledger: ledger, sink: ledger, client: client, configuration: slow, logger: Logger(label: "test")),
+            ledger: ledger, logger: Logger(label: "test"), turn: turn)
+        try service.start()
+        defer { service.stop() }
+        try waitUntil { asked.load(ordering: .relaxed) >= 3 }
+        #expect(try detail(id).downloadJob == nil, "another instance's turn: no pass")
+        mine.store(true, ordering: .relaxed)
+        try waitUntil { try detail(id).downloadJob != nil }
+        // Without a wake, the holder looks again within its turn's poll interval.
+        let second = Self.id("turn0001")
+        try completedCallback(second, created: now)
+        answer(second, "completed", results: [Self.video])
+        try waitUntil { try detail(second).downloadJob != nil }
+    }
+
     private func waitUntil(_ condition: () throws -> Bool) throws {
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline {

@@ -17,8 +17,12 @@ public final class NginxServer: @unchecked Sendable {
     public var root: String { folder.file("root") }
     public var errorLog: String { folder.file("logs/error.log") }
     public var accessLog: String { folder.file("logs/access.log") }
+    /// nginx's `limit_rate` for every response (`16m`: 16 MB/s), so a test can act while
+    /// a video is half downloaded; nil for none.
+    private let limitRate: String?
 
-    public init() throws {
+    public init(limitRate: String? = nil) throws {
+        self.limitRate = limitRate
         let certificates = try TestCertificates.shared()
         guard let nginx = ["/usr/sbin/nginx", "/usr/bin/nginx"].first(where: FileManager.default.isExecutableFile) else {
             throw DaemonError("nginx is not installed: scripts/install-deps.sh test installs nginx-light")
@@ -68,6 +72,7 @@ public final class NginxServer: @unchecked Sendable {
                 ssl_certificate \(certificates.serverCertificate);
                 ssl_certificate_key \(certificates.serverKey);
                 root \(root);
+                \(limitRate.map { "limit_rate \($0);" } ?? "")
             }
         }
         """

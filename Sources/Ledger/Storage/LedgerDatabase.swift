@@ -67,4 +67,12 @@ public enum SQLDialect: Sendable {
     public func skipLocked(of table: String) -> String {
         self == .sqlite ? "" : " FOR UPDATE OF \(table) SKIP LOCKED"
     }
+
+    /// Appended to a SELECT of one row that a write transaction goes on to decide by (a
+    /// job's owner): on PostgreSQL the row stays locked until the commit, and a row
+    /// another transaction changed since the snapshot makes this one fail as a
+    /// serialization conflict (run again, it sees the change). SQLite has one writer.
+    public var lockingRow: String {
+        self == .sqlite ? "" : " FOR UPDATE"
+    }
 }
