@@ -1,29 +1,32 @@
 import Foundation
+import Glibc
 
-/// Runs a command line tool to its end and returns its output; throws with its stderr
-/// when it fails, so a missing tool or a bad argument shows in the test's failure.
+/// Runs a short helper program (sha256sum, a Python setup script) to its end and returns
+/// what it printed. Through ``ChildProcess`` (posix_spawn and a waitpid of its own pid)
+/// rather than Foundation's `Process`, whose `waitUntilExit` was seen to hang for good in
+/// a full run, and with a bound, so that a helper that never ends fails its test instead
+/// of holding the whole suite.
 public enum ProcessRunner {
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
         public init(description: String) { self.description = description }
     }
 
+    /// The most a helper may take.
+    public static let timeout: TimeInterval = 300
+
     @discardableResult
-    public static func run(_ executable: String, _ arguments: [String], in directory: String? = nil) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        let output = Pipe(), error = Pipe()
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = error.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw Failure(description: "\(executable) \(arguments.joined(separator: " ")) exited \(process.terminationStatus): \(String(decoding: err, as: UTF8.self))")
+    public static func run(_ executable: String, _ arguments: [String]) throws -> String {
+        let child = try ChildProcess(executable: executable, arguments: [executable] + arguments,
+                                     environment: ProcessInfo.processInfo.environment)
+        guard let status = child.waitForExit(timeout: timeout) else {
+            child.signal(SIGKILL)
+            _ = child.waitForExit(timeout: 5)
+            throw Failure(description: "\(executable) \(arguments.joined(separator: " ")) did not end within \(Int(timeout)) s")
         }
-        return String(decoding: out, as: UTF8.self)
+        guard status == 0 else {
+            throw Failure(description: "\(executable) \(arguments.joined(separator: " ")) exited \(status): \(child.standardError)")
+        }
+        return child.standardOutput
     }
 }
