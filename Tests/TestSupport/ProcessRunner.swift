@@ -16,8 +16,11 @@ public enum ProcessRunner {
     public static let timeout: TimeInterval = 300
 
     @discardableResult
-    public static func run(_ executable: String, _ arguments: [String]) throws -> String {
-        let child = try ChildProcess(executable: executable, arguments: [executable] + arguments,
+    /// - Parameter directory: the working directory (openssl writes its files there).
+    public static func run(_ executable: String, _ arguments: [String], in directory: String? = nil) throws -> String {
+        // posix_spawn keeps the test's working directory: env -C changes it before the exec.
+        let argv = directory.map { ["/usr/bin/env", "-C", $0, executable] } ?? [executable]
+        let child = try ChildProcess(executable: argv[0], arguments: argv + arguments,
                                      environment: ProcessInfo.processInfo.environment)
         guard let status = child.waitForExit(timeout: timeout) else {
             child.signal(SIGKILL)
