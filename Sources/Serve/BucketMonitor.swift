@@ -29,7 +29,6 @@ final class BucketMonitor: Service, Sendable {
         var check = Check.notYet
         var refusedWrite: BucketProblem?
         var pendingSweep: (@Sendable () -> Void)?
-        var stopped = false
     }
 
     private let probe: S3ClientHolder
@@ -39,8 +38,7 @@ final class BucketMonitor: Service, Sendable {
     private let logger: Logger
     private let metrics: DaemonMetrics
     private let state = Mutex(State())
-    private let wakeUp = WakeSignal()
-    private let thread = Mutex<NamedThread?>(nil)
+    private let periodic: PeriodicThread
 
     var serviceName: String { "bucket-monitor" }
 
@@ -59,6 +57,7 @@ final class BucketMonitor: Service, Sendable {
         self.interval = interval
         self.logger = logger
         self.metrics = metrics
+        periodic = PeriodicThread(name: "vh-bucket", interval: interval)
     }
 
     // MARK: Checking
@@ -141,18 +140,18 @@ final class BucketMonitor: Service, Sendable {
     func writeFailed(_ error: S3Error) {
         guard error.disposition != .failed else { return }
         state.withLock { $0.refusedWrite = BucketProblem(error, endpoint: endpoint) }
-        if error.disposition == .transient { wakeUp.wakeAll() }
+        if error.disposition == .transient { periodic.wake() }
     }
 
     /// New credentials (SIGHUP): the last refusal was the old key's; check again now.
     func credentialsReplaced() {
         state.withLock { $0.refusedWrite = nil }
-        wakeUp.wakeAll()
+        periodic.wake()
     }
 
     /// Check again now (SIGHUP), on the monitor's thread.
     func checkSoon() {
-        wakeUp.wakeAll()
+        periodic.wake()
     }
 
     /// What `/readyz` says under `bucket`; nil while the bucket can be written.
@@ -167,32 +166,15 @@ final class BucketMonitor: Service, Sendable {
     // MARK: Service
 
     func start() throws {
-        try thread.withLock { thread in
-            guard thread == nil, !state.withLock({ $0.stopped }) else { return }
-            thread = try NamedThread.start("vh-bucket") { [self] in loop() }
-        }
+        try periodic.start { [self] in check() }
     }
 
     func beginStopping() {
-        state.withLock { $0.stopped = true }
-        wakeUp.wakeAll()
+        periodic.beginStopping()
     }
 
     func waitUntilStopped(timeout: Duration) -> Bool {
-        guard let running = thread.withLock({ $0 }) else { return true }
-        return running.waitUntilFinished(timeout: timeout)
+        periodic.waitUntilStopped(timeout: timeout)
     }
 
-    private var isStopped: Bool { state.withLock { $0.stopped } }
-
-    private func loop() {
-        // Read before each check, so that a wake during a check brings the next one at once.
-        var seen = wakeUp.current
-        while !isStopped {
-            wakeUp.wait(after: seen, seconds: interval.seconds)
-            seen = wakeUp.current
-            if isStopped { return }
-            check()
-        }
-    }
 }

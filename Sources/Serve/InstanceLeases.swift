@@ -18,7 +18,6 @@ import Synchronization
 /// them. The same runs on SQLite (one instance), so the two backends behave alike.
 final class InstanceLeases: Service, Sendable {
     private struct State {
-        var stopped = false
         var released = false
         /// The singleton leases held after the last renewal or take.
         var held: Set<String> = []
@@ -42,8 +41,7 @@ final class InstanceLeases: Service, Sendable {
     private let downloadLost: @Sendable (String, String) -> Void
     private let renewalFailed: @Sendable () -> Void
     private let state = Mutex(State())
-    private let wakeUp = WakeSignal()
-    private let thread = Mutex<NamedThread?>(nil)
+    private let periodic: PeriodicThread
 
     var serviceName: String { "instance-leases" }
 
@@ -66,6 +64,8 @@ final class InstanceLeases: Service, Sendable {
         self.runningDeliveries = runningDeliveries
         self.downloadLost = downloadLost
         self.renewalFailed = renewalFailed
+        // Every third of the lease (``renewInterval``, not callable before every property is set).
+        periodic = PeriodicThread(name: "vh-leases", interval: .seconds(ledger.limits.leaseDuration / 3))
     }
 
     /// Whether this instance may take over another's lapsed work now: only once its own
@@ -95,22 +95,17 @@ final class InstanceLeases: Service, Sendable {
             "instance": "\(ledger.instanceID)", "host": "\(host)", "pid": "\(pid)",
             "lease_s": "\(lease)", "shared": "\(ledger.isShared)",
         ])
-        try thread.withLock { thread in
-            guard thread == nil, !state.withLock({ $0.stopped }) else { return }
-            thread = try NamedThread.start("vh-leases") { [self] in loop() }
-        }
+        try periodic.start { [self] in renew() }
     }
 
     func beginStopping() {
-        state.withLock { $0.stopped = true }
-        wakeUp.wakeAll()
+        periodic.beginStopping()
     }
 
     /// Waits for the thread, then gives back what the instance still holds and marks it
     /// stopped (once).
     func waitUntilStopped(timeout: Duration) -> Bool {
-        let running = thread.withLock { $0 }
-        let stopped = running?.waitUntilFinished(timeout: timeout) ?? true
+        let stopped = periodic.waitUntilStopped(timeout: timeout)
         let first = state.withLock { state -> Bool in
             defer { state.released = true }
             return !state.released
@@ -131,17 +126,6 @@ final class InstanceLeases: Service, Sendable {
         return stopped
     }
 
-    private var isStopped: Bool { state.withLock { $0.stopped } }
-
-    private func loop() {
-        var seen = wakeUp.current
-        while !isStopped {
-            wakeUp.wait(after: seen, seconds: renewInterval)
-            seen = wakeUp.current
-            if isStopped { return }
-            renew()
-        }
-    }
 
     /// One renewal now: the heartbeat and every lease held.
     func renew(now: Date = Date()) {

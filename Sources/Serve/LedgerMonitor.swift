@@ -15,15 +15,13 @@ final class LedgerMonitor: Service, Sendable {
     private struct State {
         var problem: String?
         var checked = false
-        var stopped = false
     }
 
     private let ledger: Ledger
     let interval: Duration
     private let logger: Logger
     private let state = Mutex(State())
-    private let wakeUp = WakeSignal()
-    private let thread = Mutex<NamedThread?>(nil)
+    private let periodic: PeriodicThread
 
     var serviceName: String { "ledger-monitor" }
 
@@ -35,6 +33,7 @@ final class LedgerMonitor: Service, Sendable {
         self.ledger = ledger
         self.interval = interval
         self.logger = logger
+        periodic = PeriodicThread(name: "vh-ledger-check", interval: interval)
     }
 
     /// Checks now, records the outcome, logs a change; returns the problem.
@@ -68,35 +67,19 @@ final class LedgerMonitor: Service, Sendable {
 
     /// Check again now, on the monitor's thread (a write found the ledger unavailable).
     func checkSoon() {
-        wakeUp.wakeAll()
+        periodic.wake()
     }
 
     func start() throws {
-        try thread.withLock { thread in
-            guard thread == nil, !state.withLock({ $0.stopped }) else { return }
-            thread = try NamedThread.start("vh-ledger-check") { [self] in loop() }
-        }
+        try periodic.start { [self] in check() }
     }
 
     func beginStopping() {
-        state.withLock { $0.stopped = true }
-        wakeUp.wakeAll()
+        periodic.beginStopping()
     }
 
     func waitUntilStopped(timeout: Duration) -> Bool {
-        guard let running = thread.withLock({ $0 }) else { return true }
-        return running.waitUntilFinished(timeout: timeout)
+        periodic.waitUntilStopped(timeout: timeout)
     }
 
-    private var isStopped: Bool { state.withLock { $0.stopped } }
-
-    private func loop() {
-        var seen = wakeUp.current
-        while !isStopped {
-            wakeUp.wait(after: seen, seconds: interval.seconds)
-            seen = wakeUp.current
-            if isStopped { return }
-            check()
-        }
-    }
 }
