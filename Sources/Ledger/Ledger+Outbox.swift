@@ -97,7 +97,7 @@ extension Ledger {
                 UPDATE notification_deliveries SET state = 'pending', owner = NULL, lease_until = NULL, updated_at = ?
                 WHERE state = 'running'\(abandoned)
                 """, arguments: [seconds] + arguments)
-            return db.changesCount
+            return try db.changesCount
         }
     }
 
@@ -202,7 +202,7 @@ extension Ledger {
     /// After a fenced UPDATE of one delivery: nothing changed means another instance
     /// holds it (or it is gone).
     private static func requireDeliveryWritten(_ claim: DeliveryClaim, owner: String, in db: any LedgerDatabase) throws {
-        guard db.changesCount != 1 else { return }
+        guard try db.changesCount != 1 else { return }
         let holder = try db.fetchScalar(String.self, sql: "SELECT owner FROM notification_deliveries WHERE id = ?",
                                         arguments: [claim.deliveryID])
         guard let holder else {
@@ -298,7 +298,7 @@ extension Ledger {
                         updated_at = ?, finished_at = NULL
                     WHERE event_seq = ? \(stateFilter)
                     """, arguments: [seconds, seconds, seq])
-                queued += db.changesCount
+                queued += try db.changesCount
                 if selection != .failed {
                     try db.execute(sql: """
                         INSERT INTO notification_deliveries (event_seq, target, next_attempt_at, created_at, updated_at)
@@ -306,7 +306,7 @@ extension Ledger {
                         WHERE e.seq = ? AND t.active = 1 AND \(db.dialect.contains("t.events", "',' || e.type || ','"))
                         ON CONFLICT (event_seq, target) DO NOTHING
                         """, arguments: [seconds, seconds, seconds, seq])
-                    queued += db.changesCount
+                    queued += try db.changesCount
                 }
             }
             return queued

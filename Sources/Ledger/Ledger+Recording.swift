@@ -30,7 +30,12 @@ extension Ledger {
             // Alone in its transaction, the refused write is the whole answer.
             if writes.count == 1 { return [.failure(refused.error)] }
         } catch {
-            throw LedgerError.forWrite(error)
+            // On PostgreSQL a write's statements may be sent with COMMIT (held back until
+            // then, to save round trips): a refusal that shows there belongs to some write
+            // of the batch, which the isolated run finds.
+            let failure = LedgerError.forWrite(error)
+            if failure.isUnavailable || LedgerError.endsTransaction(error) { throw failure }
+            if writes.count == 1 { return [.failure(failure)] }
         }
         let results = try writeTransaction { db in try Self.apply(writes, in: db, limits: limits, isolated: true) }
         firesOutbox(results)
@@ -320,7 +325,7 @@ extension Ledger {
             FROM tasks WHERE id = ?
             ON CONFLICT (task_id) DO NOTHING
             """, arguments: [url, now, now, now, now, id])
-        guard db.changesCount == 1 else { return false }
+        guard try db.changesCount == 1 else { return false }
         // Queued once in a task's life: that is when the callback counts as accepted
         // (and, with an API key, confirmed).
         try emitNotification(.taskCompleted, taskID: id, extra: [], now: now, known: known, in: db)
