@@ -36,15 +36,18 @@ extension Ledger {
             data.append(("submitted_request", .json(Array(request.utf8))))
         }
         let body = NotificationBody.encode(type: type, timestamp: Date(timeIntervalSince1970: now), data: data)
-        let seq = try insertedID(db.fetchOne(sql: """
+        // The deliveries find the event by its id, known here, rather than by the `seq`
+        // the insert would return: so neither statement has an answer to wait for, and on
+        // PostgreSQL both go with the batch's other writes (``PostgresLedgerDatabase``).
+        let eventID = NotificationEventID.make()
+        try db.execute(sql: """
             INSERT INTO notification_events (id, type, task_id, created_at, body) VALUES (?, ?, ?, ?, ?)
-            RETURNING seq
-            """, arguments: [NotificationEventID.make(), type.name, taskID, now, Data(body)]))
+            """, arguments: [eventID, type.name, taskID, now, Data(body)])
         try db.execute(sql: """
             INSERT INTO notification_deliveries (event_seq, target, next_attempt_at, created_at, updated_at)
-            SELECT ?, key, ?, ?, ? FROM notification_targets
-            WHERE active = 1 AND \(db.dialect.contains("events", "',' || ? || ','"))
-            """, arguments: [seq, now, now, now, type.name])
+            SELECT e.seq, t.key, ?, ?, ? FROM notification_events e, notification_targets t
+            WHERE e.id = ? AND t.active = 1 AND \(db.dialect.contains("t.events", "',' || ? || ','"))
+            """, arguments: [now, now, now, eventID, type.name])
     }
 
     /// Lets the notifier know that a commit added events.
