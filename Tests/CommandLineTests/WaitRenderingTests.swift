@@ -69,6 +69,8 @@ struct WaitRenderingTests {
         #expect(written.count == 1, "the same text twice is drawn once")
         display.show(WaitProgress(phase: .running(progress: 50), elapsed: 1))
         display.finish(WaitProgress(phase: .archived(location: "/a/b.mp4", bytes: 12, sha256: "ff"), elapsed: 2))
+        #expect(WaitPhaseText.verified(bytes: 1, sha256: String(repeating: "a", count: 64), shortDigest: true)
+            == "verified 1 bytes, sha256 aaaaaaaaaaaa…")
         #expect(written.count == 5)
         #expect(written[1].hasPrefix("\r[##########"))
         #expect(written[2] == "\r[########################] verified 12 bytes, sha256 ff  0:02")

@@ -22,7 +22,7 @@ struct TerminalWaitDisplay: WaitDisplay {
             write(line.end())
             return
         }
-        draw(ProgressLine(fraction: 1, label: WaitPhaseText.verified(bytes: bytes, sha256: sha256),
+        draw(ProgressLine(fraction: 1, label: WaitPhaseText.verified(bytes: bytes, sha256: sha256, shortDigest: true),
                           clock: ElapsedText.format(progress.elapsed)))
         write(line.end())
         // On a line of its own and never cut to the width: the path is the answer.

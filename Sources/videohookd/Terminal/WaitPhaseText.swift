@@ -40,9 +40,12 @@ enum WaitPhaseText {
         }
     }
 
-    /// The check that comes before ``archivedLine(_:)``: every byte and its SHA-256.
-    static func verified(bytes: Int64, sha256: String?) -> String {
-        "verified \(bytes) bytes" + (sha256.map { ", sha256 " + TerminalText.escape($0) } ?? "")
+    /// The check that comes before ``archivedLine(_:)``: every byte and its SHA-256,
+    /// whole in plain lines (a log keeps it), its first 12 digits on a terminal's line.
+    static func verified(bytes: Int64, sha256: String?, shortDigest: Bool = false) -> String {
+        guard let sha256 else { return "verified \(bytes) bytes" }
+        let digest = shortDigest && sha256.count > 12 ? sha256.prefix(12) + "…" : sha256
+        return "verified \(bytes) bytes, sha256 " + TerminalText.escape(digest)
     }
 
     /// The last line of a wait that ended well; what a script reads the path from.
