@@ -21,8 +21,9 @@ final class SubmitWaitEndToEndTests {
 
     deinit { api.removeFiles() }
 
-    func daemon() throws -> DaemonProcess {
+    func daemon(_ extra: String = "") throws -> DaemonProcess {
         try DaemonProcess(config: """
+            \(extra)
             public_url: https://9.9.9.9:8443
             api:
               base_url: \(api.baseURL)
@@ -192,6 +193,36 @@ final class SubmitWaitEndToEndTests {
         // At 50 columns the verified line drops its bar, keeps the digest's first 12 digits.
         #expect(segments.contains { $0.hasPrefix("verified 200000 bytes, sha256 ") && $0.contains("…") }, "\(segments)")
         #expect(!output.contains("\u{1B}"), "an escape sequence was written: \(output.debugDescription)")
+    }
+
+    @Test("On the shared PostgreSQL ledger (ledger.url): the same phases read from there, to archived at PATH")
+    func sharedLedger() throws {
+        let cluster = try PostgresCluster()
+        try cluster.createDatabase("vh_wait")
+        let url = "postgresql:///vh_wait?host=\(cluster.socketDirectory)&port=\(cluster.port)&user=postgres"
+        let id = Self.newID("waitpg01")
+        let video = api.baseURL + "/cdn/\(id).mp4"
+        let videoFile = api.directory + "/pg.mp4"
+        try Data((0..<150_000).map { UInt8(truncatingIfNeeded: $0 &* 13) }).write(to: URL(fileURLWithPath: videoFile))
+        api.script(["POST /v1/videos/generations": [.json(200, Self.body(id, "pending"))],
+                    "GET /v1/tasks/\(id)": [.json(200, Self.body(id, "completed", results: [video]))],
+                    "GET /cdn/\(id).mp4": [.file(videoFile)]])
+        let daemon = try daemon("ledger:\n  url: \(url)")
+        defer { daemon.stop(); daemon.removeFiles() }
+        try daemon.start()
+        let waiting = try launchWait(daemon)
+        defer { waiting.signal(SIGKILL) }
+        #expect(Polling.until(timeout: 30) { waiting.standardOutput.contains("queued at the video API") },
+                "\(waiting.standardOutput) \(waiting.standardError)")
+        #expect(!waiting.standardOutput.contains("warning"), "the serve on PostgreSQL is seen: \(waiting.standardOutput)")
+        try post(daemon, Self.body(id, "completed", results: [video]))
+        #expect(waiting.waitForExit(timeout: 60) == 0, "\(waiting.standardOutput)\n\(waiting.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: daemon.ledgerFile), "no SQLite ledger was made beside it")
+        let archived = try #require(Self.lines(waiting.standardOutput).last)
+        #expect(archived.hasPrefix("archived at \(daemon.stateDirectory)/archive/") && archived.hasSuffix("/\(id).mp4"),
+                "\(archived)")
+        let path = String(archived.dropFirst("archived at ".count))
+        #expect(FileManager.default.contents(atPath: path)?.count == 150_000)
     }
 
     @Test("No serve running: the warning at once, then exit 35 after --serve-grace, the task left recorded")
