@@ -114,7 +114,7 @@ struct SubmitCommand: ParsableCommand {
     /// A positive duration as the settings write them (`90`, `90s`, `30m`, `2h`), in seconds.
     static func seconds(_ text: String) -> Double? {
         guard let duration = DurationParser.parse(text) else { return nil }
-        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        let seconds = WaitLimits.seconds(duration)
         return seconds > 0 ? seconds : nil
     }
 
@@ -183,12 +183,12 @@ struct SubmitCommand: ParsableCommand {
         print(json ? String(decoding: answer.rawBody, as: UTF8.self) : answer.id.rawValue)
         try? ledger.close()
         if wait {
-            try waitForVideo(answer, settings: settings, stateDirectory: stateDirectory)
+            try waitForVideo(answer, settings: settings)
         }
     }
 
     /// `--wait`: follows the task in a read-only ledger until it is archived or cannot be.
-    private func waitForVideo(_ answer: ValidatedTask, settings: Settings, stateDirectory: String) throws(SubmitFailure) {
+    private func waitForVideo(_ answer: ValidatedTask, settings: Settings) throws(SubmitFailure) {
         let follow = "task \(answer.id) goes on: follow it with `videohookd show \(answer.id)`"
         let interruption = WaitInterruption()
         do {
@@ -199,8 +199,6 @@ struct SubmitCommand: ParsableCommand {
         defer { interruption.stop() }
         let ledger: Ledger
         do {
-            var location = location
-            location.stateDirectory = stateDirectory
             ledger = try location.openForReading()
         } catch {
             throw SubmitFailure(.localFailure, "cannot read the ledger (\(error)); \(follow)")

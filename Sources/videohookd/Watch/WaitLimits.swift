@@ -25,7 +25,10 @@ struct WaitLimits: Equatable, Sendable {
     /// never under an hour, since the API's estimate leaves out its queue and the
     /// reconciler's backoff after the grace.
     static func defaultTimeout(estimatedTime: Int64?, reconcileGrace: Duration) -> Double {
-        let grace = Double(reconcileGrace.components.seconds) + Double(reconcileGrace.components.attoseconds) / 1e18
-        return max(minimumDefaultTimeout, Double(max(estimatedTime ?? 0, 0)) + grace + downloadBudget)
+        max(minimumDefaultTimeout, Double(max(estimatedTime ?? 0, 0)) + seconds(reconcileGrace) + downloadBudget)
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }
