@@ -107,7 +107,7 @@ let package = Package(
         .target(name: "Serve", dependencies: [
             "Transport", "TLS", "HTTP", "Lifecycle", "Server", "URLPolicy", "VideoAPI", "Ledger", "Intake", "EventLog",
             "Settings", "Daemon", "Telemetry", "Downloader", "APIClient", "Reconciler", "Notifier", "HTTPClient",
-            "ObjectStore", "ObjectArchive", .product(name: "Logging", package: "swift-log"),
+            "ObjectStore", "ObjectArchive", "ArchiveSite", .product(name: "Logging", package: "swift-log"),
         ]),
         // The command line.
         .executableTarget(
@@ -161,7 +161,8 @@ let package = Package(
         // Serve's own parts that need no daemon: the S3 client factory, the bucket check's rules.
         .testTarget(name: "ServeTests", dependencies: ["Serve", "Downloader", "Ledger", "ObjectStore", "Settings", "Telemetry", "TestSupport",
                                                       "URLPolicy", "VideoAPI"]),
-        .testTarget(name: "ArchiveSiteTests", dependencies: ["ArchiveSite", "HTTP"]),
+        .testTarget(name: "ArchiveSiteTests", dependencies: ["ArchiveSite", "Archive", "HTTP", "Ledger", "Server", "VideoAPI", "TestSupport",
+                                                            .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "ReconcilerTests", dependencies: ["Reconciler", "APIClient", "Ledger", "VideoAPI", "TestSupport",
                                                            .product(name: "Logging", package: "swift-log")]),
         // The command line's own parts (terminal rendering), tested in the executable.
