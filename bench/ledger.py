@@ -122,7 +122,8 @@ def run_wrk(prefix, url, seconds, connections, env, pids):
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     cpu = bench.cpu_seconds(pids()) - before
-    return {"rps": rps, "non2xx": int(errors.group(1)) if errors else 0, "server_cpu_ms": 1000 * cpu / requests}
+    return {"rps": rps, "non2xx": int(errors.group(1)) if errors else 0, "server_cpu_ms": 1000 * cpu / requests,
+            "requests": requests}
 
 
 def main():
@@ -149,11 +150,20 @@ def main():
                 psql(folder, "postgres", "DROP DATABASE videohookd WITH (FORCE)")
                 psql(folder, "postgres", "CREATE DATABASE videohookd")
                 postgres = callbacks(args.binary, crt, key, postgres_ledger, pg_pids, args.connections, args.seconds, close)
+                # How well the group commit groups: the database's commits (the writer's
+                # batches, plus a few reads and the migrations) per callback answered.
+                time.sleep(1)  # the statistics collector's delay
+                commits = int(psql(folder, "postgres",
+                                   "SELECT xact_commit FROM pg_stat_database WHERE datname = 'videohookd'").strip())
+                postgres["commits_per_callback"] = commits / max(postgres["requests"], 1)
+                print("  tasks scans (seq_scan, seq_tup_read, idx_scan):", psql(folder, "videohookd",
+                      "SELECT seq_scan, seq_tup_read, idx_scan FROM pg_stat_user_tables WHERE relname = 'tasks'").strip())
                 for name, result in ((f"SQLite, {label}", sqlite), (f"PostgreSQL, {label}", postgres)):
                     if name not in rows or result["rps"] > rows[name]["rps"]:
                         rows[name] = result
                 print(f"round {round_number + 1}, {label}: SQLite {sqlite['rps']:.0f}/s, "
-                      f"PostgreSQL {postgres['rps']:.0f}/s (non-2xx {sqlite['non2xx']}, {postgres['non2xx']})", flush=True)
+                      f"PostgreSQL {postgres['rps']:.0f}/s (non-2xx {sqlite['non2xx']}, {postgres['non2xx']}; "
+                      f"PostgreSQL commits per callback {postgres['commits_per_callback']:.2f})", flush=True)
             result = pgbench(folder, args.connections, args.seconds)
             if "pgbench" not in rows or result["rps"] > rows["pgbench"]["rps"]:
                 rows["pgbench"] = result

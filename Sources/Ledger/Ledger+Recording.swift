@@ -201,8 +201,7 @@ extension Ledger {
         let seen = event.receivedAt.timeIntervalSince1970
         let resultsKey = task.results.joined(separator: "\n")
 
-        let existing = try readAhead ?? db.fetchOne(
-            sql: "SELECT \(TasksReadAhead.columns) FROM tasks WHERE id = ?", arguments: [id])
+        let existing = try readAhead ?? db.fetchOne(sql: TasksReadAhead.sql, arguments: [id])
         let before = (existing?["status"] as String?).flatMap(TaskStatus.init(rawValue:))
         let submittedByUs: Bool = existing?["submitted_by_us"] ?? false
         let verificationBefore = (existing?["verification"] as String?).flatMap(TaskVerification.init(rawValue:))

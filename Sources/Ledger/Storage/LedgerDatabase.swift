@@ -9,6 +9,10 @@ public protocol LedgerDatabase {
     func execute(sql: String, arguments: SQLArguments) throws
     func fetchAll(sql: String, arguments: SQLArguments) throws -> [SQLRow]
     func fetchOne(sql: String, arguments: SQLArguments) throws -> SQLRow?
+    /// `sql` run once for each of `arguments`, each run's first row in order: on
+    /// PostgreSQL in one round trip (the runs are pipelined), each with the plan a
+    /// single run has.
+    func fetchOne(sql: String, eachOf arguments: [SQLArguments]) throws -> [SQLRow?]
     /// Rows the last INSERT, UPDATE or DELETE changed.
     var changesCount: Int { get throws }
     /// Runs `body` in a savepoint: when it throws, none of its statements stay and the
@@ -27,6 +31,10 @@ extension LedgerDatabase {
 
     public func fetchOne(sql: String) throws -> SQLRow? {
         try fetchOne(sql: sql, arguments: [])
+    }
+
+    public func fetchOne(sql: String, eachOf arguments: [SQLArguments]) throws -> [SQLRow?] {
+        try arguments.map { try fetchOne(sql: sql, arguments: $0) }
     }
 
     /// The first column of the first row; nil when there is no row or it is NULL.

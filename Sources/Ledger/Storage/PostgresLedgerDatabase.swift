@@ -56,6 +56,18 @@ final class PostgresLedgerDatabase: LedgerDatabase {
         return try Self.row(first, SQLRow.Columns(result.columns.map(\.name)))
     }
 
+    func fetchOne(sql: String, eachOf arguments: [SQLArguments]) throws -> [SQLRow?] {
+        guard let last = arguments.last else { return [] }
+        let text = statements.numbered(sql)
+        for each in arguments.dropLast() { transaction.hold(text, each.map { Self.value($0.sqlValue) }) }
+        _ = try transaction.query(text, last.map { Self.value($0.sqlValue) })
+        countChanges()
+        return try transaction.lastResults.suffix(arguments.count).map { result in
+            guard let first = result.rows.first else { return nil }
+            return try Self.row(first, SQLRow.Columns(result.columns.map(\.name)))
+        }
+    }
+
     /// A savepoint (``PostgresTransaction/withSavepoint(_:)``): when `body` throws, the
     /// statements since the savepoint are undone and the transaction goes on; a failure
     /// that ends the whole transaction (a lost connection, a serialization failure) is
