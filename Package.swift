@@ -74,6 +74,10 @@ let package = Package(
         // Archive files: partial files, fsync, atomic rename, the sidecar JSON, released
         // ranges (fallocate, from CLinux). File system only.
         .target(name: "Archive", dependencies: ["CLinux"]),
+        // The poster frame of an archived video: ffmpeg found on the PATH, run once per video
+        // on a thread of its own, the JPEG renamed into place beside the video.
+        .target(name: "Poster", dependencies: ["CLinux", "Lifecycle", "Transport",
+                                              .product(name: "Logging", package: "swift-log")]),
         // The download workers: queue, resume, verify, archive.
         .target(name: "Downloader", dependencies: ["Transport", "TLS", "HTTP", "HTTPClient", "URLPolicy", "Ledger",
                                                   "VideoAPI", "Archive", "Hashing", "Lifecycle",
@@ -103,7 +107,7 @@ let package = Package(
         .target(name: "Serve", dependencies: [
             "Transport", "TLS", "HTTP", "Lifecycle", "Server", "URLPolicy", "VideoAPI", "Ledger", "Intake", "EventLog",
             "Settings", "Daemon", "Telemetry", "Downloader", "APIClient", "Reconciler", "Notifier", "HTTPClient",
-            "ObjectStore", "ObjectArchive", .product(name: "Logging", package: "swift-log"),
+            "ObjectStore", "ObjectArchive", "Poster", .product(name: "Logging", package: "swift-log"),
         ]),
         // The command line.
         .executableTarget(
@@ -121,7 +125,8 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["TLS", "Transport", "URLPolicy", "HTTP", "HTTPClient", "APIClient",
                                                     "VideoAPI", .product(name: "Logging", package: "swift-log")],
                 path: "Tests/TestSupport",
-                exclude: ["fileserver.py", "fake_video_api.py", "webhook_receiver.py", "moto_s3_server.py", "moto_s3_setup.py"]),
+                exclude: ["fileserver.py", "fake_video_api.py", "webhook_receiver.py", "moto_s3_server.py", "moto_s3_setup.py",
+                         "browser.py"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport"]),
         .testTarget(name: "TLSTests", dependencies: ["TLS", "TestSupport"]),
         .testTarget(name: "HashingTests", dependencies: ["Hashing"]),
@@ -154,6 +159,7 @@ let package = Package(
         .testTarget(name: "ObjectArchiveTests", dependencies: ["ObjectArchive", "Downloader", "Hashing", "ObjectStore", "Ledger",
                                                               "HTTPClient", "TLS", "URLPolicy", "VideoAPI", "TestSupport"]),
         .testTarget(name: "NotifierTests", dependencies: ["Notifier", "TestSupport"]),
+        .testTarget(name: "PosterTests", dependencies: ["Poster", "TestSupport"]),
         // Serve's own parts that need no daemon: the S3 client factory, the bucket check's rules.
         .testTarget(name: "ServeTests", dependencies: ["Serve", "Downloader", "Ledger", "ObjectStore", "Settings", "Telemetry", "TestSupport",
                                                       "URLPolicy", "VideoAPI"]),

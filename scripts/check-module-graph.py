@@ -31,7 +31,7 @@ LAYERS = [
     ["CLinux", "COpenSSL", "CLibPQ"],
     ["Transport", "TLS", "Hashing", "HTTP", "Lifecycle", "VideoAPI", "Archive", "Outbox", "EventLog", "Telemetry",
      "Postgres"],
-    ["URLPolicy", "Server", "Ledger", "Daemon", "Settings"],
+    ["URLPolicy", "Server", "Ledger", "Daemon", "Settings", "Poster"],
     ["HTTPClient", "Intake"],
     ["Downloader", "APIClient", "Notifier", "ObjectStore"],
     ["Reconciler", "ObjectArchive"],
