@@ -103,6 +103,10 @@ let package = Package(
         // systemd notify protocol, socket activation, signals. Glibc (and Lifecycle's
         // threads) only, on purpose: it must work before anything else in the process starts.
         .target(name: "Daemon", dependencies: ["Lifecycle"]),
+        // The archive site on the admin listener: the JSON API, the video with Range, the
+        // pages, the access rules (token, session cookie, CSRF, security headers).
+        .target(name: "ArchiveSite", dependencies: ["HTTP", "Server", "Ledger", "VideoAPI", "Hashing",
+                                                   .product(name: "Logging", package: "swift-log")]),
         // `serve` put together: the composition root that wires every part into a service stack.
         .target(name: "Serve", dependencies: [
             "Transport", "TLS", "HTTP", "Lifecycle", "Server", "URLPolicy", "VideoAPI", "Ledger", "Intake", "EventLog",
@@ -163,6 +167,7 @@ let package = Package(
         // Serve's own parts that need no daemon: the S3 client factory, the bucket check's rules.
         .testTarget(name: "ServeTests", dependencies: ["Serve", "Downloader", "Ledger", "ObjectStore", "Settings", "Telemetry", "TestSupport",
                                                       "URLPolicy", "VideoAPI"]),
+        .testTarget(name: "ArchiveSiteTests", dependencies: ["ArchiveSite", "HTTP"]),
         .testTarget(name: "ReconcilerTests", dependencies: ["Reconciler", "APIClient", "Ledger", "VideoAPI", "TestSupport",
                                                            .product(name: "Logging", package: "swift-log")]),
         // The command line's own parts (terminal rendering), tested in the executable.

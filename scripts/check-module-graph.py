@@ -32,7 +32,7 @@ LAYERS = [
     ["Transport", "TLS", "Hashing", "HTTP", "Lifecycle", "VideoAPI", "Archive", "Outbox", "EventLog", "Telemetry",
      "Postgres"],
     ["URLPolicy", "Server", "Ledger", "Daemon", "Settings", "Poster"],
-    ["HTTPClient", "Intake"],
+    ["HTTPClient", "Intake", "ArchiveSite"],
     ["Downloader", "APIClient", "Notifier", "ObjectStore"],
     ["Reconciler", "ObjectArchive"],
     ["Serve"],

@@ -1,14 +1,30 @@
 /// A response to encode onto the connection. The encoder owns the framing headers:
-/// Content-Length always comes from `body`, Connection from the keep-alive decision.
+/// Content-Length always comes from the body, Connection from the keep-alive decision.
 public struct HTTPResponse: Sendable, Equatable {
     public var status: Int
     public var headers: HTTPHeaders
     public var body: [UInt8]
+    /// A body the server reads from a file while it writes (a video); when set, `body`
+    /// is empty and ``serialized(keepAlive:version:headRequest:)`` gives the head only.
+    public var file: HTTPFileBody?
 
     public init(status: Int, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = []) {
         self.status = status
         self.headers = headers
         self.body = body
+    }
+
+    /// A response whose body is `file`'s range, read as it is sent.
+    public init(status: Int, headers: HTTPHeaders = HTTPHeaders(), file: HTTPFileBody) {
+        self.status = status
+        self.headers = headers
+        body = []
+        self.file = file
+    }
+
+    /// Whether the body goes on the wire: not for 1xx, 204, 304, nor for HEAD.
+    public func sendsBody(headRequest: Bool) -> Bool {
+        !(100..<200).contains(status) && status != 204 && status != 304 && !headRequest
     }
 
     /// `json` as the body, with "Content-Type: application/json" unless `headers` has one.
@@ -59,6 +75,8 @@ public struct HTTPResponse: Sendable, Equatable {
     ///   matches the body. 1xx, 204 and 304 carry
     ///   neither Content-Length nor body.
     /// - `headRequest`: the answer to HEAD: Content-Length of `body`, no body bytes.
+    /// - With a ``file`` body: Content-Length is its range's length and the bytes returned
+    ///   end with the head; the caller sends the file's bytes after them.
     /// - A header whose name is not a token is left out, and control characters in a
     ///   value become spaces: nothing from a value can start a new line.
     public func serialized(keepAlive: Bool, version: HTTPVersion = .http1_1, headRequest: Bool = false) -> [UInt8] {
@@ -85,7 +103,7 @@ public struct HTTPResponse: Sendable, Equatable {
         }
         if bodyAllowed {
             out.append(contentsOf: "Content-Length: ".utf8)
-            out.append(contentsOf: String(body.count).utf8)
+            out.append(contentsOf: String(file.map { Int($0.length) } ?? body.count).utf8)
             out.append(contentsOf: "\r\n".utf8)
         }
         if !keepAlive {

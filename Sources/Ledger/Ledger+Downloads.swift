@@ -199,6 +199,7 @@ extension Ledger {
                 state = 'done', archive_path = ?, sha256 = ?, bytes_done = ?, bytes_total = ?, partial_path = NULL,
                 last_error = NULL, finished_at = ?, \(Self.released)
                 """, [archivePath, sha256, bytes, bytes, seconds], owner: instanceID, now: seconds, in: db)
+            try Self.recordAttempt(taskID, .done, reason: nil, counted: false, now: seconds, in: db)
             try Self.emitArchived(taskID: taskID, archive: [("path", .string(archivePath))], sha256: sha256,
                                   bytes: bytes, sidecar: sidecarPath, now: seconds, in: db)
         }
@@ -219,6 +220,7 @@ extension Ledger {
                 bytes_total = ?, partial_path = NULL, last_error = NULL, finished_at = ?, \(Self.released)
                 """, [object.url, object.etag, object.versionID, sha256, bytes, bytes, seconds], owner: instanceID,
                 now: seconds, in: db)
+            try Self.recordAttempt(taskID, .done, reason: nil, counted: false, now: seconds, in: db)
             try Self.verifyUpload(taskID, bucket: object.bucket, key: object.key, etag: object.etag,
                                   versionID: object.versionID, now: seconds, in: db)
             try Self.emitArchived(taskID: taskID, archive: [
@@ -256,6 +258,7 @@ extension Ledger {
         try writeTransaction { db in
             try Self.updateJob(taskID, "state = 'failed', last_error = ?, partial_path = NULL, finished_at = ?, \(Self.released)",
                                [reason, seconds], owner: instanceID, now: seconds, in: db)
+            try Self.recordAttempt(taskID, .failed, reason: reason, counted: false, now: seconds, in: db)
             let attempts = try db.fetchScalar(Int.self, sql: "SELECT attempts FROM download_jobs WHERE task_id = ?",
                                             arguments: [taskID]) ?? 0
             try Self.emitNotification(.downloadFailed, taskID: taskID, extra: [
@@ -273,8 +276,26 @@ extension Ledger {
     /// A failed attempt that may succeed later: counts it and sets when to try again.
     public func scheduleDownloadRetry(taskID: String, reason: String, nextAttemptAt: Date,
                                       now: Date = Date()) throws(LedgerError) {
-        try update(taskID, "state = 'queued', attempts = attempts + 1, last_error = ?, next_attempt_at = ?, \(Self.released)",
-                   [Self.clipped(reason, to: limits.maxTextBytes), nextAttemptAt.timeIntervalSince1970], now: now)
+        let reason = Self.clipped(reason, to: limits.maxTextBytes)
+        let seconds = now.timeIntervalSince1970
+        let owner = instanceID
+        try writeTransaction { db in
+            try Self.updateJob(taskID, "state = 'queued', attempts = attempts + 1, last_error = ?, next_attempt_at = ?, \(Self.released)",
+                               [reason, nextAttemptAt.timeIntervalSince1970], owner: owner, now: seconds, in: db)
+            try Self.recordAttempt(taskID, .retry, reason: reason, counted: true, now: seconds, in: db)
+        }
+    }
+
+    /// One row of `download_attempts` for the attempt that has just ended, from the job
+    /// as the same transaction left it. `counted`: the job's `attempts` already includes
+    /// it (a retry); otherwise (done, failed) the last attempt is the one after them.
+    private static func recordAttempt(_ taskID: String, _ outcome: DownloadAttemptOutcome, reason: String?,
+                                      counted: Bool, now: Double, in db: any LedgerDatabase) throws {
+        try db.execute(sql: """
+            INSERT INTO download_attempts (task_id, attempt, ended_at, outcome, reason, bytes_done)
+            SELECT task_id, \(db.dialect.greatest(counted ? "attempts" : "attempts + 1", "1")), ?, ?, ?, bytes_done
+            FROM download_jobs WHERE task_id = ?
+            """, arguments: [now, outcome.rawValue, reason, taskID])
     }
 
     /// Back to `queued` without counting an attempt: the daemon stopped, or the disk is

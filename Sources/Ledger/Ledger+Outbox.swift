@@ -315,6 +315,15 @@ extension Ledger {
         return count
     }
 
+    /// A task's events, oldest first, with their deliveries, inside a read of its story.
+    static func notificationEvents(taskID: String, in db: any LedgerDatabase) throws -> [NotificationEventRecord] {
+        try db.fetchAll(sql: """
+            SELECT seq, id, type, task_id, created_at FROM notification_events WHERE task_id = ? ORDER BY seq
+            """, arguments: [taskID]).map { row in
+            try NotificationEventRecord(row: row, deliveries: try deliveries(of: row["seq"], in: db))
+        }
+    }
+
     private static func deliveries(of seq: Int64, in db: any LedgerDatabase) throws -> [NotificationDeliveryRecord] {
         try db.fetchAll(sql: """
             SELECT target, state, attempts, next_attempt_at, last_error, finished_at

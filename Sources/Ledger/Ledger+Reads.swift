@@ -24,7 +24,8 @@ extension Ledger {
         }
     }
 
-    /// The task, its events, its download job and its object upload; nil when the ledger has no such task.
+    /// The task's story: its events, its download job and attempts, its object upload and
+    /// its notifications; nil when the ledger has no such task.
     public func task(id: TaskID) throws(LedgerError) -> TaskDetail? {
         try readTransaction { db in
             guard let row = try db.fetchOne(sql: "SELECT * FROM tasks WHERE id = ?",
@@ -34,8 +35,12 @@ extension Ledger {
             ).map(EventRecord.init(row:))
             let job = try db.fetchOne(sql: "SELECT * FROM download_jobs WHERE task_id = ?",
                                        arguments: [id.rawValue]).map(DownloadJobRecord.init(row:))
+            let attempts = try db.fetchAll(sql: "SELECT * FROM download_attempts WHERE task_id = ? ORDER BY id",
+                                           arguments: [id.rawValue]).map(DownloadAttemptRecord.init(row:))
             return TaskDetail(task: try TaskRecord(row: row), events: events, downloadJob: job,
-                              objectUpload: try ObjectUploadRecord.fetch(taskID: id.rawValue, in: db))
+                              downloadAttempts: attempts,
+                              objectUpload: try ObjectUploadRecord.fetch(taskID: id.rawValue, in: db),
+                              notifications: try Self.notificationEvents(taskID: id.rawValue, in: db))
         }
     }
 

@@ -13,6 +13,7 @@ enum LedgerSchema {
         ("v5-object-uploads", v5ObjectUploads),
         ("v6-released-bytes", v6ReleasedBytes),
         ("v7-leases", v7Leases),
+        ("v8-download-attempts", v8DownloadAttempts),
     ]
 
     static var migrator: DatabaseMigrator {
@@ -301,5 +302,24 @@ enum LedgerSchema {
             stopped_at      REAL,                       -- a clean stop; NULL while running or after a crash
             lease_seconds   REAL NOT NULL CHECK (lease_seconds > 0)  -- its leases' length: lapsed past heartbeat + this
         ) STRICT;
+        """
+
+    /// The archive page and API (issue 22): a task's story tells every download attempt
+    /// and why it ended, where the job keeps only the count and the last error. One row
+    /// per attempt that ended (`retry`: failed and scheduled again; `failed`: given up;
+    /// `done`: archived), written in the transaction that moves the job. The task list
+    /// pages newest first by `(first_seen, id)`, which the second index serves.
+    private static let v8DownloadAttempts = """
+        CREATE TABLE download_attempts (
+            id              INTEGER PRIMARY KEY,
+            task_id         TEXT NOT NULL REFERENCES tasks (id),
+            attempt         INTEGER NOT NULL CHECK (attempt >= 1),   -- 1 for the first since the job (re)started
+            ended_at        REAL NOT NULL,
+            outcome         TEXT NOT NULL CHECK (outcome IN ('retry', 'failed', 'done')),
+            reason          TEXT,                                    -- NULL for done
+            bytes_done      INTEGER NOT NULL CHECK (bytes_done >= 0)
+        ) STRICT;
+        CREATE INDEX download_attempts_by_task ON download_attempts (task_id, id);
+        CREATE INDEX tasks_by_first_seen ON tasks (first_seen, id);
         """
 }

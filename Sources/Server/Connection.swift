@@ -27,6 +27,14 @@ final class Connection: @unchecked Sendable {
     private var parser: HTTPRequestParser
     private var output: [UInt8] = []
     private var outputSent = 0
+    /// A file body being sent after its head, in chunks read as the socket takes them;
+    /// `position` counts the bytes already read into `output`.
+    private var pendingFile: (body: HTTPFileBody, position: Int64)?
+    /// The request in flight is a HEAD: its answer goes without a body.
+    private var headInFlight = false
+
+    /// How much of a file body is read at a time: a few socket buffers' worth.
+    static let fileChunkBytes = 256 * 1024
 
     struct ListenerRef {
         var name: String
@@ -245,7 +253,8 @@ final class Connection: @unchecked Sendable {
 
     /// Takes complete requests out of the parser, one at a time.
     private func processRequests() {
-        guard machine.parsingBegins() else { return }
+        // A file still being sent holds the next answer back: its bytes go first.
+        guard pendingFile == nil, machine.parsingBegins() else { return }
         while machine.takesNextRequest {
             let event: HTTPParseEvent?
             do {
@@ -271,6 +280,7 @@ final class Connection: @unchecked Sendable {
     }
 
     private func dispatch(_ request: HTTPRequest, sequence: UInt64) {
+        headInFlight = request.head.method == "HEAD"
         let context = RequestContext(peer: peer, receivedAt: MonotonicClock.nanoseconds(), isTLS: tls != nil)
         let loop = self.loop
         let id = self.id
@@ -328,7 +338,15 @@ final class Connection: @unchecked Sendable {
         guard case .send(let keepAlive, let version) = machine.responseReady(sequence: sequence,
                                                                               now: MonotonicClock.nanoseconds())
         else { return }
-        queue(response.serialized(keepAlive: keepAlive, version: version))
+        let head = headInFlight
+        headInFlight = false
+        queue(response.serialized(keepAlive: keepAlive, version: version, headRequest: head))
+        if let file = response.file, response.sendsBody(headRequest: head), file.length > 0 {
+            // Counted whole now, so the machine sees the answer unsent (and times out a
+            // client that stops reading) until its last byte is written.
+            pendingFile = (file, 0)
+            machine.queued(Int(file.length))
+        }
         flush()
         perform(machine.responseWritten())
         applyInterest()
@@ -340,7 +358,7 @@ final class Connection: @unchecked Sendable {
     }
 
     private func flush() {
-        while outputSent < output.count {
+        while outputSent < output.count || refillFromFile() {
             let outcome: TLSConnection.Outcome = output.withUnsafeBytes { all in
                 let rest = UnsafeRawBufferPointer(rebasing: all[outputSent...])
                 if let tls { return tls.write(rest) }
@@ -366,7 +384,40 @@ final class Connection: @unchecked Sendable {
         // Drop the buffer's memory too: thousands of idle connections should cost little.
         output = []
         outputSent = 0
+        let fileFinished = finishedFile
+        finishedFile = false
         perform(machine.outputDrained(now: MonotonicClock.nanoseconds()))
+        // Requests that arrived pipelined behind a file's answer waited for its last byte.
+        if fileFinished { perform(machine.responseWritten()) }
+    }
+
+    private var finishedFile = false
+
+    /// Puts the file body's next chunk in `output`, once the previous one is written;
+    /// false when there is no file body left. A file cut short since it was opened ends
+    /// the connection: its Content-Length was promised.
+    private func refillFromFile() -> Bool {
+        guard let (file, position) = pendingFile else { return false }
+        let remaining = file.length - position
+        guard remaining > 0 else {
+            pendingFile = nil
+            finishedFile = true
+            return false
+        }
+        let wanted = Int(min(Int64(Self.fileChunkBytes), remaining))
+        if output.count != wanted { output = [UInt8](repeating: 0, count: wanted) }
+        let count = output.withUnsafeMutableBytes { file.read(into: $0, at: position) }
+        guard count > 0 else {
+            logger.warning("http.file_body_short", metadata: ["peer": "\(peerText)", "expected": "\(file.length)",
+                                                              "read": "\(position)"])
+            pendingFile = nil
+            perform(machine.transportClosed())
+            return false
+        }
+        if count < output.count { output.removeLast(output.count - count) }
+        outputSent = 0
+        pendingFile = (file, position + Int64(count))
+        return true
     }
 
     // MARK: Closing
@@ -386,6 +437,7 @@ final class Connection: @unchecked Sendable {
     /// The machine has said close, once: the socket goes, and the loop forgets us.
     private func closeSocket() {
         tls = nil
+        pendingFile = nil
         loop.forget(self)
         SystemSocket.close(fd)
     }

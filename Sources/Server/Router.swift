@@ -1,7 +1,8 @@
 import HTTP
 
 /// Finds the handler for a request by method and path. A path some route matches under
-/// another method answers 405 with `Allow`; a path no route matches answers 404.
+/// another method answers 405 with `Allow`; a path no route matches answers 404. HEAD is
+/// answered by a path's GET route.
 ///
 /// Routes match with a predicate, not a table, so a route can compare a secret path
 /// segment in constant time (the callback token) and answer a wrong one exactly like any
@@ -17,6 +18,10 @@ public struct Router: Sendable {
 
     private var routes: [Route] = []
 
+    /// Headers every answer of this router carries unless the handler set its own (the
+    /// admin listener's Content-Security-Policy and `nosniff`): 404s and 405s included.
+    public var responseHeaders = HTTPHeaders()
+
     public init() {}
 
     /// A route for one exact path.
@@ -30,15 +35,33 @@ public struct Router: Sendable {
         routes.append(Route(method: method, matches: matches, handler: handler))
     }
 
+    /// HEAD goes to a path's GET route when it has no HEAD route of its own (RFC 9110
+    /// §9.3.2): the connection sends the head of the GET's answer and no body.
     public func handle(_ request: HTTPRequest, context: RequestContext, respond: Responder) {
+        let respond = responseHeaders.isEmpty ? respond : Responder { [responseHeaders] response in
+            var response = response
+            for (name, value) in responseHeaders where !response.headers.contains(name) {
+                response.headers.add(name, value)
+            }
+            respond(response)
+        }
         let path = request.head.path
         var allowed: [String] = []
+        var getRoute: Route?
         for route in routes where route.matches(path) {
             if route.method == request.head.method {
                 route.handler(request, context, respond)
                 return
             }
+            if route.method == "GET" {
+                getRoute = getRoute ?? route
+                allowed.append("HEAD")
+            }
             allowed.append(route.method)
+        }
+        if request.head.method == "HEAD", let getRoute {
+            getRoute.handler(request, context, respond)
+            return
         }
         if allowed.isEmpty {
             // The path is not echoed: it may hold a mistyped callback token.

@@ -20,6 +20,9 @@ final class TestServer: @unchecked Sendable {
     let store: TLSContextStore
     let refusals = RefusalLog()
     let held = HeldAnswers()
+    /// What GET /file sends.
+    let fileContents: [UInt8]
+    static let sparseLength: Int64 = 5 * 1024 * 1024 * 1024
 
     init(configuration: ServerConfiguration = ServerConfiguration(headerTimeout: 2, bodyTimeout: 2, idleTimeout: 5, loopCount: 2),
          tls: Bool = true, heapReturn: HeapReturn = .malloc, logger: Logger? = nil) throws {
@@ -42,6 +45,30 @@ final class TestServer: @unchecked Sendable {
             // A handler that blocks its event loop: what a stuck loop looks like.
             Thread.sleep(forTimeInterval: 2)
             respond(.json(status: 200, #"{"held_the_loop":true}"#))
+        }
+        // GET /file: a file of 3 MiB and a bit, sent as a file body (many chunks);
+        // GET /sparse-tail: the last 10 bytes of a sparse 5 GiB file, past 32-bit offsets.
+        let filePath = folder.path + "/body.bin"
+        let fileBytes = (0..<(3 * 1024 * 1024 + 17)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 11) }
+        try Data(fileBytes).write(to: URL(fileURLWithPath: filePath))
+        fileContents = fileBytes
+        let sparsePath = folder.path + "/sparse.bin"
+        let sparse = open(sparsePath, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+        _ = ftruncate(sparse, Self.sparseLength)
+        _ = Array("tail-bytes".utf8).withUnsafeBytes { pwrite(sparse, $0.baseAddress, 10, off_t(Self.sparseLength - 10)) }
+        close(sparse)
+        router.add("GET", "/file") { _, _, respond in
+            let fd = open(filePath, O_RDONLY | O_CLOEXEC)
+            respond(HTTPResponse(status: 200, file: HTTPFileBody(descriptor: fd, offset: 0, length: Int64(fileBytes.count))))
+        }
+        router.add("GET", "/sparse-tail") { _, _, respond in
+            let fd = open(sparsePath, O_RDONLY | O_CLOEXEC)
+            respond(HTTPResponse(status: 206, file: HTTPFileBody(descriptor: fd, offset: Self.sparseLength - 10, length: 10)))
+        }
+        router.add("GET", "/cut-file") { _, _, respond in
+            // Promises more than the file holds: the connection must end, not hang.
+            let fd = open(filePath, O_RDONLY | O_CLOEXEC)
+            respond(HTTPResponse(status: 200, file: HTTPFileBody(descriptor: fd, offset: 0, length: Int64(fileBytes.count) + 5)))
         }
         listenerFD = try SystemSocket.listen(on: SocketAddress(parsing: "127.0.0.1:0"))
         port = try SystemSocket.localAddress(listenerFD).port

@@ -80,6 +80,27 @@ public final class TestClient {
         return TestResponse(status: status, headers: headers, body: body)
     }
 
+    /// Reads one response's head only (the answer to HEAD, whose Content-Length counts
+    /// no body bytes on the wire).
+    public func readHead() throws -> TestResponse {
+        let separator: [UInt8] = [13, 10, 13, 10]
+        var headEnd: Int?
+        while true {
+            if let range = firstRange(of: separator) { headEnd = range; break }
+            guard try fill() else { throw SocketError("end of stream before a response", errno: ECONNRESET) }
+        }
+        let head = String(decoding: buffered[0..<headEnd!], as: UTF8.self)
+        buffered.removeFirst(headEnd! + 4)
+        var lines = head.components(separatedBy: "\r\n")
+        let statusLine = lines.removeFirst().split(separator: " ")
+        var headers: [String: String] = [:]
+        for line in lines {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        return TestResponse(status: Int(statusLine[1]) ?? 0, headers: headers, body: [])
+    }
+
     /// True when the server closed the connection (reads end of stream) within the socket timeout.
     public func readsEndOfStream() -> Bool {
         do {

@@ -76,3 +76,11 @@ public enum SQLDialect: Sendable {
         self == .sqlite ? "" : " FOR UPDATE"
     }
 }
+
+extension SQLDialect {
+    /// The text at `key` of a JSON object held in a TEXT column (NULL when absent).
+    public func jsonText(_ column: String, key: String) -> String {
+        precondition(key.allSatisfy { $0.isLetter || $0 == "_" }, "a JSON key spliced into SQL must be a plain name")
+        return self == .sqlite ? "json_extract(\(column), '$.\(key)')" : "((\(column))::jsonb ->> '\(key)')"
+    }
+}
