@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // The thin C shim: OpenSSL's function-like macros that Swift cannot import.
@@ -105,8 +106,9 @@ let package = Package(
         .target(name: "Daemon", dependencies: ["Lifecycle"]),
         // The archive site on the admin listener: the JSON API, the video with Range, the
         // pages, the access rules (token, session cookie, CSRF, security headers).
-        .target(name: "ArchiveSite", dependencies: ["HTTP", "Server", "Ledger", "VideoAPI", "Hashing",
-                                                   .product(name: "Logging", package: "swift-log")]),
+        .target(name: "ArchiveSite", dependencies: ["HTTP", "Server", "Ledger", "VideoAPI", "Hashing", "Poster",
+                                                   .product(name: "Logging", package: "swift-log"),
+                                                   .product(name: "Mustache", package: "swift-mustache")]),
         // `serve` put together: the composition root that wires every part into a service stack.
         .target(name: "Serve", dependencies: [
             "Transport", "TLS", "HTTP", "Lifecycle", "Server", "URLPolicy", "VideoAPI", "Ledger", "Intake", "EventLog",
@@ -167,7 +169,8 @@ let package = Package(
         // Serve's own parts that need no daemon: the S3 client factory, the bucket check's rules.
         .testTarget(name: "ServeTests", dependencies: ["Serve", "Downloader", "Ledger", "ObjectStore", "Settings", "Telemetry", "TestSupport",
                                                       "URLPolicy", "VideoAPI"]),
-        .testTarget(name: "ArchiveSiteTests", dependencies: ["ArchiveSite", "HTTP"]),
+        .testTarget(name: "ArchiveSiteTests", dependencies: ["ArchiveSite", "HTTP", "Ledger", "Server", "TestSupport", "VideoAPI",
+                                                            .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "ReconcilerTests", dependencies: ["Reconciler", "APIClient", "Ledger", "VideoAPI", "TestSupport",
                                                            .product(name: "Logging", package: "swift-log")]),
         // The command line's own parts (terminal rendering), tested in the executable.

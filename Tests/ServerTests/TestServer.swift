@@ -54,7 +54,7 @@ final class TestServer: @unchecked Sendable {
         fileContents = fileBytes
         let sparsePath = folder.path + "/sparse.bin"
         let sparse = open(sparsePath, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
-        _ = ftruncate(sparse, Self.sparseLength)
+        _ = ftruncate(sparse, off_t(Self.sparseLength))
         _ = Array("tail-bytes".utf8).withUnsafeBytes { pwrite(sparse, $0.baseAddress, 10, off_t(Self.sparseLength - 10)) }
         close(sparse)
         router.add("GET", "/file") { _, _, respond in
