@@ -25,8 +25,9 @@ enum PageAssets {
     }
 
     /// Polls `GET /api/v1/tasks/{id}` every second for each download marked live, and
-    /// moves its bar; on the task's own page a download that ends reloads it (the
-    /// player appears, or the retry button). Text goes in with `textContent`, never as markup.
+    /// moves its bar; on the task's own page a download that ends loads the page again,
+    /// without the notice of the action that started it (the player appears, or the
+    /// retry button). Text goes in with `textContent`, never as markup.
     static let script = """
         // videohookd archive page: follows running downloads without a reload.
         (function () {
@@ -68,7 +69,7 @@ enum PageAssets {
                   show(download);
                   if (download.state === "done" || download.state === "failed") {
                     box.classList.remove("live");
-                    if (onTaskPage) { window.location.reload(); }
+                    if (onTaskPage) { window.location.replace(window.location.pathname); }
                     return;
                   }
                   later();
@@ -129,13 +130,14 @@ enum PageAssets {
         .notice { padding: 8px 12px; background: #dff3e7; color: var(--ok); border-radius: 6px; }
         .paging { display: flex; gap: 16px; justify-content: flex-end; margin-top: 12px; }
         .crumbs { color: var(--muted); margin: 14px 0 0; }
-        .prompt { margin: 0 0 16px; padding: 10px 14px; background: #fff; border-left: 4px solid var(--accent); border-radius: 4px; overflow-wrap: anywhere; }
+        blockquote.prompt { margin: 0 0 16px; padding: 10px 14px; background: #fff; border-left: 4px solid var(--accent); border-radius: 4px; overflow-wrap: anywhere; }
         .columns { display: grid; grid-template-columns: minmax(0, 3fr) minmax(0, 2fr); gap: 20px; align-items: start; }
         .player video { width: 100%; max-height: 480px; background: #000; border-radius: 8px; }
         .no-video { display: flex; align-items: center; justify-content: center; min-height: 200px; background: #e6e9ef; color: var(--muted); border-radius: 8px; }
         .facts dl { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: 6px 14px; margin: 0; padding: 12px; background: #fff; border: 1px solid var(--line); border-radius: 8px; }
         .facts dt { color: var(--muted); }
         .facts dd { margin: 0; overflow-wrap: anywhere; }
+        .hash { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 13px; }
         tr.ignored td { color: var(--muted); }
         .deliveries { margin: 0; padding-left: 16px; }
         .sidecar { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 12px; overflow: auto; max-height: 420px; }

@@ -76,11 +76,11 @@ enum PageTemplates {
         {{> footer}}
         """
 
-    /// A download's state and bar; the script follows the ones marked live.
+    /// A download's state, and its bar while it is queued or runs (the script follows those).
     static let progress = """
         <div class="progress{{#live}} live{{/live}}" data-task-id="{{taskID}}">
         <span class="state state-{{state}}">{{state}}</span>
-        {{^done}}<progress max="100"{{#percent}} value="{{.}}"{{/percent}}>{{percentText}}</progress>{{/done}}
+        {{#live}}<progress max="100"{{#percent}} value="{{.}}"{{/percent}}>{{percentText}}</progress>{{/live}}
         <span class="bytes">{{bytesText}}</span>
         </div>
         """
@@ -106,7 +106,7 @@ enum PageTemplates {
         <h2>Download</h2>
         {{#download}}
         <div id="download">{{> progress}}</div>
-        {{#lastError}}<p class="error" id="download-error">{{lastError}}</p>{{/lastError}}
+        {{#lastError}}<p class="error" id="download-error">Last error: {{lastError}}</p>{{/lastError}}
         {{#failed}}<form method="post" action="{{retryHref}}" id="retry-form"><input type="hidden" name="csrf_token" value="{{csrfToken}}"><button type="submit" id="retry">Retry the download</button></form>{{/failed}}
         {{/download}}
         {{^download}}<p class="empty">No download: only a completed task has one.</p>{{/download}}
