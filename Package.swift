@@ -113,7 +113,7 @@ let package = Package(
         .target(name: "Serve", dependencies: [
             "Transport", "TLS", "HTTP", "Lifecycle", "Server", "URLPolicy", "VideoAPI", "Ledger", "Intake", "EventLog",
             "Settings", "Daemon", "Telemetry", "Downloader", "APIClient", "Reconciler", "Notifier", "HTTPClient",
-            "ObjectStore", "ObjectArchive", "Poster", .product(name: "Logging", package: "swift-log"),
+            "ObjectStore", "ObjectArchive", "Poster", "ArchiveSite", .product(name: "Logging", package: "swift-log"),
         ]),
         // The command line.
         .executableTarget(
@@ -169,7 +169,7 @@ let package = Package(
         // Serve's own parts that need no daemon: the S3 client factory, the bucket check's rules.
         .testTarget(name: "ServeTests", dependencies: ["Serve", "Downloader", "Ledger", "ObjectStore", "Settings", "Telemetry", "TestSupport",
                                                       "URLPolicy", "VideoAPI"]),
-        .testTarget(name: "ArchiveSiteTests", dependencies: ["ArchiveSite", "HTTP", "Ledger", "Server", "TestSupport", "VideoAPI",
+        .testTarget(name: "ArchiveSiteTests", dependencies: ["ArchiveSite", "Archive", "HTTP", "Ledger", "Server", "VideoAPI", "TestSupport",
                                                             .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "ReconcilerTests", dependencies: ["Reconciler", "APIClient", "Ledger", "VideoAPI", "TestSupport",
                                                            .product(name: "Logging", package: "swift-log")]),

@@ -7,7 +7,9 @@ import VideoAPI
 enum TaskListParameters {
     static let names: Set<String> = ["status", "day", "q", "limit", "cursor"]
 
-    static func query(target: String) -> Result<TaskListQuery, APIProblem> {
+    /// - Parameter emptyMeansUnset: an empty `status` or `day` is no filter, as a page's
+    ///   form sends its "any" choice; the API refuses it (400), as its schema says.
+    static func query(target: String, emptyMeansUnset: Bool = false) -> Result<TaskListQuery, APIProblem> {
         let query = QueryString(target: target)
         guard query.pairs.count <= QueryString.maxPairs else {
             return .failure(APIProblem(400, "at most \(QueryString.maxPairs) query parameters", param: nil))
@@ -29,14 +31,14 @@ enum TaskListParameters {
         }
         var result = TaskListQuery()
         do throws(APIProblem) {
-            if let text = try value("status").get(), !text.isEmpty {
+            if let text = try value("status").get(), !(text.isEmpty && emptyMeansUnset) {
                 guard let status = TaskStatus(rawValue: text) else {
                     throw APIProblem(400, "status must be one of \(TaskStatus.allCases.map(\.rawValue).joined(separator: ", "))",
                                      param: "status")
                 }
                 result.status = status
             }
-            if let text = try value("day").get(), !text.isEmpty {
+            if let text = try value("day").get(), !(text.isEmpty && emptyMeansUnset) {
                 guard let day = UTCDay(text) else {
                     throw APIProblem(400, "day must be a date in UTC as YYYY-MM-DD, from 1970-01-01", param: "day")
                 }

@@ -1,3 +1,4 @@
+import ArchiveSite
 import Foundation
 import HTTP
 import Downloader
@@ -8,9 +9,20 @@ import Telemetry
 
 extension ServeRuntime {
     /// The admin listener's routes: `/healthz` (the process answers), `/readyz` (it can
-    /// take callbacks and archive videos), `/metrics` (Prometheus text).
-    func adminRouter() -> Router {
+    /// take callbacks and archive videos), `/metrics` (Prometheus text), and the archive
+    /// site (docs/archive-site.md) with its access rules and security headers.
+    ///
+    /// `/healthz` and `/readyz` stay open, for load balancers and probes that carry no
+    /// secret and learn nothing from the answer. `/metrics` off loopback asks for the
+    /// bearer token like the API: it tells the task counts and rates of the archive.
+    func adminRouter(ledger: Ledger) -> Router {
         var router = Router()
+        let access = AdminAccess(token: settings.admin.token?.value, loopback: AdminSettings.isLoopback(settings.adminListen))
+        let downloads = self.downloads
+        let site = ArchiveSite(ArchiveSite.Configuration(
+            ledger: ledger, access: access, objectLinks: objectStore.map { BucketVideoLinks(parts: $0) },
+            downloadRequeued: { downloads?.wake() }, logger: logger))
+        site.install(on: &router)
         router.add("GET", "/healthz") { _, _, respond in respond(.json(status: 200, #"{"status":"ok"}"#)) }
         router.add("GET", "/readyz") { [self] _, _, respond in
             let failures = ReadinessProbe(settings: settings, serverRunning: server != nil,
@@ -26,7 +38,10 @@ extension ServeRuntime {
                 respond(.json(status: 503, #"{"status":"not ready","failed":{\#(checks)}}"#))
             }
         }
-        router.add("GET", "/metrics") { [self] _, _, respond in
+        router.add("GET", "/metrics") { [self] request, _, respond in
+            if !access.isOpen, case .failure(let refusal) = access.authorize(request.head, api: true, changesState: false) {
+                return respond(refusal.response)
+            }
             refreshMetrics()
             var headers = HTTPHeaders()
             headers.add("Content-Type", DaemonMetrics.contentType)

@@ -191,7 +191,7 @@ public final class ServeRuntime: @unchecked Sendable {
         self.server = server
         let admin = HTTPServer(
             configuration: ServeRuntime.adminConfiguration, logger: logger, serviceName: "admin-server",
-            listeners: [ServerListener(fd: listeners.admin, tls: nil, router: adminRouter(), name: "admin")])
+            listeners: [ServerListener(fd: listeners.admin, tls: nil, router: adminRouter(ledger: ledger), name: "admin")])
         self.admin = admin
         // The notifier before the downloads and the listeners: what they commit goes out.
         // The poster maker before the downloads, which queue its work.

@@ -46,6 +46,7 @@ extension Settings {
                 kept.s3 = Self.keepingRunningValue(of: key, in: kept.s3, from: running.s3)
             // Both at once: the URL and its password only make sense together.
             case .ledgerURL, .ledgerPasswordFile: kept.ledger = running.ledger
+            case .adminToken, .adminTokenFile: kept.admin = running.admin
             case .logFile, .logLevel, .tlsCertFile, .tlsKeyFile, .apiKey, .apiKeyFile, .downloadConcurrency,
                  .limitsMaxBodyBytes, .limitsMaxHeaderBytes, .limitsMaxHeaderCount, .limitsMaxURIBytes,
                  .limitsHeaderTimeout, .limitsBodyTimeout, .limitsIdleTimeout,

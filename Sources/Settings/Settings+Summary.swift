@@ -72,6 +72,11 @@ extension Settings: CustomStringConvertible {
             return ledger?.url ?? "(none: SQLite, ledger.sqlite in state_dir)"
         case .ledgerPasswordFile:
             return ledger?.passwordFile ?? "(none)"
+        case .adminToken:
+            return secret(admin.token, unset: admin.isNeeded(for: adminListen) ? "(none: required, admin_listen is not loopback)"
+                                                                              : "(none: admin_listen is loopback, nothing is asked)")
+        case .adminTokenFile:
+            return admin.tokenFile ?? "(none)"
         }
     }
 }

@@ -30,6 +30,8 @@ public struct Settings: Sendable, Equatable {
     public var s3: S3Settings? = nil
     /// `ledger.*`: nil keeps the ledger SQLite in `state_dir`.
     public var ledger: LedgerSettings? = nil
+    /// `admin.*`: who may use the archive page and API off loopback.
+    public var admin = AdminSettings()
     /// What loading found allowed but worth a second look, each with the key and where it
     /// was set; part of ``warnings``.
     public internal(set) var loadWarnings: [SettingsProblem] = []

@@ -36,6 +36,7 @@ struct SettingsBuilder {
         // After download.*: the part size is checked against download.max_bytes.
         settings.s3 = S3SettingsReader.read(&reader, maxBytes: settings.download.maxBytes)
         settings.ledger = LedgerSettingsReader.read(&reader)
+        readAdmin(into: &settings)
         return settings
     }
 
@@ -108,6 +109,27 @@ struct SettingsBuilder {
         if let allow = reader.bool(.downloadAllowInternal) { settings.download.allowInternal = allow }
         if let bytes = reader.byteCount(.diskReserveBytes, in: 0...Self.sizeCeiling) {
             settings.diskReserveBytes = bytes
+        }
+    }
+
+    /// `admin.token` or `admin.token_file`; required when `admin_listen` is not loopback,
+    /// where the archive page and API would otherwise be open to whoever reaches the port.
+    private mutating func readAdmin(into settings: inout Settings) {
+        let (token, file) = SecretSettingReader(key: .adminToken, fileKey: .adminTokenFile, noun: "the admin token",
+                                                maxBytes: AdminSettings.tokenLength.upperBound).read(&reader)
+        settings.admin.tokenFile = file
+        if let token, token.value.count < AdminSettings.tokenLength.lowerBound {
+            reader.report(file == nil ? .adminToken : .adminTokenFile,
+                          "the admin token is shorter than \(AdminSettings.tokenLength.lowerBound) characters: make one with "
+                          + "`openssl rand -base64 24`")
+            return
+        }
+        settings.admin.token = token
+        let failed = reader.problems.contains { $0.key == SettingsKey.adminToken.rawValue || $0.key == SettingsKey.adminTokenFile.rawValue }
+        if token == nil, !failed, settings.admin.isNeeded(for: settings.adminListen) {
+            reader.report(.adminListen, "binds to \(settings.adminListen.host), not a loopback address, so the archive page "
+                          + "and API would be open to the network: set admin.token or admin.token_file "
+                          + "(VIDEOHOOKD_ADMIN_TOKEN, VIDEOHOOKD_ADMIN_TOKEN_FILE), or bind admin_listen to 127.0.0.1")
         }
     }
 

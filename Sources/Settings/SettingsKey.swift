@@ -49,6 +49,8 @@ public enum SettingsKey: String, Sendable, CaseIterable {
     case s3CAFile = "s3.ca_file"
     case ledgerURL = "ledger.url"
     case ledgerPasswordFile = "ledger.password_file"
+    case adminToken = "admin.token"
+    case adminTokenFile = "admin.token_file"
 
     public var name: String { rawValue }
 
@@ -67,7 +69,7 @@ public enum SettingsKey: String, Sendable, CaseIterable {
         "VIDEOHOOKD_CONFIG", Settings.testLeaseSecondsVariable,
     ]
 
-    /// The sections of the file: `tls:`, `api:`, `download:`, `limits:`, `notify:`, `s3:`, `ledger:`.
+    /// The sections of the file: `tls:`, `api:`, `download:`, `limits:`, `notify:`, `s3:`, `ledger:`, `admin:`.
     static let sections: Set<String> = Set(allCases.compactMap(\.section))
 
     /// What SIGHUP does about a changed value of this key. Exhaustive on purpose: a new
@@ -97,6 +99,10 @@ public enum SettingsKey: String, Sendable, CaseIterable {
         // The ledger's connections are made at start; a new password is used by the next
         // connection libpq makes only after a restart, like the database they reach.
         case .ledgerURL, .ledgerPasswordFile:
+            .needsRestart
+        // The admin token signs the page's sessions, which a new token would end: changed
+        // with a restart, like the listener it guards.
+        case .adminToken, .adminTokenFile:
             .needsRestart
         // The listeners' sockets, the folders and the token are bound at start; the cap
         // on connections sizes what the event loops admit, which stays as it started.

@@ -60,6 +60,19 @@ struct TerminalRenderingTests {
         #expect(!text.contains("object etag"), "the job names no object yet")
     }
 
+    @Test("show lists each download attempt that ended, with its reason escaped")
+    func showAttempts() throws {
+        let ledger = try Ledger.open(path: folder.path + "/ledger.sqlite")
+        _ = try ledger.record(.event(TaskEvent(task: try task(.completed), peer: "203.0.113.7:40000")))
+        #expect(!TaskDetailReport.render(try #require(try ledger.task(id: TaskID(Self.id)!))).contains("download attempts"))
+        _ = try ledger.claimNextDownload(now: Date().addingTimeInterval(86_400 * 400))
+        try ledger.scheduleDownloadRetry(taskID: Self.id, reason: "reset\u{1B}[2J", nextAttemptAt: Date())
+        let text = TaskDetailReport.render(try #require(try ledger.task(id: TaskID(Self.id)!)))
+        let section = try #require(text.components(separatedBy: "\ndownload attempts (1)\n").last)
+        #expect(section.contains("retry"))
+        #expect(section.contains(#"reset\u{1b}[2J"#))
+    }
+
     @Test("show names a single PutObject, and prints no upload section without one")
     func showSinglePutAndNone() throws {
         let ledger = try Ledger.open(path: folder.path + "/ledger.sqlite")

@@ -31,15 +31,15 @@ struct TaskListTests {
         let directory = TemporaryDirectory()
         let ledger = try directory.openLedger()
         for index in 0..<7 {
-            try seen(ledger, "task-\(index)", at: 1_800_000_000 + Double(index))
+            try seen(ledger, "task-\(index)", at: 1_700_000_000 + Double(index))
         }
         // Two tasks first seen at the same instant: the id breaks the tie.
-        try seen(ledger, "task-tie-a", at: 1_800_000_003.5)
-        try seen(ledger, "task-tie-b", at: 1_800_000_003.5)
+        try seen(ledger, "task-tie-a", at: 1_700_000_003.5)
+        try seen(ledger, "task-tie-b", at: 1_700_000_003.5)
         var page = try ledger.taskList(TaskListQuery(limit: 4))
         #expect(page.tasks.map(\.id) == ["task-6", "task-5", "task-4", "task-tie-b"])
         var listed = page.tasks.map(\.id)
-        try seen(ledger, "task-new", at: 1_800_000_100)  // arrives while the client pages
+        try seen(ledger, "task-new", at: 1_700_000_100)  // arrives while the client pages
         while let next = page.next {
             page = try ledger.taskList(TaskListQuery(limit: 4, after: next))
             listed += page.tasks.map(\.id)
@@ -52,7 +52,7 @@ struct TaskListTests {
     func lastPageAndLimit() throws {
         let directory = TemporaryDirectory()
         let ledger = try directory.openLedger()
-        for index in 0..<3 { try seen(ledger, "t\(index)", at: 1_800_000_000 + Double(index)) }
+        for index in 0..<3 { try seen(ledger, "t\(index)", at: 1_700_000_000 + Double(index)) }
         #expect(try ledger.taskList(TaskListQuery(limit: 3)).next == nil)
         #expect(try ledger.taskList(TaskListQuery(limit: 2)).next != nil)
         #expect(try ledger.taskList(TaskListQuery(limit: 10_000)).tasks.count == 3)
@@ -63,10 +63,10 @@ struct TaskListTests {
         let directory = TemporaryDirectory()
         let ledger = try directory.openLedger()
         // 2025-10-24 13:49:04 UTC and 2025-10-25 00:00:00 UTC.
-        try seen(ledger, "task-unified-1_a", status: .processing, at: 1_800_000_000, created: 1_761_313_744)
-        try seen(ledger, "task-unified-1xa", status: .failed, at: 1_800_000_001, created: 1_761_350_400)
-        try seen(ledger, "elsewhere", at: 1_800_000_002, extra: ["prompt": "A red Fox"])
-        try submitted(ledger, "mine", prompt: "A red FOX runs <script>alert(1)</script>", at: 1_800_000_003)
+        try seen(ledger, "task-unified-1_a", status: .processing, at: 1_700_000_000, created: 1_761_313_744)
+        try seen(ledger, "task-unified-1xa", status: .failed, at: 1_700_000_001, created: 1_761_350_400)
+        try seen(ledger, "elsewhere", at: 1_700_000_002, extra: ["prompt": "A red Fox"])
+        try submitted(ledger, "mine", prompt: "A red FOX runs <script>alert(1)</script>", at: 1_700_000_003)
         func ids(_ query: TaskListQuery) throws -> [String] { try ledger.taskList(query).tasks.map(\.id) }
         #expect(try ids(TaskListQuery(status: .failed)) == ["task-unified-1xa"])
         #expect(try ids(TaskListQuery(day: UTCDay("2025-10-24"))) == ["mine", "elsewhere", "task-unified-1_a"])
@@ -84,8 +84,8 @@ struct TaskListTests {
     func itemFields() throws {
         let directory = TemporaryDirectory()
         let ledger = try directory.openLedger()
-        try submitted(ledger, "mine", prompt: "a cat", duration: 8, at: 1_800_000_000)
-        try seen(ledger, "told", status: .completed, at: 1_800_000_001, extra: ["task_info": ["video_duration": 5.04]])
+        try submitted(ledger, "mine", prompt: "a cat", duration: 8, at: 1_700_000_000)
+        try seen(ledger, "told", status: .completed, at: 1_700_000_001, extra: ["task_info": ["video_duration": 5.04]])
         let tasks = try ledger.taskList(TaskListQuery()).tasks
         let told = try #require(tasks.first { $0.id == "told" })
         let mine = try #require(tasks.first { $0.id == "mine" })
@@ -112,9 +112,9 @@ struct TaskListTests {
         let ledger = try directory.openLedger()
         try ledger.setNotificationTargets([NotificationTarget(key: "webhook https://app.test/hooks",
                                                               events: Set(NotificationEventType.allCases))])
-        try seen(ledger, "t1", status: .processing, at: 1_800_000_000)
-        try seen(ledger, "t1", status: .completed, at: 1_800_000_010)
-        try seen(ledger, "t1", status: .completed, at: 1_800_000_011)
+        try seen(ledger, "t1", status: .processing, at: 1_700_000_000)
+        try seen(ledger, "t1", status: .completed, at: 1_700_000_010)
+        try seen(ledger, "t1", status: .completed, at: 1_700_000_011)
         _ = try ledger.claimNextDownload()
         try ledger.scheduleDownloadRetry(taskID: "t1", reason: "connection reset", nextAttemptAt: Date(timeIntervalSince1970: 0))
         _ = try ledger.claimNextDownload()
@@ -140,7 +140,7 @@ struct TaskListTests {
 
     @Test("a cursor's token round-trips bit for bit; anything else is refused")
     func cursorTokens() {
-        let cursor = TaskListCursor(firstSeen: 1_800_000_000.123456789, id: "task-unified-1_a")
+        let cursor = TaskListCursor(firstSeen: 1_700_000_000.123456789, id: "task-unified-1_a")
         #expect(TaskListCursor(token: cursor.token) == cursor)
         #expect(cursor.token.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" })
         for bad in ["", "x", "djE6", cursor.token + "!", String(repeating: "A", count: 400),
@@ -152,7 +152,7 @@ struct TaskListTests {
 
     @Test("a day is YYYY-MM-DD naming a real day", arguments: [
         ("2025-10-24", true), ("2024-02-29", true), ("2025-02-29", false), ("2025-13-01", false), ("2025-1-01", false),
-        ("1969-12-31", false), ("2025-10-24T00:00", false), ("２０２５-10-24", false), ("", false),
+        ("1969-12-31", true), ("0000-01-01", false), ("2025-10-24T00:00", false), ("２０２５-10-24", false), ("", false),
     ])
     func days(text: String, valid: Bool) {
         #expect((UTCDay(text) != nil) == valid)

@@ -31,6 +31,7 @@ struct ExampleConfigTests {
         // Uncomment lines of the form "  # key: value", keeping their indentation, and
         // point file paths at real files.
         let pem = try folder.write("file.pem", "X")
+        let adminToken = try folder.write("admin-token", "an-admin-token-0123456789\n")
         var lines: [String] = []
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
             let match = line.wholeMatch(of: #/( *)# ([a-z_]+): (\S+)/#)
@@ -40,8 +41,10 @@ struct ExampleConfigTests {
             }
             var value = String(match.3)
             if ["cert_file", "key_file", "ca_file", "secret_access_key_file", "password_file"].contains(match.2) { value = pem }
-            // key and key_file are exclusive, as are the two forms of the S3 secret: keep the files.
-            if match.2 == "key" || match.2 == "secret_access_key" { continue }
+            if match.2 == "token_file" { value = adminToken }
+            // key and key_file are exclusive, as are the two forms of the S3 secret and of
+            // the admin token (indented, under admin:): keep the files.
+            if match.2 == "key" || match.2 == "secret_access_key" || (match.2 == "token" && !match.1.isEmpty) { continue }
             if match.2 == "token" { value = "0123456789abcdef0123456789" }
             lines.append("\(match.1)\(match.2): \(value)")
         }
@@ -57,6 +60,7 @@ struct ExampleConfigTests {
         let ledger = try #require(settings.ledger)
         #expect(ledger.url == "postgresql://videohookd@db.example.com:5432/videohookd?sslmode=verify-full")
         #expect(ledger.password?.value == "X" && ledger.passwordFile == pem)
+        #expect(settings.admin.token?.value == "an-admin-token-0123456789" && settings.admin.tokenFile == adminToken)
         #expect(settings.warnings.isEmpty, "\(settings.warnings)")
     }
 }

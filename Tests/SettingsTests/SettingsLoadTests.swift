@@ -118,9 +118,10 @@ struct SettingsLoadTests {
         let ca = try folder.write("ca.pem", "CA")
         let keyFile = try folder.write("api-key", "  sk-from-file\n")
         let passwordFile = try folder.write("pg-password", "pg-password\n")
+        let adminTokenFile = try folder.write("admin-token", "admin-token-from-a-file\n")
         return [
             (.listen, "[::1]:8444", { $0.listen == ListenAddress(host: "::1", port: 8444) }),
-            (.adminListen, "0.0.0.0:0", { $0.adminListen == ListenAddress(host: "0.0.0.0", port: 0) }),
+            (.adminListen, "[::1]:0", { $0.adminListen == ListenAddress(host: "::1", port: 0) }),
             (.publicURL, "https://example.org", { $0.publicURL == "https://example.org" }),
             (.token, "0123456789abcdef012345", { $0.token?.value == "0123456789abcdef012345" }),
             (.tlsCertFile, cert, { $0.tls.certFile == cert }),
@@ -175,6 +176,9 @@ struct SettingsLoadTests {
             (.ledgerURL, "postgresql://vh@db:5432/vh", { $0.ledger?.url == "postgresql://vh@db:5432/vh" }),
             (.ledgerPasswordFile, passwordFile, { $0.ledger?.password?.value == "pg-password"
                 && $0.ledger?.passwordFile == passwordFile }),
+            (.adminToken, "an-admin-token-of-some-length", { $0.admin.token?.value == "an-admin-token-of-some-length" }),
+            (.adminTokenFile, adminTokenFile, { $0.admin.token?.value == "admin-token-from-a-file"
+                && $0.admin.tokenFile == adminTokenFile }),
         ]
     }
 

@@ -1,8 +1,8 @@
 import Foundation
 import Ledger
 
-/// The `show` command's text: the task, its events, its download job and its object
-/// upload. Every value from outside goes through ``TerminalText``.
+/// The `show` command's text: the task, its events, its download job and its attempts,
+/// and its object upload. Every value from outside goes through ``TerminalText``.
 enum TaskDetailReport {
     static func render(_ detail: TaskDetail) -> String {
         let task = detail.task
@@ -97,6 +97,16 @@ enum TaskDetailReport {
         }
         if let started = job.startedAt { jobField("started", UTCTime.format(started) + " UTC") }
         if let finished = job.finishedAt { jobField("finished", UTCTime.format(finished) + " UTC") }
+        if !detail.downloadAttempts.isEmpty {
+            lines.append("")
+            lines.append("download attempts (\(detail.downloadAttempts.count))")
+            var attempts = TextTable(header: ["#", "ENDED (UTC)", "OUTCOME", "BYTES", "REASON"])
+            for attempt in detail.downloadAttempts {
+                attempts.rows.append([String(attempt.attempt), UTCTime.format(attempt.endedAt), attempt.outcome.rawValue,
+                                      String(attempt.bytesDone), attempt.reason.map(TerminalText.escape) ?? "-"])
+            }
+            lines.append(attempts.render(indent: "  "))
+        }
         if let upload = detail.objectUpload {
             lines.append("")
             lines += ObjectUploadReport.render(upload)
