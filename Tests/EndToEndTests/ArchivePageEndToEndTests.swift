@@ -139,6 +139,47 @@ struct ArchivePageEndToEndTests {
         #expect(!console.contains { $0.contains("Content Security Policy") || $0.contains("Refused to") }, "\(console)")
     }
 
+    @Test("off loopback the page asks for the admin token: the login form, a wrong token refused, the list after the right one, log out")
+    func loginWithTheToken() throws {
+        let token = "page-e2e-admin-token-0123456789"
+        let daemon = try DaemonProcess(adminListen: "0.0.0.0:0", config: """
+            admin:
+              token: \(token)
+            """)
+        defer { daemon.stop(); daemon.removeFiles() }
+        try daemon.start()
+        let browser = try Browser()
+        defer { browser.quit() }
+        let base = "http://127.0.0.1:\(daemon.adminPort)"
+        let failure = "screenshots in \(Self.screenshots)"
+
+        try browser.open(base + "/")
+        #expect(try browser.currentURL() == base + "/login", "a page without a session goes to the form")
+        #expect(try browser.text("h1") == "Log in")
+        #expect(try browser.script("return getComputedStyle(document.querySelector('.login')).backgroundColor") as? String
+                == "rgb(255, 255, 255)", "the form has the page's stylesheet: \(failure)")
+        try browser.screenshot(Self.screenshots + "/7-login.png")
+
+        try browser.type("input[name=token]", "not-the-token-at-all")
+        try browser.click("button[type=submit]")
+        #expect(try browser.text("#login-error").contains("That is not the admin token"))
+        #expect(try browser.script("return document.cookie") as? String == "", "no session, and the cookie is HttpOnly anyway")
+
+        try browser.type("input[name=token]", token)
+        try browser.click("button[type=submit]")
+        #expect(try browser.currentURL() == base + "/")
+        #expect(try browser.text("#empty").contains("No task yet"))
+        #expect(try browser.script("return document.cookie") as? String == "", "the session cookie is HttpOnly")
+        try browser.screenshot(Self.screenshots + "/8-logged-in-empty.png")
+
+        try browser.click(".logout button")
+        #expect(try browser.currentURL() == base + "/login")
+        try browser.open(base + "/")
+        #expect(try browser.currentURL() == base + "/login", "logged out: the form again")
+        let console = try browser.console()
+        #expect(!console.contains { $0.contains("Content Security Policy") || $0.contains("Refused to") }, "\(console)")
+    }
+
     static func displayBytes(_ count: Int) -> String {
         if count < 1024 { return "\(count) B" }
         let kib = Double(count) / 1024
