@@ -241,6 +241,39 @@ struct PageRenderingTests {
         #expect(site.request("/").headers["Content-Security-Policy"] == SecurityHeaders.contentSecurityPolicy)
     }
 
+    @Test("Previous remembers at most 20 earlier pages: a longer trail is refused, a link keeps the last 20")
+    func backTrailLimit() throws {
+        let cursor = TaskListCursor(firstSeen: 1765000000.5, id: "task-unified-1765000000-trail001").token
+        let twenty = Array(repeating: cursor, count: ListPageRequest.maxBack).joined(separator: ".")
+        let request = try ListPageRequest(target: "/?cursor=\(cursor)&back=\(twenty)")
+        #expect(request.back.count == ListPageRequest.maxBack)
+        #expect(throws: ListPageRequest.Problem.self) { try ListPageRequest(target: "/?cursor=\(cursor)&back=-.\(twenty)") }
+        #expect(throws: ListPageRequest.Problem.self) { try ListPageRequest(target: "/?cursor=\(cursor)&back=nonsense") }
+        let next = request.link(after: cursor, back: request.back + [cursor])
+        #expect(next.components(separatedBy: "back=").last?.split(separator: ".").count == ListPageRequest.maxBack)
+        let site = try Site()
+        #expect(site.html("/?cursor=\(cursor)&back=-.\(twenty)").status == 400)
+    }
+
+    @Test("the sidecar is shown up to 64 KiB, then cut with a note; a bucket's and a missing one get a note")
+    func sidecarLimit() throws {
+        let folder = TemporaryDirectory(prefix: "page-sidecar")
+        let video = folder.file("task-side-1.mp4")
+        let whole = String(repeating: "x", count: SidecarText.limit)
+        try whole.write(toFile: folder.file("task-side-1.json"), atomically: true, encoding: .utf8)
+        #expect(SidecarText.read(archivePath: video, taskID: "task-side-1") == .text(whole))
+        try (whole + "y").write(toFile: folder.file("task-side-1.json"), atomically: true, encoding: .utf8)
+        #expect(SidecarText.read(archivePath: video, taskID: "task-side-1") == .text(whole + "\n… (cut at 64 KiB)"))
+        guard case .note(let bucket) = SidecarText.read(archivePath: "s3://videos/2026/task-side-1.mp4", taskID: "task-side-1"),
+              case .note(let missing) = SidecarText.read(archivePath: folder.file("task-side-2.mp4"), taskID: "task-side-2") else {
+            Issue.record("a note was expected")
+            return
+        }
+        #expect(bucket.contains("task-side-1.json beside the video in the bucket"))
+        #expect(missing == "No sidecar at \(folder.file("task-side-2.json")).")
+        #expect(SidecarText.read(archivePath: nil, taskID: "task-side-3") == .none)
+    }
+
     @Test("display text: sizes in binary units, lengths in seconds, times in UTC")
     func displayText() {
         #expect(DisplayText.bytes(812) == "812 B")
