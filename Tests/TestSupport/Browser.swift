@@ -61,6 +61,20 @@ public final class Browser: @unchecked Sendable {
         try send(["op": "attribute", "css": css, "name": name]) as? String
     }
     public func click(_ css: String) throws { _ = try send(["op": "click", "css": css]) }
+
+    /// Clicks what loads another page (a link, a form's button) and waits until the
+    /// browser is at a URL that ends with `suffix` and that page has loaded: a click
+    /// may return before the navigation it starts.
+    public func click(_ css: String, thenAt suffix: String, timeout: Double = 15) throws {
+        try click(css)
+        try waitForPage(endingWith: suffix, timeout: timeout)
+    }
+
+    /// Waits until the current page's URL ends with `suffix` and it has loaded.
+    public func waitForPage(endingWith suffix: String, timeout: Double = 15) throws {
+        try wait("return window.location.href.endsWith(arguments[0]) && document.readyState === 'complete'",
+                 timeout: timeout, [suffix])
+    }
     public func type(_ css: String, _ text: String) throws { _ = try send(["op": "type", "css": css, "text": text]) }
 
     /// Runs `source`, a JavaScript function body (`return ...`); its value as JSON gives it.
