@@ -174,7 +174,7 @@ let package = Package(
         .testTarget(name: "ReconcilerTests", dependencies: ["Reconciler", "APIClient", "Ledger", "VideoAPI", "TestSupport",
                                                            .product(name: "Logging", package: "swift-log")]),
         // The command line's own parts (terminal rendering), tested in the executable.
-        .testTarget(name: "CommandLineTests", dependencies: ["videohookd", "Ledger", "VideoAPI", "TestSupport"]),
+        .testTarget(name: "CommandLineTests", dependencies: ["videohookd", "Daemon", "Ledger", "VideoAPI", "TestSupport"]),
         // Drives the built `videohookd` binary from outside, as curl and Python would; it
         // depends on the executable so that the binary is built, and imports none of it.
         .testTarget(name: "EndToEndTests", dependencies: ["videohookd", "TestSupport", "Ledger", "VideoAPI", "TLS", "Transport",

@@ -119,7 +119,7 @@ extension Ledger {
                 WHERE id = ? AND verification = 'pending'
                 """, arguments: [verdict.verification.rawValue, verdict.note.map { Self.clipped($0, to: limits.maxTextBytes) },
                                  seconds, verdict.note ?? "the API confirmed the callback", seconds, id])
-            guard db.changesCount == 1 else { return false }
+            guard try db.changesCount == 1 else { return false }
             guard let answer = verdict.apiAnswer, answer.status == .completed, let videoURL = answer.videoURL else {
                 return false
             }

@@ -29,7 +29,7 @@ extension Ledger {
                     next_attempt_at = \(db.dialect.least("next_attempt_at", "?")), updated_at = ?
                 WHERE state = 'running'\(abandoned)
                 """, arguments: [seconds, seconds] + arguments)
-            return db.changesCount
+            return try db.changesCount
         }
     }
 
@@ -173,7 +173,7 @@ extension Ledger {
                 UPDATE download_jobs SET bytes_released = \(db.dialect.greatest("bytes_released", "?")), updated_at = ?
                 WHERE task_id = ? AND bytes_done >= ? AND \(Self.ownedByFence)
                 """, arguments: [bytes, seconds, taskID, bytes, owner])
-            guard db.changesCount == 1 else {
+            guard try db.changesCount == 1 else {
                 try Self.requireNotTaken(taskID, owner: owner, in: db)
                 let done = try db.fetchScalar(Int64.self, sql: "SELECT bytes_done FROM download_jobs WHERE task_id = ?",
                                               arguments: [taskID])
@@ -319,7 +319,7 @@ extension Ledger {
                     UPDATE download_jobs SET next_attempt_at = \(db.dialect.least("next_attempt_at", "?")), updated_at = ?
                     WHERE task_id = ? AND state = 'queued'
                     """, arguments: [now.timeIntervalSince1970, now.timeIntervalSince1970, taskID])
-                moved += db.changesCount
+                moved += try db.changesCount
             }
             return moved
         }
@@ -380,7 +380,7 @@ extension Ledger {
                                   now: Double, in db: any LedgerDatabase) throws {
         try db.execute(sql: "UPDATE download_jobs SET \(assignments), updated_at = ? WHERE task_id = ? AND \(ownedByFence)",
                        arguments: values + [now, taskID, owner])
-        guard db.changesCount == 1 else {
+        guard try db.changesCount == 1 else {
             try requireNotTaken(taskID, owner: owner, in: db)
             throw LedgerError.writeFailed(reason: "no download job for task \(taskID)")
         }

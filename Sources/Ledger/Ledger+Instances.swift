@@ -53,7 +53,7 @@ extension Ledger {
             var renewal = LeaseRenewal()
             try db.execute(sql: "UPDATE instances SET heartbeat_at = ?, stopped_at = NULL WHERE id = ?",
                            arguments: [seconds, owner])
-            renewal.registered = db.changesCount == 1
+            renewal.registered = try db.changesCount == 1
             if !jobs.isEmpty {
                 let list = Self.placeholders(jobs.count)
                 try db.execute(sql: """
@@ -86,13 +86,13 @@ extension Ledger {
                     next_attempt_at = \(db.dialect.least("next_attempt_at", "?")), updated_at = ?
                 WHERE owner = ? AND state = 'running' AND lease_until < ?\(heldJobs)
                 """, arguments: [seconds, seconds, owner, seconds] + Self.bound(jobs))
-            renewal.requeuedDownloads = db.changesCount
+            renewal.requeuedDownloads = try db.changesCount
             let heldSends = sends.isEmpty ? "" : " AND id NOT IN (\(Self.placeholders(sends.count)))"
             try db.execute(sql: """
                 UPDATE notification_deliveries SET state = 'pending', owner = NULL, lease_until = NULL, updated_at = ?
                 WHERE owner = ? AND state = 'running' AND lease_until < ?\(heldSends)
                 """, arguments: [seconds, owner, seconds] + Self.bound(sends))
-            renewal.requeuedDeliveries = db.changesCount
+            renewal.requeuedDeliveries = try db.changesCount
             return renewal
         }
     }
@@ -113,7 +113,7 @@ extension Ledger {
                 ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, until = excluded.until
                 WHERE leases.owner = excluded.owner OR (? = 1 AND leases.until < ?)
                 """, arguments: [name, owner, until, takingOver ? 1 : 0, seconds])
-            if db.changesCount == 1 {
+            if try db.changesCount == 1 {
                 let previous: String? = current?["owner"]
                 return .held(takenOverFrom: previous == owner ? nil : previous)
             }
@@ -137,14 +137,14 @@ extension Ledger {
                     next_attempt_at = \(db.dialect.least("next_attempt_at", "?")), updated_at = ?
                 WHERE owner = ? AND state = 'running'
                 """, arguments: [seconds, seconds, owner])
-            released.downloads = db.changesCount
+            released.downloads = try db.changesCount
             try db.execute(sql: """
                 UPDATE notification_deliveries SET state = 'pending', owner = NULL, lease_until = NULL, updated_at = ?
                 WHERE owner = ? AND state = 'running'
                 """, arguments: [seconds, owner])
-            released.deliveries = db.changesCount
+            released.deliveries = try db.changesCount
             try db.execute(sql: "DELETE FROM leases WHERE owner = ?", arguments: [owner])
-            released.leases = db.changesCount
+            released.leases = try db.changesCount
             try db.execute(sql: "UPDATE instances SET stopped_at = ?, heartbeat_at = ? WHERE id = ?",
                            arguments: [seconds, seconds, owner])
             return released

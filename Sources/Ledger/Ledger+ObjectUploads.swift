@@ -243,7 +243,7 @@ extension Ledger {
                                      _ values: SQLArguments, now: Double, in db: any LedgerDatabase) throws {
         try db.execute(sql: "UPDATE object_uploads SET \(assignments), updated_at = ? WHERE task_id = ?",
                        arguments: values + [now, taskID])
-        guard db.changesCount == 1 else {
+        guard try db.changesCount == 1 else {
             throw LedgerError.writeFailed(reason: "no object upload for task \(taskID)")
         }
     }

@@ -36,15 +36,18 @@ extension Ledger {
             data.append(("submitted_request", .json(Array(request.utf8))))
         }
         let body = NotificationBody.encode(type: type, timestamp: Date(timeIntervalSince1970: now), data: data)
-        let seq = try insertedID(db.fetchOne(sql: """
+        // The deliveries find the event by its id, known here, rather than by the `seq`
+        // the insert would return: so neither statement has an answer to wait for, and on
+        // PostgreSQL both go with the batch's other writes (``PostgresLedgerDatabase``).
+        let eventID = NotificationEventID.make()
+        try db.execute(sql: """
             INSERT INTO notification_events (id, type, task_id, created_at, body) VALUES (?, ?, ?, ?, ?)
-            RETURNING seq
-            """, arguments: [NotificationEventID.make(), type.name, taskID, now, Data(body)]))
+            """, arguments: [eventID, type.name, taskID, now, Data(body)])
         try db.execute(sql: """
             INSERT INTO notification_deliveries (event_seq, target, next_attempt_at, created_at, updated_at)
-            SELECT ?, key, ?, ?, ? FROM notification_targets
-            WHERE active = 1 AND \(db.dialect.contains("events", "',' || ? || ','"))
-            """, arguments: [seq, now, now, now, type.name])
+            SELECT e.seq, t.key, ?, ?, ? FROM notification_events e, notification_targets t
+            WHERE e.id = ? AND t.active = 1 AND \(db.dialect.contains("t.events", "',' || ? || ','"))
+            """, arguments: [now, now, now, eventID, type.name])
     }
 
     /// Lets the notifier know that a commit added events.
@@ -97,7 +100,7 @@ extension Ledger {
                 UPDATE notification_deliveries SET state = 'pending', owner = NULL, lease_until = NULL, updated_at = ?
                 WHERE state = 'running'\(abandoned)
                 """, arguments: [seconds] + arguments)
-            return db.changesCount
+            return try db.changesCount
         }
     }
 
@@ -202,7 +205,7 @@ extension Ledger {
     /// After a fenced UPDATE of one delivery: nothing changed means another instance
     /// holds it (or it is gone).
     private static func requireDeliveryWritten(_ claim: DeliveryClaim, owner: String, in db: any LedgerDatabase) throws {
-        guard db.changesCount != 1 else { return }
+        guard try db.changesCount != 1 else { return }
         let holder = try db.fetchScalar(String.self, sql: "SELECT owner FROM notification_deliveries WHERE id = ?",
                                         arguments: [claim.deliveryID])
         guard let holder else {
@@ -298,7 +301,7 @@ extension Ledger {
                         updated_at = ?, finished_at = NULL
                     WHERE event_seq = ? \(stateFilter)
                     """, arguments: [seconds, seconds, seq])
-                queued += db.changesCount
+                queued += try db.changesCount
                 if selection != .failed {
                     try db.execute(sql: """
                         INSERT INTO notification_deliveries (event_seq, target, next_attempt_at, created_at, updated_at)
@@ -306,7 +309,7 @@ extension Ledger {
                         WHERE e.seq = ? AND t.active = 1 AND \(db.dialect.contains("t.events", "',' || e.type || ','"))
                         ON CONFLICT (event_seq, target) DO NOTHING
                         """, arguments: [seconds, seconds, seconds, seq])
-                    queued += db.changesCount
+                    queued += try db.changesCount
                 }
             }
             return queued

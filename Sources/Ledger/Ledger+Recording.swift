@@ -30,7 +30,12 @@ extension Ledger {
             // Alone in its transaction, the refused write is the whole answer.
             if writes.count == 1 { return [.failure(refused.error)] }
         } catch {
-            throw LedgerError.forWrite(error)
+            // On PostgreSQL a write's statements may be sent with COMMIT (held back until
+            // then, to save round trips): a refusal that shows there belongs to some write
+            // of the batch, which the isolated run finds.
+            let failure = LedgerError.forWrite(error)
+            if failure.isUnavailable || LedgerError.endsTransaction(error) { throw failure }
+            if writes.count == 1 { return [.failure(failure)] }
         }
         let results = try writeTransaction { db in try Self.apply(writes, in: db, limits: limits, isolated: true) }
         firesOutbox(results)
@@ -60,11 +65,15 @@ extension Ledger {
         results.reserveCapacity(writes.count)
         var storedRejected = false
         var storedUnrecognized = false
+        var readAhead = try TasksReadAhead(ids: writes.lazy.compactMap { write -> String? in
+            guard case .event(let event) = write else { return nil }
+            return event.task.id.rawValue
+        }, in: db)
         for write in writes {
             let outcome: LedgerOutcome
             do {
-                outcome = isolated ? try applyInSavepoint(write, in: db, limits: limits)
-                                   : try apply(write, in: db, limits: limits)
+                outcome = isolated ? try applyInSavepoint(write, in: db, limits: limits, readAhead: &readAhead)
+                                   : try apply(write, in: db, limits: limits, readAhead: &readAhead)
             } catch {
                 // A conflict or a lost connection: the backend runs the transaction again.
                 if LedgerError.endsTransaction(error) { throw error }
@@ -91,11 +100,14 @@ extension Ledger {
     }
 
     /// One write in a savepoint of its own: refused, it leaves none of its statements.
-    private static func applyInSavepoint(_ write: LedgerWrite, in db: any LedgerDatabase, limits: LedgerLimits) throws -> LedgerOutcome {
+    private static func applyInSavepoint(_ write: LedgerWrite, in db: any LedgerDatabase, limits: LedgerLimits,
+                                         readAhead: inout TasksReadAhead) throws -> LedgerOutcome {
         var outcome: LedgerOutcome?
+        var rows = readAhead
         try db.inSavepoint {
-            outcome = try apply(write, in: db, limits: limits)
+            outcome = try apply(write, in: db, limits: limits, readAhead: &rows)
         }
+        readAhead = rows
         // inSavepoint runs its closure, so `outcome` is set unless it threw.
         guard let outcome else { throw LedgerError.writeFailed(reason: "the savepoint did not run its write") }
         return outcome
@@ -106,10 +118,12 @@ extension Ledger {
         try record([write])[0].get()
     }
 
-    private static func apply(_ write: LedgerWrite, in db: any LedgerDatabase, limits: LedgerLimits) throws -> LedgerOutcome {
+    private static func apply(_ write: LedgerWrite, in db: any LedgerDatabase, limits: LedgerLimits,
+                              readAhead: inout TasksReadAhead) throws -> LedgerOutcome {
         switch write {
         case .event(let event):
-            return try apply(event, in: db, limits: limits)
+            let row = readAhead.take(event.task.id.rawValue)
+            return try apply(event, in: db, limits: limits, existing: row)
         case .unrecognized(let callback):
             let row = try db.fetchOne(sql: """
                 INSERT INTO unrecognized_callbacks (received_at, peer, reason, body, body_length)
@@ -125,6 +139,7 @@ extension Ledger {
         case .rejected(let rejected):
             return .rejectedStored(rowID: try insert(rejected, in: db, limits: limits))
         case .submitted(let submitted):
+            readAhead.forget(submitted.answer.id.rawValue)
             return try apply(submitted, in: db, limits: limits)
         }
     }
@@ -157,7 +172,7 @@ extension Ledger {
     private static func apply(_ submitted: SubmittedTask, in db: any LedgerDatabase, limits: LedgerLimits) throws -> LedgerOutcome {
         let event = TaskEvent(task: submitted.answer, peer: "api (submit)", receivedAt: submitted.submittedAt,
                               trust: .fromAPI)
-        guard case .event(var outcome) = try apply(event, in: db, limits: limits) else {
+        guard case .event(var outcome) = try apply(event, in: db, limits: limits, existing: nil) else {
             throw LedgerError.writeFailed(reason: "the submitted task \(submitted.answer.id) was not recorded")
         }
         try db.execute(sql: """
@@ -177,14 +192,17 @@ extension Ledger {
     /// The common cases take few statements, because this runs once per callback on the
     /// writer thread: a new task is one read and three inserts (task, event, job); an
     /// event for a known task adds the dedup read and the task's update.
-    private static func apply(_ event: TaskEvent, in db: any LedgerDatabase, limits: LedgerLimits) throws -> LedgerOutcome {
+    /// - Parameter readAhead: the task's row when the batch read it ahead
+    ///   (``TasksReadAhead``; `.some(nil)`: no row), nil to read it here.
+    private static func apply(_ event: TaskEvent, in db: any LedgerDatabase, limits: LedgerLimits,
+                              existing readAhead: SQLRow??) throws -> LedgerOutcome {
         let task = event.task
         let id = task.id.rawValue
         let seen = event.receivedAt.timeIntervalSince1970
         let resultsKey = task.results.joined(separator: "\n")
 
-        let existing = try db.fetchOne(
-            sql: "SELECT status, submitted_by_us, verification, request_json FROM tasks WHERE id = ?", arguments: [id])
+        let existing = try readAhead ?? db.fetchOne(
+            sql: "SELECT \(TasksReadAhead.columns) FROM tasks WHERE id = ?", arguments: [id])
         let before = (existing?["status"] as String?).flatMap(TaskStatus.init(rawValue:))
         let submittedByUs: Bool = existing?["submitted_by_us"] ?? false
         let verificationBefore = (existing?["verification"] as String?).flatMap(TaskVerification.init(rawValue:))
@@ -246,7 +264,7 @@ extension Ledger {
                                    requestJSON: existing?["request_json"])
         var jobCreated = false
         if let videoURL, !held {
-            jobCreated = try queueDownload(id, from: videoURL, in: db, now: seen, known: written)
+            jobCreated = try queueDownload(id, from: videoURL, in: db, now: seen, known: written, newTask: before == nil)
         }
         // The task's first end that is not a video: the operator's application hears of it.
         if advanced && (task.status == .failed || task.status == .cancelled) {
@@ -309,8 +327,13 @@ extension Ledger {
 
     /// Inserts the task's download job unless it has one. The UNIQUE task_id makes a
     /// second job impossible even if the state machine were wrong.
+    ///
+    /// - Parameter newTask: the task's row was inserted in this transaction: it can have
+    ///   no job yet (jobs reference tasks), so the insert is not counted, which would cost
+    ///   a round trip on PostgreSQL. (Had another instance inserted the task meanwhile,
+    ///   the task's own insert fails and the transaction runs again.)
     static func queueDownload(_ id: String, from url: String, in db: any LedgerDatabase, now: Double,
-                              known: NotifiedTask? = nil) throws -> Bool {
+                              known: NotifiedTask? = nil, newTask: Bool = false) throws -> Bool {
         // Links last 24 hours; counting from `created` errs on the early side. The job's
         // deadline comes from the task row, which keeps `created` from any earlier state.
         try db.execute(sql: """
@@ -320,7 +343,7 @@ extension Ledger {
             FROM tasks WHERE id = ?
             ON CONFLICT (task_id) DO NOTHING
             """, arguments: [url, now, now, now, now, id])
-        guard db.changesCount == 1 else { return false }
+        guard try newTask || db.changesCount == 1 else { return false }
         // Queued once in a task's life: that is when the callback counts as accepted
         // (and, with an API key, confirmed).
         try emitNotification(.taskCompleted, taskID: id, extra: [], now: now, known: known, in: db)

@@ -65,10 +65,15 @@ extension PostgresConnection {
     }
 
     /// Sends the batch and reads every answer. Throws only before anything is sent (a
-    /// parameter that cannot be encoded, pipeline mode refused); afterwards it returns
-    /// the results read, the first error, and how many statements libpq took (`sent`):
-    /// a statement it did not take never reached the server.
-    private func runPipeline(_ statements: [(String, [PostgresValue?])]) throws(PostgresError)
+    /// parameter that cannot be encoded, pipeline mode refused); afterwards it returns the results read, the first error,
+    /// and how many statements libpq took (`sent`): a statement it did not take never
+    /// reached the server.
+    ///
+    /// Statements run prepared, as ``execute(_:_:)`` runs them (prepared on first use,
+    /// in the pipeline itself). After a failure the transaction the batch ran in is
+    /// rolled back, unless `rollingBack` is false: a caller with a savepoint to return
+    /// to (``PostgresTransaction``) decides itself.
+    func runPipeline(_ statements: [(String, [PostgresValue?])], rollingBack: Bool = true) throws(PostgresError)
         -> (results: [PostgresResult], error: PostgresError?, sent: Int)
     {
         guard !statements.isEmpty else { return ([], nil, 0) }
@@ -83,16 +88,46 @@ extension PostgresConnection {
         }
         guard PQenterPipelineMode(connection) == 1 else { throw connectionError() }
 
+        // What was sent, in order: each answers with one result and a NULL. A statement
+        // not prepared on this session yet is prepared in the pipeline, just before its
+        // first use, so that preparing costs no round trip of its own.
+        enum Sent {
+            case prepare(PreparedStatements.Key, name: String, forStatement: Int)
+            case statement(Int)
+        }
+        var operations: [Sent] = []
+        operations.reserveCapacity(statements.count)
+        var preparing: [PreparedStatements.Key: String] = [:]
         var results: [PostgresResult] = []
         var firstError: PostgresError?
+        var stalePlan = false
         var sent = 0
-        for (index, statement) in statements.enumerated() {
+        sending: for (index, statement) in statements.enumerated() {
             let parameters = encoded[index]
-            guard PQsendQueryParams(connection, statement.0, parameters.count, parameters.types, parameters.values,
-                                    parameters.lengths, parameters.formats, 0) == 1 else {
+            let key = PreparedStatements.Key(sql: statement.0, types: parameters.types)
+            var name = prepared.name(for: key) ?? preparing[key]
+            if name == nil && !prepared.isFull {
+                let fresh = prepared.nextName()
+                guard PQsendPrepare(connection, fresh, statement.0, parameters.count, parameters.types) == 1 else {
+                    firstError = connectionError().at(statement: index)
+                    break sending
+                }
+                operations.append(.prepare(key, name: fresh, forStatement: index))
+                preparing[key] = fresh
+                name = fresh
+            }
+            let queued = if let name {
+                PQsendQueryPrepared(connection, name, parameters.count, parameters.values, parameters.lengths,
+                                    parameters.formats, 0)
+            } else {
+                PQsendQueryParams(connection, statement.0, parameters.count, parameters.types, parameters.values,
+                                  parameters.lengths, parameters.formats, 0)
+            }
+            guard queued == 1 else {
                 firstError = connectionError().at(statement: index)
                 break
             }
+            operations.append(.statement(index))
             sent += 1
         }
         var synced = false
@@ -104,8 +139,12 @@ extension PostgresConnection {
             }
         }
 
-        // One result per statement taken, each followed by a NULL; then the Sync's.
-        for index in 0..<sent {
+        // One result per operation sent, each followed by a NULL; then the Sync's.
+        for operation in operations {
+            let index = switch operation {
+            case .prepare(_, _, let statement): statement
+            case .statement(let statement): statement
+            }
             guard PQstatus(connection) == CONNECTION_OK, let result = PQgetResult(connection) else {
                 firstError = firstError ?? connectionError().at(statement: index)
                 break
@@ -115,8 +154,13 @@ extension PostgresConnection {
                 firstError = firstError ?? .misuse("statement \(index) was skipped and no earlier one failed")
             } else {
                 do throws(PostgresError) {
-                    results.append(try take(result))
+                    let taken = try take(result)
+                    switch operation {
+                    case .prepare(let key, let name, _): prepared.add(key, name: name)
+                    case .statement: results.append(taken)
+                    }
                 } catch {
+                    if error.isStalePlan { stalePlan = true }
                     firstError = firstError ?? error.at(statement: index)
                 }
             }
@@ -140,7 +184,14 @@ extension PostgresConnection {
                 PQreset(connection)
                 return (results, firstError ?? connectionError(), sent)
             }
-            if firstError != nil { rollbackAfterFailure() }
+            if firstError != nil && rollingBack { rollbackAfterFailure() }
+            if stalePlan, let error = firstError {
+                // As in execute: every plan of this session may be stale; the caller runs
+                // its transaction again, which this error has ended.
+                forgetPreparedStatements()
+                firstError = PostgresError(kind: .staleStatement, message: error.message, sqlState: error.sqlState,
+                                           statementIndex: error.statementIndex)
+            }
         } else if let error = firstError, error.kind != .connectionLost {
             // The connection went while the rest was being read: that is what the
             // caller must react to (reconnect), whatever failed first.

@@ -93,7 +93,7 @@ public final class PostgresConnection {
         do {
             return try take(PQexecPrepared(connection, name, encoded.count, encoded.values, encoded.lengths,
                                            encoded.formats, 0))
-        } catch where error.sqlState == "0A000" && error.message.contains("cached plan must not change result type") {
+        } catch where error.isStalePlan {
             // A table changed under the prepared plan (another instance migrated it).
             // Every plan of this session may be stale: drop them all, and let the caller
             // run its transaction again, which this error has ended.

@@ -97,6 +97,12 @@ public struct PostgresError: Error, Sendable, Equatable, CustomStringConvertible
                       statementIndex: index)
     }
 
+    /// A prepared plan that a change of its table made invalid (another instance
+    /// migrated the schema): "cached plan must not change result type".
+    var isStalePlan: Bool {
+        sqlState == "0A000" && message.contains("cached plan must not change result type")
+    }
+
     /// A misuse of this client or a value that does not fit (not the server's refusal).
     static func misuse(_ message: String) -> PostgresError {
         PostgresError(kind: .other, message: message)

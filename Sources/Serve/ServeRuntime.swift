@@ -285,8 +285,10 @@ public final class ServeRuntime: @unchecked Sendable {
             idleTimeout: limits.idleTimeout.seconds, maxConnections: limits.maxConnections)
     }
 
-    /// The admin listener is for local probes: one loop, small limits.
-    static let adminConfiguration = ServerConfiguration(limits: HTTPLimits(maxBodyBytes: 1024), headerTimeout: 5,
+    /// The admin listener is for probes and the archive site: one loop, small limits. The
+    /// body limit takes the login form with the longest admin token (4096 characters,
+    /// percent-encoded) and the action forms with their CSRF token.
+    static let adminConfiguration = ServerConfiguration(limits: HTTPLimits(maxBodyBytes: 16 * 1024), headerTimeout: 5,
                                                         bodyTimeout: 5, idleTimeout: 30, maxConnections: 64, loopCount: 1,
                                                         threadName: "vh-admin")
 

@@ -1,4 +1,6 @@
+import Dispatch
 import Foundation
+import Synchronization
 import TestSupport
 import Testing
 
@@ -53,6 +55,110 @@ struct SharedLedgerEndToEndTests {
             .trimmingCharacters(in: .whitespacesAndNewlines) == "2")
         #expect(daemon.logLines().contains { $0.contains("event=ledger.reachable") })
         #expect(!daemon.logLines().contains { $0.contains("password") })
+    }
+
+    @Test("two instances under load, PostgreSQL stopped for 10 s: 503s while it is down, no 2xx lost, both serve again without a restart")
+    func twoInstancesOutageUnderLoad() throws {
+        let cluster = try PostgresCluster()
+        try cluster.createDatabase("vh_e2e_two")
+        let url = "postgresql:///vh_e2e_two?host=\(cluster.socketDirectory)&port=\(cluster.port)&user=postgres"
+        // The same token on both: one callback URL, whichever instance answers.
+        let token = "two-instance-outage-token-0123"
+        let path = "/callbacks/" + token
+        let config = "token: \(token)\nledger:\n  url: \(url)\n"
+        let daemons = [try DaemonProcess(config: config), try DaemonProcess(config: config)]
+        defer { for daemon in daemons { daemon.stop() } }
+        for daemon in daemons { try daemon.start() }
+
+        /// One sender's tally: each task's callback is posted, to the two instances in
+        /// turn, until a 2xx, as the API retries a 503 or a dropped connection.
+        struct Tally {
+            var acknowledged: [String] = []
+            var refused = 0
+            var acknowledgedBy = [0, 0]
+            /// Answers that are neither 2xx nor the 503 of an outage (nor a dropped connection).
+            var unexpected: [Int] = []
+        }
+        let stopping = Atomic<Bool>(false)
+        let downAt = Mutex<(down: Date?, up: Date?)>((nil, nil))
+        let tallies = Mutex<[Tally]>([])
+        let group = DispatchGroup()
+        for sender in 0..<4 {
+            group.enter()
+            Thread {
+                var tally = Tally()
+                var turn = sender
+                var number = 0
+                while !stopping.load(ordering: .relaxed) {
+                    let id = String(format: "task-unified-1765000000-out%d%05d", sender, number)
+                    number += 1
+                    // Until this callback is acknowledged, whatever the database does.
+                    while true {
+                        turn += 1
+                        let target = turn % daemons.count
+                        let status = (try? daemons[target].connect().post(path, body: Self.body(id)))?.status ?? 0
+                        if (200..<300).contains(status) {
+                            tally.acknowledged.append(id)
+                            tally.acknowledgedBy[target] += 1
+                            break
+                        }
+                        tally.refused += 1
+                        if status != 503 && status != 0 {
+                            tally.unexpected.append(status)
+                            if tally.unexpected.count > 20 { break }
+                        }
+                        Thread.sleep(forTimeInterval: 0.1)
+                    }
+                    Thread.sleep(forTimeInterval: 0.01)
+                }
+                tallies.withLock { $0.append(tally) }
+                group.leave()
+            }.start()
+        }
+
+        Thread.sleep(forTimeInterval: 3)
+        try cluster.stop()
+        downAt.withLock { $0.down = Date() }
+        // Both instances see it on /readyz while the database is down.
+        for daemon in daemons {
+            #expect(Self.wait(timeout: 8) {
+                let ready = try TestClient.connectPlain(port: daemon.adminPort).get("/readyz")
+                return ready.status == 503 && ready.text.contains(#""ledger":"#)
+            }, "/readyz of each instance follows the database")
+        }
+        Thread.sleep(forTimeInterval: max(0, 10 - Date().timeIntervalSince(downAt.withLock { $0.down! })))
+        try cluster.start()
+        downAt.withLock { $0.up = Date() }
+        for daemon in daemons {
+            #expect(Self.wait { try TestClient.connectPlain(port: daemon.adminPort).get("/readyz").status == 200 },
+                    "ready again without a restart")
+        }
+        // Load goes on after the outage, so both must take callbacks again.
+        Thread.sleep(forTimeInterval: 4)
+        stopping.store(true, ordering: .relaxed)
+        #expect(group.wait(timeout: .now() + 60) == .success, "every sender got its last callback acknowledged")
+
+        let all = tallies.withLock { $0 }
+        let acknowledged = all.flatMap(\.acknowledged)
+        let refused = all.reduce(0) { $0 + $1.refused }
+        #expect(refused > 0, "callbacks were refused (503) while the database was down")
+        #expect(all.flatMap(\.unexpected).isEmpty, "only 503s or dropped connections: \(all.flatMap(\.unexpected).prefix(10))")
+        #expect(all.allSatisfy { $0.acknowledgedBy.allSatisfy { $0 > 0 } }, "both instances acknowledged callbacks")
+        #expect(acknowledged.count > 40, "the load went on: \(acknowledged.count) acknowledged")
+        // Nothing acknowledged is missing, and nothing is there twice.
+        let stored = Set(try cluster.psql("SELECT id FROM tasks", database: "vh_e2e_two")
+            .split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+        let missing = Set(acknowledged).subtracting(stored)
+        #expect(missing.isEmpty, "acknowledged but not in the ledger: \(missing.sorted().prefix(5))")
+        #expect(try cluster.psql("SELECT count(*) - count(DISTINCT task_id) FROM events", database: "vh_e2e_two")
+            .trimmingCharacters(in: .whitespacesAndNewlines) == "0", "one event row per callback")
+        // Both instances answered 2xx after the database came back: each takes one more now.
+        for (index, daemon) in daemons.enumerated() {
+            let id = "task-unified-1765000000-afterup\(index)"
+            #expect(try daemon.connect().post(path, body: Self.body(id)).status == 200)
+            #expect(daemon.logLines().contains { $0.contains("event=ledger.unreachable") })
+            #expect(daemon.logLines().contains { $0.contains("event=ledger.reachable") })
+        }
     }
 
     @Test("a database that does not answer at start: serve exits 1 naming ledger.url")

@@ -42,6 +42,25 @@ struct VerificationAndSubmitTests {
         #expect(callback?.submittedByUs == true)
     }
 
+    @Test("In one batch, the submit record and then callbacks for the same task: each callback sees the writes before it")
+    func submitThenCallbacksInOneBatch() throws {
+        let ledger = try ledger()
+        let processing = try task(.processing)
+        let results = try ledger.record([
+            .submitted(SubmittedTask(answer: try task(.pending, estimatedTime: 120), requestJSON: #"{"prompt":"p"}"#)),
+            event(processing), event(processing), event(try task(.completed)),
+        ])
+        let outcomes = try results.map { try $0.get().event }
+        #expect(outcomes[1]?.submittedByUs == true, "the callback sees the row the submit wrote")
+        #expect(outcomes[1]?.statusBefore == .pending && outcomes[1]?.advanced == true)
+        #expect(outcomes[2]?.isDuplicate == true, "the repeat sees the first")
+        #expect(outcomes[3]?.statusBefore == .processing && outcomes[3]?.downloadJobCreated == true)
+        let detail = try #require(try ledger.task(id: TaskID(Self.id)!))
+        #expect(detail.task.status == .completed)
+        #expect(detail.events.count == 3, "pending from the submit, processing once, completed")
+        #expect(try ledger.notificationEvents().map(\.type) == [.taskCompleted])
+    }
+
     @Test("A callback that raced ahead of the submit record still leaves the task marked as ours")
     func callbackBeforeSubmitRecord() throws {
         let ledger = try ledger()

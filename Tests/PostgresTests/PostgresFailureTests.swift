@@ -71,6 +71,18 @@ struct PostgresFailureTests {
         #expect(batch?.kind == .connectionLost)
         #expect(batch?.message.contains("before the batch was sent") == true)
         #expect(try other.execute("SELECT count(*) FROM items").singleRow().decode(Int64.self, at: 0) == 0)
+
+        // Held statements after a read that began the transaction: COMMIT is not sent.
+        try connection.reset()
+        let held = try PostgresTransaction(connection: connection)
+        held.hold("INSERT INTO items VALUES (1)")
+        _ = try held.query("SELECT 1")
+        held.hold("INSERT INTO items VALUES (2)")
+        try other.execute("SELECT pg_terminate_backend($1::integer, 5000)", [.int64(Int64(connection.backendPID))])
+        let lost = #expect(throws: PostgresError.self) { try held.commit() }
+        #expect(lost?.kind == .connectionLost)
+        #expect(lost?.message.contains("before COMMIT was sent") == true)
+        #expect(try other.execute("SELECT count(*) FROM items").singleRow().decode(Int64.self, at: 0) == 0)
     }
 
     /// COMMIT made slow by a deferred trigger that sleeps, and the backend terminated
@@ -78,7 +90,7 @@ struct PostgresFailureTests {
     /// the server committed. (Here it had not: the trigger failed first. The client
     /// must still say "unknown": from its side a commit that succeeded and then lost its
     /// answer looks the same.)
-    @Test(arguments: ["transaction", "pipelinedTransaction"])
+    @Test(arguments: ["transaction", "pipelinedTransaction", "held"])
     func theConnectionLostDuringCommit_IsCommitOutcomeUnknown(_ call: String) throws {
         let cluster = try PostgresCluster.shared()
         let conninfo = try cluster.createDatabase()
@@ -96,6 +108,10 @@ struct PostgresFailureTests {
             switch call {
             case "transaction":
                 try connection.transaction { try connection.execute("INSERT INTO items VALUES (1)") }
+            case "held":
+                let transaction = try PostgresTransaction(connection: connection)
+                transaction.hold("INSERT INTO items VALUES (1)")
+                try transaction.commit()
             default:
                 _ = try connection.pipelinedTransaction([("INSERT INTO items VALUES (1)", [])])
             }

@@ -160,3 +160,109 @@ struct PostgresTransactionTests {
         return trips
     }
 }
+
+/// ``PostgresTransaction``: statements held back and sent with the next read or with
+/// COMMIT, the ledger's way of making a group commit cost few round trips.
+@Suite("PostgresTransaction: held statements, one pipeline per read and one with COMMIT")
+struct PostgresHeldTransactionTests {
+    private func connectWithTable() throws -> PostgresConnection {
+        let connection = try PostgresConnection(conninfo: PostgresCluster.shared().createDatabase())
+        try connection.execute("CREATE TABLE items (id bigint PRIMARY KEY, name text NOT NULL CHECK (name <> ''))")
+        return connection
+    }
+
+    private func count(_ connection: PostgresConnection) throws -> Int64 {
+        try connection.execute("SELECT count(*) FROM items").singleRow().decode(Int64.self, at: 0)
+    }
+
+    private func insert(_ id: Int, _ name: String = "item", into transaction: PostgresTransaction) {
+        transaction.hold("INSERT INTO items VALUES ($1, $2)", [.int(id), .string(name)])
+    }
+
+    @Test func heldWrites_AReadAndCommit_TakeTwoRoundTrips_PreparingIncluded() throws {
+        let connection = try connectWithTable()
+        let trace = TemporaryDirectory()
+        try connection.startTrace(path: trace.file("trace"))
+        let transaction = try PostgresTransaction(connection: connection, begin: "BEGIN ISOLATION LEVEL SERIALIZABLE")
+        for id in 1...50 { insert(id, into: transaction) }
+        let seen = try transaction.query("SELECT count(*) FROM items WHERE id <= $1", [.int(50)])
+        for id in 51...60 { insert(id, into: transaction) }
+        try transaction.commit()
+        connection.stopTrace()
+        #expect(try seen.singleRow().decode(Int64.self, at: 0) == 50, "the read sees the writes held before it")
+        #expect(try count(connection) == 60)
+        // The first use of each statement prepares it inside the same pipeline.
+        #expect(try PostgresTransactionTests.roundTrips(trace.file("trace")) == 2)
+
+        // Prepared now: the same again, still two, and no Parse of those texts.
+        try connection.startTrace(path: trace.file("again"))
+        let second = try PostgresTransaction(connection: connection)
+        insert(61, into: second)
+        _ = try second.query("SELECT count(*) FROM items WHERE id <= $1", [.int(61)])
+        try second.commit()
+        connection.stopTrace()
+        let again = try String(contentsOfFile: trace.file("again"), encoding: .utf8)
+        #expect(try PostgresTransactionTests.roundTrips(trace.file("again")) == 2)
+        #expect(!again.contains("INSERT INTO items"), "run by name, not parsed again: \(again)")
+    }
+
+    @Test func aHeldWriteThatFails_IsThrownByCommit_AndNothingIsCommitted() throws {
+        let connection = try connectWithTable()
+        let transaction = try PostgresTransaction(connection: connection)
+        insert(1, into: transaction)
+        insert(2, "", into: transaction)
+        insert(3, into: transaction)
+        let error = #expect(throws: PostgresError.self) { try transaction.commit() }
+        #expect(error?.sqlState == "23514", "the CHECK's refusal: \(String(describing: error))")
+        #expect(error?.kind == .other, "a definite refusal, not an unknown outcome")
+        #expect(try count(connection) == 0)
+        #expect(!connection.inTransaction)
+    }
+
+    @Test func aHeldWriteThatFails_IsThrownByTheNextRead() throws {
+        let connection = try connectWithTable()
+        let transaction = try PostgresTransaction(connection: connection)
+        insert(1, into: transaction)
+        insert(1, into: transaction)
+        let error = #expect(throws: PostgresError.self) { try transaction.query("SELECT 1") }
+        #expect(error?.kind == .uniqueViolation)
+        transaction.rollback()
+        #expect(!connection.inTransaction)
+        #expect(try count(connection) == 0)
+    }
+
+    @Test func aSavepoint_UndoesItsOwnFailureAlone_AndTheTransactionCommitsTheRest() throws {
+        let connection = try connectWithTable()
+        let transaction = try PostgresTransaction(connection: connection)
+        insert(1, into: transaction)
+        #expect(throws: PostgresError.self) {
+            try transaction.withSavepoint {
+                insert(2, into: transaction)
+                insert(3, "", into: transaction)
+            }
+        }
+        try transaction.withSavepoint { insert(4, into: transaction) }
+        // A body that throws before its statements were sent leaves none of them.
+        struct Refused: Error {}
+        #expect(throws: Refused.self) {
+            try transaction.withSavepoint {
+                insert(5, into: transaction)
+                throw Refused()
+            }
+        }
+        try transaction.commit()
+        let ids = try connection.execute("SELECT id FROM items ORDER BY id").rows.map { try $0.decode(Int64.self, at: 0) }
+        #expect(ids == [1, 4])
+    }
+
+    @Test func rollback_DropsWhatIsHeld_AndWhatWasSent() throws {
+        let connection = try connectWithTable()
+        let transaction = try PostgresTransaction(connection: connection)
+        insert(1, into: transaction)
+        _ = try transaction.query("SELECT 1")
+        insert(2, into: transaction)
+        transaction.rollback()
+        #expect(!connection.inTransaction)
+        #expect(try count(connection) == 0)
+    }
+}

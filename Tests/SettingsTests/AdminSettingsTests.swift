@@ -43,6 +43,14 @@ struct AdminSettingsTests {
         #expect(found.first?.message.contains("16") == true)
     }
 
+    @Test("a token of 4096 characters is taken; 4097 is refused")
+    func longest() throws {
+        let longest = String(repeating: "t", count: 4096)
+        let settings = try Settings.load(file: nil, environment: ["VIDEOHOOKD_ADMIN_TOKEN": longest])
+        #expect(settings.admin.token?.value == longest)
+        #expect(problems(["VIDEOHOOKD_ADMIN_TOKEN": longest + "t"]).first?.key == "admin.token")
+    }
+
     @Test("the token and its file together are refused; a file's token is read and trimmed")
     func fileForm() throws {
         let file = try folder.write("admin-token", "token-from-the-file-0123\n")

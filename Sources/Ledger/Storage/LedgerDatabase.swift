@@ -10,7 +10,7 @@ public protocol LedgerDatabase {
     func fetchAll(sql: String, arguments: SQLArguments) throws -> [SQLRow]
     func fetchOne(sql: String, arguments: SQLArguments) throws -> SQLRow?
     /// Rows the last INSERT, UPDATE or DELETE changed.
-    var changesCount: Int { get }
+    var changesCount: Int { get throws }
     /// Runs `body` in a savepoint: when it throws, none of its statements stay and the
     /// error goes on; the surrounding transaction is still usable.
     func inSavepoint(_ body: () throws -> Void) throws

@@ -81,8 +81,16 @@ final class PostgresLedgerBackend: LedgerBackend {
             attempt += 1
             do {
                 return try pool.withConnection { connection in
-                    let database = PostgresLedgerDatabase(connection: connection, statements: statements)
-                    return try connection.transaction(begin: begin) { try body(database) }
+                    let transaction = try PostgresTransaction(connection: connection, begin: begin)
+                    let value: T
+                    do {
+                        value = try body(PostgresLedgerDatabase(transaction: transaction, statements: statements))
+                    } catch {
+                        transaction.rollback()
+                        throw error
+                    }
+                    try transaction.commit()
+                    return value
                 }
             } catch let failure as PostgresConnectionPool.ConnectFailure {
                 throw failure.error

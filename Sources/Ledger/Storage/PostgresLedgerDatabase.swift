@@ -3,7 +3,11 @@ import Postgres
 import Synchronization
 
 /// ``LedgerDatabase`` on one PostgreSQL connection, inside one transaction that
-/// ``PostgresLedgerBackend`` opened. The ledger's statements are written with `?`
+/// ``PostgresLedgerBackend`` opened. A statement whose answer nobody reads (`execute`)
+/// is held back and sent with the next one that is read, or with COMMIT
+/// (``PostgresTransaction``): a group-commit batch of new callbacks is two round trips,
+/// the batch's read and its writes with COMMIT. ``changesCount`` sends what is held, to
+/// count. The ledger's statements are written with `?`
 /// placeholders; here they become `$1`, `$2` … (``PostgresStatementText``), and values
 /// travel typed: an integer as `int8`, a real as `float8`, text as `text`, a blob as
 /// `bytea` (binary), so that an expression means what it means on SQLite
@@ -15,20 +19,28 @@ import Synchronization
 /// comparison in a SELECT list gives) as the integer 0 or 1, and every other type as
 /// its text.
 final class PostgresLedgerDatabase: LedgerDatabase {
-    let connection: PostgresConnection
+    let transaction: PostgresTransaction
     private let statements: PostgresStatementCache
-    private(set) var changesCount = 0
-    private var savepointDepth = 0
+    private var changes = 0
 
-    init(connection: PostgresConnection, statements: PostgresStatementCache) {
-        self.connection = connection
+    init(transaction: PostgresTransaction, statements: PostgresStatementCache) {
+        self.transaction = transaction
         self.statements = statements
     }
 
     var dialect: SQLDialect { .postgres }
 
+    /// As SQLite's changes(): the rows the last INSERT, UPDATE or DELETE changed. What is
+    /// held back is sent first, so that the last one has run.
+    var changesCount: Int {
+        get throws {
+            if try transaction.flush() { countChanges() }
+            return changes
+        }
+    }
+
     func execute(sql: String, arguments: SQLArguments) throws {
-        _ = try run(sql, arguments)
+        transaction.hold(statements.numbered(sql), arguments.map { Self.value($0.sqlValue) })
     }
 
     func fetchAll(sql: String, arguments: SQLArguments) throws -> [SQLRow] {
@@ -44,38 +56,32 @@ final class PostgresLedgerDatabase: LedgerDatabase {
         return try Self.row(first, SQLRow.Columns(result.columns.map(\.name)))
     }
 
-    /// A savepoint named by its depth, so that savepoints nest as GRDB's do. When `body`
-    /// throws, the statements since the savepoint are undone and the transaction goes
-    /// on; a failure that ends the whole transaction (a lost connection, a serialization
-    /// failure) is passed on as it is, for the backend to run the transaction again.
+    /// A savepoint (``PostgresTransaction/withSavepoint(_:)``): when `body` throws, the
+    /// statements since the savepoint are undone and the transaction goes on; a failure
+    /// that ends the whole transaction (a lost connection, a serialization failure) is
+    /// passed on as it is, for the backend to run the transaction again.
     func inSavepoint(_ body: () throws -> Void) throws {
-        savepointDepth += 1
-        defer { savepointDepth -= 1 }
-        let name = "ledger_savepoint_\(savepointDepth)"
-        try connection.execute("SAVEPOINT \(name)")
-        do {
-            try body()
-        } catch {
-            // Its own failure (the connection gone) changes nothing: the error thrown
-            // below ends the transaction anyway.
-            _ = try? connection.execute("ROLLBACK TO SAVEPOINT \(name)")
-            _ = try? connection.execute("RELEASE SAVEPOINT \(name)")
-            throw error
-        }
-        try connection.execute("RELEASE SAVEPOINT \(name)")
+        try transaction.withSavepoint(body)
+        countChanges()
     }
 
     private func run(_ sql: String, _ arguments: SQLArguments) throws(PostgresError) -> PostgresResult {
-        let text = statements.numbered(sql)
-        let result = try connection.execute(text, arguments.map { Self.value($0.sqlValue) })
-        // As SQLite's changes(): the rows the last INSERT, UPDATE or DELETE changed; a
-        // SELECT leaves it as it was.
-        if let first = result.commandTag.utf8.first,
-           first == UInt8(ascii: "I") || first == UInt8(ascii: "U") || first == UInt8(ascii: "D")
-            || first == UInt8(ascii: "M") {
-            changesCount = result.affectedRows
-        }
+        let result = try transaction.query(statements.numbered(sql), arguments.map { Self.value($0.sqlValue) })
+        countChanges()
         return result
+    }
+
+    /// Keeps the count of the last INSERT, UPDATE or DELETE (or MERGE) among the
+    /// statements the last send ran; a send of SELECTs only leaves it as it was.
+    private func countChanges() {
+        for result in transaction.lastResults.reversed() {
+            if let first = result.commandTag.utf8.first,
+               first == UInt8(ascii: "I") || first == UInt8(ascii: "U") || first == UInt8(ascii: "D")
+                || first == UInt8(ascii: "M") {
+                changes = result.affectedRows
+                return
+            }
+        }
     }
 
     private static func value(_ value: SQLValue) -> PostgresValue? {

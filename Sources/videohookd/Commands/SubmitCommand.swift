@@ -1,6 +1,7 @@
 import APIClient
 import ArgumentParser
 import Foundation
+import Glibc
 import Intake
 import Ledger
 import Settings
@@ -14,6 +15,10 @@ import VideoAPI
 /// against the API's documented limits, the API key, and the callback URL against the
 /// callback URL rules. A task the API created is recorded before its id is printed, so
 /// the reconciler knows it is awaited even if its callback never comes.
+///
+/// With `--wait` it then watches the task in the ledger (``TaskWatcher``), read-only,
+/// while `serve` receives the callback and archives the video, and ends with where the
+/// video is, or why it is not.
 struct SubmitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "submit",
@@ -24,6 +29,15 @@ struct SubmitCommand: ParsableCommand {
             ledger (submitted by this daemon, with its request and estimated time) before \
             its id is printed. A 429 or 503 answer is retried, waiting as long as the API \
             asks (Retry-After); every other error is reported at once.
+
+            --wait then watches the task in the ledger (read-only; `serve` does the \
+            receiving and the download): queued, running with the API's progress, video \
+            ready, downloading with bytes and rate, verified, and last `archived at PATH` \
+            (or the object's s3://bucket/key). On a terminal (stdout) that is one line \
+            redrawn in place; otherwise one plain line per phase, at most one more per \
+            10 %. A failure is explained on stderr with its own exit status. Ctrl-C stops \
+            the wait, never the task. Without a live `serve` for this ledger it says so, \
+            and gives up after --serve-grace.
 
             Exit status:
             \(SubmitExitStatus.helpTable)
@@ -62,6 +76,18 @@ struct SubmitCommand: ParsableCommand {
     @Flag(help: "Print the API's answer (the task object) instead of the task id.")
     var json = false
 
+    @Flag(help: "After submitting, follow the task until its video is archived (or fails), and end with `archived at PATH`.")
+    var wait = false
+
+    @Option(help: ArgumentHelp("With --wait: stop waiting after this long (30s, 10m, 2h). Default: the task's estimated "
+                               + "time + api.reconcile_grace + 30m, at least 1h.", valueName: "duration"))
+    var timeout: String?
+
+    @Option(name: .customLong("serve-grace"),
+            help: ArgumentHelp("With --wait: give up when no `serve` has been alive for this ledger this long "
+                               + "(default \(Int(WaitLimits.defaultServeGrace))s).", valueName: "duration"))
+    var serveGrace: String?
+
     var input: GenerationRequestInput {
         GenerationRequestInput(prompt: prompt, imageURLs: images, duration: duration, quality: quality,
                                aspectRatio: aspectRatio, generateAudio: !noAudio, model: model)
@@ -72,6 +98,24 @@ struct SubmitCommand: ParsableCommand {
         if !problems.isEmpty {
             throw ValidationError(GenerationRequestProblems(problems).description + "\n(nothing was sent)")
         }
+        if !wait, timeout != nil || serveGrace != nil {
+            throw ValidationError("--timeout and --serve-grace go with --wait\n(nothing was sent)")
+        }
+        if wait, json {
+            throw ValidationError("--json prints the API's answer as one JSON document: it does not go with --wait\n(nothing was sent)")
+        }
+        for (flag, value) in [("--timeout", timeout), ("--serve-grace", serveGrace)] {
+            if let value, Self.seconds(value) == nil {
+                throw ValidationError("\(flag) is \"\(value)\": expected a duration over 0 such as 90s, 30m or 2h\n(nothing was sent)")
+            }
+        }
+    }
+
+    /// A positive duration as the settings write them (`90`, `90s`, `30m`, `2h`), in seconds.
+    static func seconds(_ text: String) -> Double? {
+        guard let duration = DurationParser.parse(text) else { return nil }
+        let seconds = WaitLimits.seconds(duration)
+        return seconds > 0 ? seconds : nil
     }
 
     func run() throws {
@@ -130,7 +174,6 @@ struct SubmitCommand: ParsableCommand {
         let submitted = SubmittedTask(answer: answer, requestJSON: request.jsonForLedger(token: token))
         do {
             _ = try ledger.record(.submitted(submitted))
-            try? ledger.close()
         } catch {
             // The task exists and will be billed: its id must not be lost with the error.
             print(json ? String(decoding: answer.rawBody, as: UTF8.self) : answer.id.rawValue)
@@ -138,6 +181,49 @@ struct SubmitCommand: ParsableCommand {
                 + "the ledger: \(error.description). Its callback will still be recorded when it comes.")
         }
         print(json ? String(decoding: answer.rawBody, as: UTF8.self) : answer.id.rawValue)
+        try? ledger.close()
+        if wait {
+            try waitForVideo(answer, settings: settings)
+        }
+    }
+
+    /// `--wait`: follows the task in a read-only ledger until it is archived or cannot be.
+    private func waitForVideo(_ answer: ValidatedTask, settings: Settings) throws(SubmitFailure) {
+        let follow = "task \(answer.id) goes on: follow it with `videohookd show \(answer.id)`"
+        let interruption = WaitInterruption()
+        do {
+            try interruption.start()
+        } catch {
+            throw SubmitFailure(.localFailure, "cannot watch for Ctrl-C (\(error)); \(follow)")
+        }
+        defer { interruption.stop() }
+        let ledger: Ledger
+        do {
+            ledger = try location.openForReading()
+        } catch {
+            throw SubmitFailure(.localFailure, "cannot read the ledger (\(error)); \(follow)")
+        }
+        defer { try? ledger.close() }
+
+        let estimated = answer.object.estimatedTime
+        let limits = WaitLimits(
+            timeout: timeout.flatMap(Self.seconds)
+                ?? WaitLimits.defaultTimeout(estimatedTime: estimated, reconcileGrace: settings.api.reconcileGrace),
+            serveGrace: serveGrace.flatMap(Self.seconds) ?? WaitLimits.defaultServeGrace)
+        let id = answer.id
+        let watcher = TaskWatcher(taskID: id, limits: limits,
+                                  read: { () throws(LedgerError) in try ledger.task(id: id) },
+                                  liveServes: { () throws(LedgerError) in try ledger.instances().filter { $0.state == .alive }.count },
+                                  sleep: interruption.sleep)
+        let environment = ProcessInfo.processInfo.environment
+        if StandardOutput.isInteractiveTerminal(environment: environment) {
+            var display = TerminalWaitDisplay(width: { TerminalWidth.of(descriptor: STDOUT_FILENO, environment: environment) },
+                                              write: StandardOutput.write)
+            try watcher.watch(&display)
+        } else {
+            var display = PlainWaitDisplay(write: StandardOutput.write)
+            try watcher.watch(&display)
+        }
     }
 
     /// The configured token, else the one `serve` made (or will use) in the state folder.

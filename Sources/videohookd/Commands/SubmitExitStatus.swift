@@ -23,6 +23,15 @@ enum SubmitExitStatus: Int32, CaseIterable {
     case otherStatus = 20
     case unreachable = 21
     case unreadableAnswer = 22
+    // `--wait` only: how the wait ended when the video was not archived.
+    case taskFailed = 30
+    case taskCancelled = 31
+    case nothingToDownload = 32
+    case downloadFailed = 33
+    case waitTimedOut = 34
+    case noServe = 35
+    case interrupted = 130
+    case terminated = 143
 
     init(_ error: APIClientError) {
         switch error {
@@ -48,7 +57,7 @@ enum SubmitExitStatus: Int32, CaseIterable {
 
     var meaning: String {
         switch self {
-        case .created: "the task was created and recorded; its id is printed"
+        case .created: "the task was created and recorded; its id is printed (--wait: and its video archived)"
         case .localFailure: "settings, ledger, api.base_url or api.ca_file problem; nothing sent"
         case .usage: "a flag is missing or wrong; nothing sent"
         case .callbackURLRefused: "public_url unset, or the callback URL breaks the rules; nothing sent"
@@ -67,6 +76,14 @@ enum SubmitExitStatus: Int32, CaseIterable {
         case .otherStatus: "another HTTP status"
         case .unreachable: "no answer (name, connection, TLS, timeout)"
         case .unreadableAnswer: "the API's answer was not a task object"
+        case .taskFailed: "--wait: the task failed at the API (its error code and message are printed)"
+        case .taskCancelled: "--wait: the task was cancelled"
+        case .nothingToDownload: "--wait: completed, but nothing is downloaded (the API contradicted the callback)"
+        case .downloadFailed: "--wait: the download failed for good (the reason is printed; `retry ID` again)"
+        case .waitTimedOut: "--wait: --timeout passed first; the task goes on"
+        case .noServe: "--wait: no `serve` alive for this ledger during --serve-grace; the task waits"
+        case .interrupted: "--wait: Ctrl-C (SIGINT) stopped the wait; the task goes on"
+        case .terminated: "--wait: SIGTERM stopped the wait; the task goes on"
         }
     }
 
