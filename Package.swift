@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // The thin C shim: OpenSSL's function-like macros that Swift cannot import.
@@ -74,6 +75,10 @@ let package = Package(
         // Archive files: partial files, fsync, atomic rename, the sidecar JSON, released
         // ranges (fallocate, from CLinux). File system only.
         .target(name: "Archive", dependencies: ["CLinux"]),
+        // The poster frame of an archived video: ffmpeg found on the PATH, run once per video
+        // on a thread of its own, the JPEG renamed into place beside the video.
+        .target(name: "Poster", dependencies: ["CLinux", "Lifecycle", "Transport",
+                                              .product(name: "Logging", package: "swift-log")]),
         // The download workers: queue, resume, verify, archive.
         .target(name: "Downloader", dependencies: ["Transport", "TLS", "HTTP", "HTTPClient", "URLPolicy", "Ledger",
                                                   "VideoAPI", "Archive", "Hashing", "Lifecycle",
@@ -101,13 +106,14 @@ let package = Package(
         .target(name: "Daemon", dependencies: ["Lifecycle"]),
         // The archive site on the admin listener: the JSON API, the video with Range, the
         // pages, the access rules (token, session cookie, CSRF, security headers).
-        .target(name: "ArchiveSite", dependencies: ["HTTP", "Server", "Ledger", "VideoAPI", "Hashing",
-                                                   .product(name: "Logging", package: "swift-log")]),
+        .target(name: "ArchiveSite", dependencies: ["HTTP", "Server", "Ledger", "VideoAPI", "Hashing", "Poster",
+                                                   .product(name: "Logging", package: "swift-log"),
+                                                   .product(name: "Mustache", package: "swift-mustache")]),
         // `serve` put together: the composition root that wires every part into a service stack.
         .target(name: "Serve", dependencies: [
             "Transport", "TLS", "HTTP", "Lifecycle", "Server", "URLPolicy", "VideoAPI", "Ledger", "Intake", "EventLog",
             "Settings", "Daemon", "Telemetry", "Downloader", "APIClient", "Reconciler", "Notifier", "HTTPClient",
-            "ObjectStore", "ObjectArchive", "ArchiveSite", .product(name: "Logging", package: "swift-log"),
+            "ObjectStore", "ObjectArchive", "Poster", "ArchiveSite", .product(name: "Logging", package: "swift-log"),
         ]),
         // The command line.
         .executableTarget(
@@ -125,7 +131,8 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["TLS", "Transport", "URLPolicy", "HTTP", "HTTPClient", "APIClient",
                                                     "VideoAPI", .product(name: "Logging", package: "swift-log")],
                 path: "Tests/TestSupport",
-                exclude: ["fileserver.py", "fake_video_api.py", "webhook_receiver.py", "moto_s3_server.py", "moto_s3_setup.py"]),
+                exclude: ["fileserver.py", "fake_video_api.py", "webhook_receiver.py", "moto_s3_server.py", "moto_s3_setup.py",
+                         "browser.py"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport"]),
         .testTarget(name: "TLSTests", dependencies: ["TLS", "TestSupport"]),
         .testTarget(name: "HashingTests", dependencies: ["Hashing"]),
@@ -158,6 +165,7 @@ let package = Package(
         .testTarget(name: "ObjectArchiveTests", dependencies: ["ObjectArchive", "Downloader", "Hashing", "ObjectStore", "Ledger",
                                                               "HTTPClient", "TLS", "URLPolicy", "VideoAPI", "TestSupport"]),
         .testTarget(name: "NotifierTests", dependencies: ["Notifier", "TestSupport"]),
+        .testTarget(name: "PosterTests", dependencies: ["Poster", "TestSupport"]),
         // Serve's own parts that need no daemon: the S3 client factory, the bucket check's rules.
         .testTarget(name: "ServeTests", dependencies: ["Serve", "Downloader", "Ledger", "ObjectStore", "Settings", "Telemetry", "TestSupport",
                                                       "URLPolicy", "VideoAPI"]),

@@ -21,7 +21,7 @@ SYSTEM = {"Foundation", "FoundationEssentials", "FoundationXML", "Glibc", "Dispa
           "_Concurrency", "Swift"}
 # Products of other packages, by the module each one brings.
 PRODUCT_MODULES = {"ArgumentParser": "ArgumentParser", "Logging": "Logging", "GRDB": "GRDB", "Yams": "Yams",
-                   "Prometheus": "Prometheus"}
+                   "Prometheus": "Prometheus", "Mustache": "Mustache"}
 # Declared without an import, on purpose: the end-to-end tests run the built binary, so
 # they depend on the executable (SwiftPM then builds it first) and import none of it.
 BUILD_ORDER_ONLY = {("EndToEndTests", "videohookd")}
@@ -31,7 +31,7 @@ LAYERS = [
     ["CLinux", "COpenSSL", "CLibPQ"],
     ["Transport", "TLS", "Hashing", "HTTP", "Lifecycle", "VideoAPI", "Archive", "Outbox", "EventLog", "Telemetry",
      "Postgres"],
-    ["URLPolicy", "Server", "Ledger", "Daemon", "Settings"],
+    ["URLPolicy", "Server", "Ledger", "Daemon", "Settings", "Poster"],
     ["HTTPClient", "Intake", "ArchiveSite"],
     ["Downloader", "APIClient", "Notifier", "ObjectStore"],
     ["Reconciler", "ObjectArchive"],

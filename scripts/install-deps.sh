@@ -19,6 +19,9 @@ if [ "${1:-run}" = test ]; then
   # Two instances behind a TCP load balancer: Debian's HAProxy, run by the test in the
   # foreground with config/haproxy.cfg's shape (no system service is used).
   packages+=(haproxy)
+  # The archive page's tests: headless Chromium driven by Selenium through Debian's
+  # chromedriver, and ffmpeg, which makes the test's MP4 (and the daemon's poster frames).
+  packages+=(chromium chromium-driver ffmpeg)
 fi
 missing=()
 for package in "${packages[@]}"; do

@@ -8,12 +8,13 @@ bash scripts/install-deps.sh test
 # PyPI packages the tests use, in a virtual environment under the build folder:
 # standardwebhooks checks every webhook signature the daemon makes; boto3 (botocore's
 # signer) checks the object store's signatures, and moto[server] is the S3 it talks to;
-# schemathesis runs the archive API against its OpenAPI document (docs/openapi.json).
+# schemathesis runs the archive API against its OpenAPI document (docs/openapi.json);
+# selenium drives headless Chromium (Debian's chromium-driver) through the archive page.
 # A venv missing any of them (made before one was added) is completed.
 venv=.build/test-venv
-if [ ! -x "$venv/bin/python3" ] || ! "$venv/bin/python3" -c "import standardwebhooks, boto3, moto.server, schemathesis" 2>/dev/null; then
+if [ ! -x "$venv/bin/python3" ] || ! "$venv/bin/python3" -c "import standardwebhooks, boto3, moto.server, schemathesis, selenium" 2>/dev/null; then
   python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check standardwebhooks boto3 'moto[server]' schemathesis
+  "$venv/bin/pip" install --quiet --disable-pip-version-check standardwebhooks boto3 'moto[server]' schemathesis selenium
 fi
 # Not VIDEOHOOKD_*: the daemon refuses an environment variable of its own prefix that names
 # no setting, and several tests run it with the test runner's environment.

@@ -60,6 +60,7 @@ public struct ArchiveSite: Sendable {
         router.add("GET", "/login") { request, _, respond in login.form(request, respond) }
         router.add("POST", "/login") { request, _, respond in login.logIn(request, respond) }
         router.add("POST", "/logout") { request, _, respond in login.logOut(request, respond) }
+        PageRoutes(site: self).install(on: &router)
     }
 
     // MARK: Shared by the handlers

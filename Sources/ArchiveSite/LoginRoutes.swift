@@ -46,26 +46,9 @@ struct LoginRoutes: Sendable {
         return HTTPResponse(status: 303, headers: headers)
     }
 
-    /// The form: no script, no inline style (the Content-Security-Policy allows neither).
+    /// The form, in the page's look (``PageTemplates/login``).
     static func page(status: Int, message: String?) -> HTTPResponse {
-        let notice = message.map { "<p class=\"error\">\(escape($0))</p>\n" } ?? ""
-        let html = """
-            <!DOCTYPE html>
-            <html lang="en">
-            <head><meta charset="utf-8"><title>videohookd: log in</title></head>
-            <body>
-            <h1>videohookd archive</h1>
-            \(notice)<form method="post" action="/login">
-            <label>Admin token <input type="password" name="token" autocomplete="current-password" required autofocus></label>
-            <button type="submit">Log in</button>
-            </form>
-            </body>
-            </html>
-
-            """
-        var headers = HTTPHeaders()
-        headers.add("Content-Type", "text/html; charset=utf-8")
-        return HTTPResponse(status: status, headers: headers, body: Array(html.utf8))
+        PageRenderer.response("login", LoginView(message: message), status: status)
     }
 
     static func escape(_ text: String) -> String {

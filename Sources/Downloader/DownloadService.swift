@@ -310,7 +310,10 @@ public final class DownloadService: Service, Sendable {
             let outcome = runner.run(claim, lease: lease)
             active.subtract(1, ordering: .relaxed)
             state.withLock { $0.leases.removeAll { $0 === lease } }
-            if case .done(_, let bytes) = outcome { observer.archived(bytes) }
+            if case .done(let location, let bytes) = outcome {
+                observer.archived(bytes)
+                observer.videoArchived(claim.job.taskID, location)
+            }
             if case .pausedForDiskSpace(let reason, let needed) = outcome {
                 pause(reason, untilFree: configuration.diskReserveBytes + needed)
             }

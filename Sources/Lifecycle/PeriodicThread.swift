@@ -26,7 +26,10 @@ public final class PeriodicThread: Sendable {
     public func start(_ work: @escaping @Sendable () -> Void) throws {
         try state.withLock { state in
             guard state.thread == nil, !state.stopped else { return }
-            state.thread = try NamedThread.start(name) { [self] in loop(work) }
+            // Counted here, not on the new thread: a wake between this return and the
+            // thread's first wait would otherwise be taken as already seen, and lost.
+            let seen = wakeUp.current
+            state.thread = try NamedThread.start(name) { [self] in loop(work, after: seen) }
         }
     }
 
@@ -53,8 +56,8 @@ public final class PeriodicThread: Sendable {
         return Double(whole) + Double(fraction) / 1e18
     }
 
-    private func loop(_ work: @Sendable () -> Void) {
-        var seen = wakeUp.current
+    private func loop(_ work: @Sendable () -> Void, after started: UInt64) {
+        var seen = started
         while !isStopped {
             wakeUp.wait(after: seen, seconds: seconds)
             seen = wakeUp.current

@@ -1,6 +1,7 @@
 import Downloader
 import Ledger
 import ObjectArchive
+import Poster
 import Settings
 import URLPolicy
 
@@ -11,6 +12,7 @@ extension ServeRuntime {
     func makeDownloads(ledger: Ledger, refreshLinks: DownloadService.RefreshLinks?) throws -> DownloadService {
         let settings = self.settings
         let metrics = self.metrics
+        let posters = self.posters
         let bucketArchive = makeBucketArchive(ledger: ledger)
         self.bucketArchive = bucketArchive
         do {
@@ -18,7 +20,12 @@ extension ServeRuntime {
                 ledger: ledger, configuration: Self.downloaderConfiguration(settings),
                 policy: URLPolicy(allowInternal: settings.download.allowInternal, resolver: SystemHostResolver()),
                 logger: logger, refreshLinks: refreshLinks,
-                observer: DownloadObserver(archived: { bytes in metrics.downloaded(bytes: Int(clamping: bytes)) }),
+                observer: DownloadObserver(
+                    archived: { bytes in metrics.downloaded(bytes: Int(clamping: bytes)) },
+                    videoArchived: { [posters] taskID, location in
+                        // Posters for the file archive only: a bucket's video is not on this disk.
+                        if location.hasPrefix("/") { posters?.videoArchived(taskID: taskID, videoPath: location) }
+                    }),
                 destination: bucketArchive)
             if settings.download.allowInternal {
                 logger.warning("download.allow_internal", metadata: ["meaning": "video URLs may reach loopback and private addresses; for tests only"])
@@ -27,6 +34,17 @@ extension ServeRuntime {
         } catch {
             throw ServeError(error.description)
         }
+    }
+
+    /// The poster maker when `ffmpeg` is on the PATH (found once, here); nil without it,
+    /// said once in the log: posters are optional.
+    func makePosters() -> PosterService? {
+        guard let ffmpeg = ExecutableSearch.find("ffmpeg", in: environment["PATH"]) else {
+            logger.info("poster.off", metadata: ["reason": "ffmpeg is not on the PATH; videos are archived without a poster frame"])
+            return nil
+        }
+        logger.info("poster.on", metadata: ["ffmpeg": "\(ffmpeg)"])
+        return PosterService(ffmpeg: ffmpeg, logger: logger)
     }
 
     static func downloaderConfiguration(_ settings: Settings) -> DownloaderConfiguration {

@@ -6,6 +6,7 @@ import HTTP
 import Intake
 import Lifecycle
 import Notifier
+import Poster
 import Ledger
 import Reconciler
 import ObjectArchive
@@ -54,6 +55,8 @@ public final class ServeRuntime: @unchecked Sendable {
     var ledgerMonitor: LedgerMonitor?
     /// This instance in the ledger: its heartbeat and the leases of what it holds.
     var instanceLeases: InstanceLeases?
+    /// With `ffmpeg` on the PATH: makes each archived video's poster frame.
+    var posters: PosterService?
 
     /// The listening sockets systemd passed, taken before any thread started.
     let activatedSockets: [ActivatedSocket]
@@ -156,6 +159,7 @@ public final class ServeRuntime: @unchecked Sendable {
         // The video API: verification of completed callbacks, the reconciler, fresh links.
         let videoAPI = try VideoAPIServices(settings: settings, ledger: ledger, logger: logger)
         self.videoAPI = videoAPI
+        posters = makePosters()
         let downloads = try makeDownloads(ledger: ledger, refreshLinks: videoAPI.refreshLinks)
         self.downloads = downloads
         let writer = LedgerWriter(ledger: ledger)
@@ -190,10 +194,11 @@ public final class ServeRuntime: @unchecked Sendable {
             listeners: [ServerListener(fd: listeners.admin, tls: nil, router: adminRouter(ledger: ledger), name: "admin")])
         self.admin = admin
         // The notifier before the downloads and the listeners: what they commit goes out.
+        // The poster maker before the downloads, which queue its work.
         // The bucket monitor before what writes to the bucket, which reports to it. The
         // instance's leases before anything claims work, and given back after it stopped.
         let optional: [(any Service)?] = [signals, ledgerMonitor, writer, leases, objectStore?.monitor, notifications,
-                                          downloads, reconciler, server, admin]
+                                          posters, downloads, reconciler, server, admin]
         return optional.compactMap { $0 }
     }
 

@@ -30,6 +30,17 @@ struct PeriodicThreadTests {
         #expect(runs.load(ordering: .relaxed) == 1)
     }
 
+    @Test("a wake right after start is not lost, however late the thread reaches its first wait", arguments: 0..<20)
+    func wakeRightAfterStart(round: Int) throws {
+        let runs = Atomic<Int>(0)
+        let periodic = PeriodicThread(name: "vh-test-periodic", interval: .seconds(3600))
+        try periodic.start { runs.add(1, ordering: .relaxed) }
+        periodic.wake()
+        #expect(Self.waitFor { runs.load(ordering: .relaxed) == 1 }, "round \(round)")
+        periodic.beginStopping()
+        #expect(periodic.waitUntilStopped(timeout: .seconds(5)))
+    }
+
     @Test("a short interval runs again by itself")
     func interval() throws {
         let runs = Atomic<Int>(0)

@@ -16,8 +16,9 @@ public final class ChildProcess: @unchecked Sendable {
     /// - Parameter descriptors: child descriptor → the test's descriptor placed there.
     public init(executable: String, arguments: [String], environment: [String: String],
                 descriptors: [Int32: Int32] = [:]) throws {
-        // dup2 in order would overwrite a source that sits where an earlier one lands.
-        let lastTarget = descriptors.keys.max() ?? 2
+        // dup2 in order would overwrite a source that sits where an earlier one lands. At
+        // least 2: a descriptor placed at 0 (a pipe as stdin) leaves stdout and stderr open.
+        let lastTarget = max(descriptors.keys.max() ?? 2, 2)
         if let clash = descriptors.values.first(where: { $0 <= lastTarget }) {
             throw DaemonError("descriptor \(clash) is among the targets 0...\(lastTarget); pass one above them")
         }

@@ -85,7 +85,7 @@ public final class WebhookReceiver: @unchecked Sendable {
     /// The interpreter of the tests' virtual environment, which has standardwebhooks.
     public static func python() throws -> String {
         let hint = "scripts/test.sh makes it; by hand: python3 -m venv .build/test-venv && "
-            + ".build/test-venv/bin/pip install standardwebhooks boto3 'moto[server]' && export TEST_VENV_PYTHON=$PWD/.build/test-venv/bin/python3"
+            + ".build/test-venv/bin/pip install standardwebhooks boto3 'moto[server]' schemathesis selenium && export TEST_VENV_PYTHON=$PWD/.build/test-venv/bin/python3"
         guard let python = ProcessInfo.processInfo.environment["TEST_VENV_PYTHON"], !python.isEmpty else {
             throw DaemonError("TEST_VENV_PYTHON is not set: it names the python3 of the venv with the standardwebhooks package (\(hint))")
         }
