@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Glibc
 import Synchronization
 import TestSupport
 import Testing
@@ -159,6 +160,62 @@ struct SharedLedgerEndToEndTests {
             #expect(daemon.logLines().contains { $0.contains("event=ledger.unreachable") })
             #expect(daemon.logLines().contains { $0.contains("event=ledger.reachable") })
         }
+    }
+
+    @Test("one of two instances killed with SIGKILL in the middle of its group commits: every callback it acknowledged is in the shared ledger, and the other goes on taking them")
+    func killedMidBatch() throws {
+        let cluster = try PostgresCluster()
+        try cluster.createDatabase("vh_e2e_kill")
+        let url = "postgresql:///vh_e2e_kill?host=\(cluster.socketDirectory)&port=\(cluster.port)&user=postgres"
+        let token = "two-instance-kill-token-012345"
+        let path = "/callbacks/" + token
+        let config = "token: \(token)\nledger:\n  url: \(url)\n"
+        let killed = try DaemonProcess(config: config)
+        let survivor = try DaemonProcess(config: config)
+        defer { killed.stop(); survivor.stop() }
+        try killed.start()
+        try survivor.start()
+
+        // Eight senders keep the first instance's writer busy with batches; each
+        // callback is retried on the other instance once the first one is gone.
+        let stopping = Atomic<Bool>(false)
+        let acknowledged = Mutex<[String]>([])
+        let group = DispatchGroup()
+        for sender in 0..<8 {
+            group.enter()
+            Thread {
+                var number = 0
+                while !stopping.load(ordering: .relaxed) {
+                    let id = String(format: "task-unified-1765000000-kil%d%05d", sender, number)
+                    number += 1
+                    for attempt in 0..<50 {
+                        let daemon = attempt == 0 ? killed : survivor
+                        if let status = try? daemon.connect().post(path, body: Self.body(id)).status, status == 200 {
+                            acknowledged.withLock { $0.append(id) }
+                            break
+                        }
+                        Thread.sleep(forTimeInterval: 0.05)
+                    }
+                }
+                group.leave()
+            }.start()
+        }
+        Thread.sleep(forTimeInterval: 2)
+        #expect(killed.stop(signal: SIGKILL) == 128 + SIGKILL)
+        Thread.sleep(forTimeInterval: 2)
+        stopping.store(true, ordering: .relaxed)
+        #expect(group.wait(timeout: .now() + 60) == .success)
+
+        let answered = acknowledged.withLock { $0 }
+        #expect(answered.count > 100, "the load went on: \(answered.count)")
+        let stored = Set(try cluster.psql("SELECT id FROM tasks", database: "vh_e2e_kill")
+            .split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+        let missing = Set(answered).subtracting(stored)
+        #expect(missing.isEmpty, "acknowledged but not in the ledger: \(missing.sorted().prefix(5))")
+        #expect(try cluster.psql("SELECT count(*) - count(DISTINCT task_id) FROM events", database: "vh_e2e_kill")
+            .trimmingCharacters(in: .whitespacesAndNewlines) == "0", "one event row per callback")
+        let afterwards = "task-unified-1765000000-survivor"
+        #expect(try survivor.connect().post(path, body: Self.body(afterwards)).status == 200)
     }
 
     @Test("a database that does not answer at start: serve exits 1 naming ledger.url")
