@@ -184,6 +184,12 @@ extension PostgresConnection {
                 PQreset(connection)
                 return (results, firstError ?? connectionError(), sent)
             }
+            if let error = firstError, error.sqlState == nil, error.kind == .other, !stillConnected() {
+                // libpq's own complaint (a result missing, a send refused) on a connection
+                // that turns out to be closed: the closing is what happened.
+                firstError = PostgresError(kind: .connectionLost, message: "\(error.message); the connection was lost",
+                                           statementIndex: error.statementIndex)
+            }
             if firstError != nil && rollingBack { rollbackAfterFailure() }
             if stalePlan, let error = firstError {
                 // As in execute: every plan of this session may be stale; the caller runs

@@ -168,17 +168,14 @@ public final class PostgresCluster: @unchecked Sendable {
     /// throwing with what it printed when it fails.
     @discardableResult
     private func run(_ executable: String, _ arguments: [String]) throws -> String {
-        let process = try ChildProcess(executable: executable, arguments: [executable] + arguments,
-                                       environment: ["PATH": "/usr/bin:/bin", "LC_ALL": "C"])
-        guard let status = process.waitForExit(timeout: 120) else {
-            process.signal(SIGKILL)
-            throw DaemonError("\(executable) \(arguments.joined(separator: " ")) did not finish in 120 s")
+        // Through ProcessRunner, whose output goes to a file: a listing read through a
+        // pipe was seen to lose its tail on a loaded machine.
+        do {
+            return try ProcessRunner.run(executable, arguments, environment: ["PATH": "/usr/bin:/bin", "LC_ALL": "C"],
+                                         timeout: 120)
+        } catch let failure as ProcessRunner.Failure {
+            throw DaemonError("\(arguments.first { !$0.hasPrefix("-") && !$0.hasPrefix("/") } ?? executable): \(failure.description)")
         }
-        guard status == 0 else {
-            throw DaemonError("\(arguments.first { !$0.hasPrefix("-") && !$0.hasPrefix("/") } ?? executable) exited \(status): "
-                + "\(executable) \(arguments.joined(separator: " "))\n\(process.standardOutput)\(process.standardError)")
-        }
-        return process.standardOutput
     }
 
     private static func checkIdentifier(_ name: String) throws {
