@@ -171,10 +171,23 @@ extension PostgresConnection {
         }
         if synced, PQstatus(connection) == CONNECTION_OK {
             if let sync = PQgetResult(connection) {
-                if PQresultStatus(sync) != PGRES_PIPELINE_SYNC {
+                switch PQresultStatus(sync) {
+                case PGRES_PIPELINE_SYNC:
+                    PQclear(sync)
+                case PGRES_FATAL_ERROR:
+                    // The server ended the session after the last statement, before the
+                    // Sync (a shutdown's 57P01): said as what it is, a lost connection.
+                    // `take` frees the result.
+                    do throws(PostgresError) { _ = try take(sync) } catch {
+                        firstError = firstError ?? PostgresError(
+                            kind: error.kind == .other ? .connectionLost : error.kind,
+                            message: error.message + " (after the last statement of the pipeline)",
+                            sqlState: error.sqlState)
+                    }
+                default:
+                    PQclear(sync)
                     firstError = firstError ?? .misuse("the pipeline did not end with its Sync")
                 }
-                PQclear(sync)
             }
         }
         if PQstatus(connection) == CONNECTION_OK {

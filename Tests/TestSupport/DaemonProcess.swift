@@ -174,24 +174,42 @@ final class OutputCollector: @unchecked Sendable {
     /// Pipes whose writers have all closed (an empty read): everything they held is here.
     private var ended = 0
 
+    /// Both pipes are read by a thread of their own, with poll, rather than by
+    /// readability handlers on Dispatch's shared threads: on a loaded machine (a full run
+    /// beside a build) those were seen to fall seconds behind, and a command's output
+    /// came back empty.
     init() {
-        pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            guard let self else { return }
-            self.lock.lock(); defer { self.lock.unlock() }
-            if data.isEmpty { self.ended += 1; handle.readabilityHandler = nil } else { self.out.append(data) }
-        }
-        errorPipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            guard let self else { return }
-            self.lock.lock(); defer { self.lock.unlock() }
-            if data.isEmpty { self.ended += 1; handle.readabilityHandler = nil } else { self.err.append(data) }
+        let descriptors = [pipe.fileHandleForReading.fileDescriptor, errorPipe.fileHandleForReading.fileDescriptor]
+        let thread = Thread { [self] in read(descriptors) }
+        thread.name = "output-collector"
+        thread.start()
+    }
+
+    private func read(_ descriptors: [Int32]) {
+        var open = descriptors
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while !open.isEmpty {
+            var polled = open.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+            guard poll(&polled, nfds_t(polled.count), -1) >= 0 || errno == EINTR else { break }
+            for entry in polled where entry.revents != 0 {
+                let count = Glibc.read(entry.fd, &buffer, buffer.count)
+                if count < 0 && (errno == EINTR || errno == EAGAIN) { continue }
+                lock.lock()
+                if count > 0 {
+                    let data = Data(buffer[0..<count])
+                    if entry.fd == descriptors[0] { out.append(data) } else { err.append(data) }
+                } else {
+                    ended += 1
+                    open.removeAll { $0 == entry.fd }
+                }
+                lock.unlock()
+            }
         }
     }
 
     /// After the child's exit, waits (at most `timeout`) until both pipes are read to
     /// their end, so that what it wrote last is in ``text`` and ``errorText``: the reader
-    /// threads may still hold it when the exit is seen.
+    /// thread may still hold it when the exit is seen.
     func waitForEnd(timeout: TimeInterval) {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
