@@ -408,7 +408,8 @@ struct ProductionTests {
             "\(file):3: listn: unknown key; did you mean listen?",
             "\(file):5: download.concurrency: expected a whole number from 1 to 64, got \"four\"",
             "\(file):6: limits: is a section; expected keys under it: max_body_bytes, max_header_bytes, max_header_count, "
-                + "max_uri_bytes, header_timeout, body_timeout, idle_timeout, max_connections",
+                + "max_uri_bytes, handshake_timeout, header_timeout, body_timeout, idle_timeout, max_connections, "
+                + "max_connections_per_address",
         ])
 
         let notYAML = folder.file("broken.yaml")

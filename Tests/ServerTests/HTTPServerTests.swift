@@ -363,9 +363,10 @@ struct HTTPServerTests {
         #expect(try client.readResponse().status == 408)
     }
 
-    @Test("a connection that never sends a byte is closed after the header timeout")
+    @Test("a connection that never sends a byte is closed after the handshake timeout")
     func silentConnectionIsClosed() throws {
-        let server = try TestServer(configuration: ServerConfiguration(headerTimeout: 1, bodyTimeout: 1, idleTimeout: 5, loopCount: 1))
+        let server = try TestServer(configuration: ServerConfiguration(handshakeTimeout: 1, headerTimeout: 10, bodyTimeout: 1,
+                                                                        idleTimeout: 5, loopCount: 1))
         defer { server.stop() }
         let silent = try server.connectPlain()
         let started = Date()
@@ -375,7 +376,9 @@ struct HTTPServerTests {
 
     @Test("500 idle connections stay open while a real request is answered")
     func manyIdleConnections() throws {
-        let server = try TestServer(configuration: ServerConfiguration(headerTimeout: 30, bodyTimeout: 30, idleTimeout: 60, loopCount: 2))
+        let server = try TestServer(configuration: ServerConfiguration(handshakeTimeout: 30, headerTimeout: 30, bodyTimeout: 30,
+                                                                        idleTimeout: 60, maxConnectionsPerAddress: 1000,
+                                                                        loopCount: 2))
         defer { server.stop() }
         var idle: [TestClient] = []
         for _ in 0..<500 { idle.append(try server.connectPlain()) }
