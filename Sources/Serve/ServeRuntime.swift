@@ -316,6 +316,9 @@ public final class ServeRuntime: @unchecked Sendable {
         let metrics = self.metrics
         let token = self.token
         return ServerObserver(
+            connectionDropped: { why in
+                metrics.connectionDropped(DaemonMetrics.ConnectionDrop(rawValue: why.rawValue) ?? .addressCap)
+            },
             handshakeFailed: { _ in metrics.handshakeFailed() },
             requestRefused: { status, reason, head, body, context in
                 metrics.refused(status: status)

@@ -19,6 +19,9 @@ final class Connection: @unchecked Sendable {
     let id: UInt64
     let fd: Int32
     let peer: SocketAddress?
+    /// What the connection counts against in the per-address cap; nil when the kernel
+    /// gave no address.
+    let peerKey: PeerKey?
     private let listener: ListenerRef
     private unowned let loop: EventLoop
 
@@ -42,10 +45,12 @@ final class Connection: @unchecked Sendable {
         var router: Router
     }
 
-    init(id: UInt64, fd: Int32, peer: SocketAddress?, listener: ServerListener, loop: EventLoop, overCapacity: Bool) {
+    init(id: UInt64, fd: Int32, peer: SocketAddress?, peerKey: PeerKey?, listener: ServerListener, loop: EventLoop,
+         overCapacity: Bool) {
         self.id = id
         self.fd = fd
         self.peer = peer
+        self.peerKey = peerKey
         self.listener = ListenerRef(name: listener.name, tls: listener.tls, router: listener.router)
         self.loop = loop
         parser = HTTPRequestParser(limits: loop.configuration.limits)

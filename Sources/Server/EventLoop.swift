@@ -167,24 +167,28 @@ final class EventLoop: @unchecked Sendable {
                 return
             }
             guard let accepted else { return }
+            let configuration = self.configuration
+            let peerKey = accepted.peer.map(PeerKey.init)
+            if let peerKey, !admit(peerKey, limit: configuration.maxConnectionsPerAddress) {
+                SystemSocket.close(accepted.fd)
+                continue
+            }
             let open = server.connectionOpened()
             let limit = configuration.maxConnections
             if open > limit + max(16, limit / 10) {
                 // Far over the cap: not even a 503, the descriptor is what is scarce.
-                server.connectionClosed()
-                SystemSocket.close(accepted.fd)
+                closeUnserved(accepted.fd, peerKey)
                 continue
             }
             SystemSocket.setNoDelay(accepted.fd)
             let id = nextConnectionID
             nextConnectionID += 1
-            let connection = Connection(id: id, fd: accepted.fd, peer: accepted.peer, listener: listener,
+            let connection = Connection(id: id, fd: accepted.fd, peer: accepted.peer, peerKey: peerKey, listener: listener,
                                         loop: self, overCapacity: open > limit)
             do {
                 try epoll.add(accepted.fd, token: id, interest: .readable)
             } catch {
-                server.connectionClosed()
-                SystemSocket.close(accepted.fd)
+                closeUnserved(accepted.fd, peerKey)
                 continue
             }
             connections[id] = connection
@@ -193,6 +197,28 @@ final class EventLoop: @unchecked Sendable {
             connection.accepted()
             runPendingBetweenHandshakes()
         }
+    }
+
+    /// Counts a new connection against its address's cap; over it, says so (once a minute
+    /// per address) and the caller closes it before any TLS work, which is what a flood
+    /// of handshakes costs.
+    private func admit(_ key: PeerKey, limit: Int) -> Bool {
+        guard case .refused(let report) = server.perAddress.admit(key, limit: limit, now: MonotonicClock.nanoseconds())
+        else { return true }
+        server.observer.connectionDropped(.addressCap)
+        if let report {
+            logger.warning("connection.address_cap", metadata: [
+                "peer": "\(key)", "limit": "\(limit)", "refused": "\(report)",
+            ])
+        }
+        return false
+    }
+
+    /// A connection counted at accept and closed before it was served.
+    private func closeUnserved(_ fd: Int32, _ peerKey: PeerKey?) {
+        server.connectionClosed()
+        if let peerKey { server.perAddress.release(peerKey) }
+        SystemSocket.close(fd)
     }
 
     func setInterest(_ connection: Connection, _ interest: Epoll.Interest) {
@@ -204,6 +230,7 @@ final class EventLoop: @unchecked Sendable {
     func forget(_ connection: Connection) {
         connections.removeValue(forKey: connection.id)
         server.connectionClosed()
+        if let key = connection.peerKey { server.perAddress.release(key) }
         server.observer.connectionClosed()
     }
 }

@@ -44,6 +44,16 @@ struct DaemonMetricsTests {
         #expect(text.contains("# HELP videohookd_callbacks_total"))
     }
 
+    @Test("connections dropped unserved are counted by reason, both reasons shown from the start")
+    func droppedConnections() {
+        let metrics = DaemonMetrics()
+        metrics.connectionDropped(.addressCap)
+        metrics.connectionDropped(.addressCap)
+        let values = Self.samples(String(decoding: metrics.render(), as: UTF8.self))
+        #expect(values[#"videohookd_connections_dropped_total{reason="address_cap"}"#] == 2)
+        #expect(values[#"videohookd_connections_dropped_total{reason="displaced"}"#] == 0)
+    }
+
     @Test("upload bytes and failures by kind; the bucket gauge appears only once a check has run, and follows it")
     func uploadMetrics() {
         let metrics = DaemonMetrics()
