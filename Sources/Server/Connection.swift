@@ -86,6 +86,14 @@ final class Connection: @unchecked Sendable {
         applyInterest()
     }
 
+    /// Not through its TLS handshake: the loop may displace it when the listener is full.
+    var awaitsHandshake: Bool { machine.awaitsHandshake }
+
+    /// Closed for a new connection at the cap (the loop checked ``awaitsHandshake``).
+    func displace() {
+        perform(machine.displaced())
+    }
+
     func checkTimeouts(now: UInt64, timeouts: ConnectionStateMachine.Timeouts) {
         perform(machine.tick(now: now, timeouts: timeouts))
         applyInterest()
@@ -151,6 +159,10 @@ final class Connection: @unchecked Sendable {
             // clean end instead of a truncation error; no lingering, since there is no last
             // answer for a reset to destroy.
             tls?.shutdown()
+            closeSocket()
+        case .displaced:
+            logger.debug("connection.displaced", metadata: ["peer": "\(peerText)"])
+            loop.server.observer.connectionDropped(.displaced)
             closeSocket()
         case .handshakeTimedOut:
             logger.debug("tls.handshake_timeout", metadata: ["peer": "\(peerText)"])

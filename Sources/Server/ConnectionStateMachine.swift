@@ -92,6 +92,8 @@ struct ConnectionStateMachine {
         case drainLinger
         /// No answer owed: close_notify, then close.
         case closeIdle
+        /// Closed unfinished to make room for a new connection at the cap: log, and close.
+        case displaced
         /// Accepted longer ago than the handshake timeout and not through the handshake
         /// (or, on a TLS listener, not even a first byte): log, and close.
         case handshakeTimedOut
@@ -217,6 +219,20 @@ struct ConnectionStateMachine {
         phaseSince = now
         blockedOnWrite = false
         return .read
+    }
+
+    /// Not through its TLS handshake yet: a connection the listener may close for a new
+    /// one when it is full.
+    var awaitsHandshake: Bool {
+        tls && (state == .fresh || state == .handshaking)
+    }
+
+    /// The listener is full and this is its longest-waiting unfinished handshake: it goes,
+    /// so that a flood of slow handshakes cannot hold every slot.
+    mutating func displaced() -> Action {
+        guard awaitsHandshake else { return .none }
+        state = .closed
+        return .displaced
     }
 
     // MARK: Epoll events

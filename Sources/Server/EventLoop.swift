@@ -25,6 +25,12 @@ final class EventLoop: @unchecked Sendable {
     let readBuffer: UnsafeMutableRawBufferPointer
     private var connections: [UInt64: Connection] = [:]
     private var nextConnectionID: UInt64 = 1
+    /// The connections accepted on a TLS listener, oldest first, that may still be in
+    /// their handshake: whom a full listener displaces. Ids leave lazily (a connection
+    /// through its handshake, or closed, is skipped when reached), so accepting costs an
+    /// append, and the queue is compacted when it outgrows the connections.
+    private var handshakeQueue: [UInt64] = []
+    private var handshakeQueueStart = 0
     private var lastSweep: UInt64 = 0
     private(set) var stopping = false
     /// When a stopping loop closes what is left (the stop's grace); each connection's
@@ -173,8 +179,12 @@ final class EventLoop: @unchecked Sendable {
                 SystemSocket.close(accepted.fd)
                 continue
             }
-            let open = server.connectionOpened()
+            var open = server.connectionOpened()
             let limit = configuration.maxConnections
+            // Full: the connection that has waited longest in its handshake makes room,
+            // so a flood of slow handshakes cannot hold every slot. With none to displace,
+            // the cap's 503 below.
+            if open > limit, listener.tls != nil, displaceOldestHandshake() { open -= 1 }
             if open > limit + max(16, limit / 10) {
                 // Far over the cap: not even a 503, the descriptor is what is scarce.
                 closeUnserved(accepted.fd, peerKey)
@@ -192,6 +202,7 @@ final class EventLoop: @unchecked Sendable {
                 continue
             }
             connections[id] = connection
+            if listener.tls != nil { enqueueHandshake(id) }
             server.observer.connectionOpened()
             if stopping { connection.shutdownRequested() }
             connection.accepted()
@@ -210,6 +221,38 @@ final class EventLoop: @unchecked Sendable {
             logger.warning("connection.address_cap", metadata: [
                 "peer": "\(key)", "limit": "\(limit)", "refused": "\(report)",
             ])
+        }
+        return false
+    }
+
+    private func enqueueHandshake(_ id: UInt64) {
+        handshakeQueue.append(id)
+        let waiting = handshakeQueue.count - handshakeQueueStart
+        if waiting > 2 * connections.count + 64 {
+            // Mostly connections long through their handshake, or gone.
+            handshakeQueue = handshakeQueue[handshakeQueueStart...].filter { connections[$0]?.awaitsHandshake == true }
+            handshakeQueueStart = 0
+        } else if handshakeQueueStart > 1024, handshakeQueueStart > waiting {
+            // Mostly ids already taken from the front by displacements.
+            handshakeQueue.removeFirst(handshakeQueueStart)
+            handshakeQueueStart = 0
+        }
+    }
+
+    /// Closes this loop's oldest connection still in its handshake; false when it has none.
+    /// Each loop displaces its own: the accepting loop is the one awake, and a flood's
+    /// connections spread over the loops as every other client's do.
+    private func displaceOldestHandshake() -> Bool {
+        while handshakeQueueStart < handshakeQueue.count {
+            let id = handshakeQueue[handshakeQueueStart]
+            handshakeQueueStart += 1
+            if handshakeQueueStart == handshakeQueue.count {
+                handshakeQueue.removeAll(keepingCapacity: true)
+                handshakeQueueStart = 0
+            }
+            guard let connection = connections[id], connection.awaitsHandshake else { continue }
+            connection.displace()
+            return true
         }
         return false
     }

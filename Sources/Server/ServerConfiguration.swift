@@ -15,7 +15,9 @@ public struct ServerConfiguration: Sendable {
     /// How long a keep-alive connection may wait between requests, and how long an answer
     /// may wait for a client that does not read it.
     public var idleTimeout: Double
-    /// Open connections across all loops; beyond it new ones get 503 and are closed.
+    /// Open connections across all loops. Beyond it a new one on a TLS listener displaces
+    /// the accepting loop's longest-waiting unfinished handshake; with none, it gets 503
+    /// and is closed.
     public var maxConnections: Int
     /// Open connections from one address (an IPv6 /64); a new one past it is closed at
     /// accept, before any TLS work, so one client cannot take the slots of all others.

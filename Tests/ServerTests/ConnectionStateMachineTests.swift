@@ -297,6 +297,39 @@ struct ConnectionStateMachineTests {
                                               idle: 250_000_000))
     }
 
+    @Test("only a connection still before or in its TLS handshake can be displaced, and it closes at once")
+    func displacement() {
+        var fresh = Machine(now: 0, tls: true, overCapacity: false)
+        _ = fresh.start()
+        #expect(fresh.awaitsHandshake)
+        #expect(fresh.displaced() == .displaced)
+        #expect(fresh.state == .closed)
+        #expect(!fresh.awaitsHandshake)
+
+        var handshaking = Machine(now: 0, tls: true, overCapacity: false)
+        _ = handshaking.start()
+        _ = handshaking.peeked(0x16)
+        #expect(handshaking.awaitsHandshake)
+        #expect(handshaking.displaced() == .displaced)
+
+        var through = Machine(now: 0, tls: true, overCapacity: false)
+        _ = through.start()
+        _ = through.peeked(0x16)
+        _ = through.handshakeDone(now: 1)
+        #expect(!through.awaitsHandshake)
+        #expect(through.displaced() == .none)
+        #expect(through.state == .open)
+
+        var plainHTTP = Machine(now: 0, tls: true, overCapacity: false)
+        _ = plainHTTP.start()
+        _ = plainHTTP.peeked(UInt8(ascii: "P"))
+        #expect(plainHTTP.displaced() == .none)
+
+        var plainListener = plain()
+        #expect(!plainListener.awaitsHandshake)
+        #expect(plainListener.displaced() == .none)
+    }
+
     // MARK: Requests
 
     @Test("pipelined requests go to the router one at a time and in order; a wrong or second answer is dropped")

@@ -49,4 +49,58 @@ struct FloodTests {
         #expect(server.drops.all.count == 7)
         _ = (held.count, again)
     }
+
+    @Test("at the total cap a new connection displaces the one that has waited longest in its TLS handshake; with none left, 503")
+    func displacementAtTheCap() throws {
+        let server = try TestServer(configuration: ServerConfiguration(handshakeTimeout: 30, headerTimeout: 30, idleTimeout: 30,
+                                                                        maxConnections: 4, maxConnectionsPerAddress: 100,
+                                                                        loopCount: 1))
+        defer { server.stop() }
+        // Four slow handshakes fill the listener: two have said nothing, two have begun a
+        // ClientHello and stopped.
+        var slow: [TestClient] = []
+        for index in 0..<4 {
+            let client = try server.connectPlain(from: "127.0.0.2")
+            if index % 2 == 1 { try client.send([0x16, 0x03, 0x01]) }
+            slow.append(client)
+            #expect(server.waitForOpenConnections(index + 1))
+        }
+        // Each real client is served, and takes the slot of the oldest slow one.
+        var served: [TestClient] = []
+        for index in 0..<4 {
+            let client = try server.connect()
+            #expect(try client.get("/healthz").status == 200)
+            served.append(client)
+            #expect(slow[index].isEndedByServer(), "slow connection \(index) should have been displaced")
+            #expect(server.server.openConnections == 4)
+        }
+        #expect(server.drops.all == Array(repeating: .displaced, count: 4))
+        // Every slot is through its handshake now: the cap answers 503 as before.
+        let over = try server.connect()
+        let answer = try over.get("/healthz")
+        #expect(answer.status == 503)
+        #expect(answer.headers["retry-after"] != nil)
+        for client in served { #expect(try client.get("/healthz").status == 200) }
+        #expect(server.drops.all.count == 4)
+    }
+
+    @Test("the queue of waiting handshakes skips connections that finished theirs: the oldest still waiting is displaced")
+    func displacementSkipsFinishedHandshakes() throws {
+        let server = try TestServer(configuration: ServerConfiguration(handshakeTimeout: 30, headerTimeout: 30, idleTimeout: 30,
+                                                                        maxConnections: 3, maxConnectionsPerAddress: 100,
+                                                                        loopCount: 1))
+        defer { server.stop() }
+        let early = try server.connect()
+        #expect(try early.get("/healthz").status == 200)
+        let slow = try server.connectPlain(from: "127.0.0.2")
+        #expect(server.waitForOpenConnections(2))
+        let later = try server.connect()
+        #expect(try later.get("/healthz").status == 200)
+        // Full: the newcomer displaces the slow one, not the older but finished `early`.
+        let newcomer = try server.connect()
+        #expect(try newcomer.get("/healthz").status == 200)
+        #expect(slow.isEndedByServer())
+        #expect(try early.get("/healthz").status == 200)
+        #expect(server.drops.all == [.displaced])
+    }
 }

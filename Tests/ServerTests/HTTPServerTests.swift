@@ -393,14 +393,17 @@ struct HTTPServerTests {
         _ = idle.count
     }
 
-    @Test("over the connection cap a new connection gets 503 with Retry-After")
+    @Test("over the connection cap, with every slot through its handshake, a new connection gets 503 with Retry-After")
     func connectionCap() throws {
         let server = try TestServer(configuration: ServerConfiguration(headerTimeout: 5, bodyTimeout: 5, idleTimeout: 5,
                                                                         maxConnections: 3, loopCount: 1))
         defer { server.stop() }
         var held: [TestClient] = []
-        for _ in 0..<3 { held.append(try server.connectPlain()) }
-        Thread.sleep(forTimeInterval: 0.2)
+        for _ in 0..<3 {
+            let client = try server.connect()
+            #expect(try client.get("/healthz").status == 200)
+            held.append(client)
+        }
         let over = try server.connect()
         try over.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
         let response = try over.readResponse()
