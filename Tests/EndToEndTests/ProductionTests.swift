@@ -320,6 +320,25 @@ struct ProductionTests {
         #expect(daemon.stop() == 0)
     }
 
+    @Test("a log file on a full disk (/dev/full): said once on stderr, the dropped lines counted in the metrics, callbacks still served")
+    func logOnAFullDisk() throws {
+        let daemon = try DaemonProcess(config: "log_file: /dev/full\n")
+        defer { daemon.stop(); daemon.removeFiles() }
+        try daemon.start()
+        for index in 0..<3 {
+            let answer = try daemon.connect().post(daemon.callbackPath,
+                                                   body: Self.completedBody("task-unified-1761313744-full000\(index)"))
+            #expect(answer.status == 200)
+        }
+        let metrics = try PrometheusText(try TestClient.connectPlain(port: daemon.adminPort).get("/metrics").text)
+        let dropped = try #require(metrics.value("videohookd_log_lines_dropped_total"))
+        #expect(dropped >= 3, "serve.started and the callbacks' lines at least")
+        #expect(daemon.stop() == 0)
+        let notices = daemon.standardError.split(separator: "\n").filter { $0.contains("cannot write the log file /dev/full") }
+        #expect(notices.count == 1, "\(daemon.standardError)")
+        #expect(notices.first?.contains("No space left on device") == true)
+    }
+
     // MARK: SIGTERM
 
     @Test("SIGTERM with a request in flight: it is answered 200 with Connection: close, idle keep-alive closed, exit 0")
