@@ -27,6 +27,8 @@ final class Connection: @unchecked Sendable {
 
     private var machine: ConnectionStateMachine
     private var tls: TLSConnection?
+    /// The ClientHello being gathered, before the session exists (``ClientHelloRecord``).
+    private var clientHello: ClientHelloRecord?
     private var parser: HTTPRequestParser
     private var output: [UInt8] = []
     private var outputSent = 0
@@ -187,9 +189,46 @@ final class Connection: @unchecked Sendable {
     }
 
     private func startHandshake() {
+        clientHello = ClientHelloRecord()
+        gatherClientHello()
+    }
+
+    /// Reads the first record into the connection's own buffer, exactly, and makes the
+    /// session only when it is whole.
+    private func gatherClientHello() {
+        guard var record = clientHello else { return }
+        let buffer = loop.readBuffer
+        while !record.isComplete {
+            let window = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<min(record.missing, buffer.count)])
+            let count: Int?
+            do {
+                count = try SystemSocket.read(fd, into: window)
+            } catch {
+                clientHello = nil
+                return perform(machine.transportClosed())
+            }
+            guard let count else {
+                clientHello = record
+                machine.handshakeWants(.readable)
+                return
+            }
+            guard count > 0 else {
+                clientHello = nil
+                return perform(machine.transportClosed())
+            }
+            do {
+                try record.append(UnsafeRawBufferPointer(rebasing: window[0..<count]))
+            } catch {
+                clientHello = nil
+                logger.info("tls.handshake_failed", metadata: ["peer": "\(peerText)", "reason": "\(error.reason)"])
+                loop.server.observer.handshakeFailed(error.reason)
+                return perform(machine.transportClosed())
+            }
+        }
+        clientHello = nil
         guard let store = listener.tls else { return perform(machine.transportClosed()) }
         do {
-            tls = try TLSConnection(context: store.context, fd: fd)
+            tls = try TLSConnection(context: store.context, fd: fd, firstBytes: record.bytes)
         } catch {
             logger.error("tls.session_failed", metadata: ["peer": "\(peerText)", "reason": "\(error)"])
             return perform(machine.transportClosed())
@@ -198,7 +237,7 @@ final class Connection: @unchecked Sendable {
     }
 
     private func advanceHandshake() {
-        guard let tls else { return }
+        guard let tls else { return gatherClientHello() }
         switch tls.handshake() {
         case .done:
             perform(machine.handshakeDone(now: MonotonicClock.nanoseconds()))
@@ -454,6 +493,7 @@ final class Connection: @unchecked Sendable {
     /// The machine has said close, once: the socket goes, and the loop forgets us.
     private func closeSocket() {
         tls = nil
+        clientHello = nil
         pendingFile = nil
         loop.forget(self)
         SystemSocket.close(fd)

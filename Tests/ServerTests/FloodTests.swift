@@ -103,4 +103,62 @@ struct FloodTests {
         #expect(try early.get("/healthz").status == 200)
         #expect(server.drops.all == [.displaced])
     }
+
+    /// A real ClientHello (Python's ssl module), sent one byte at a time, then the rest of
+    /// the handshake and GET /healthz: prints the ClientHello's length and the status line.
+    static let trickledHandshake = #"""
+    import socket, ssl, sys, time
+    port, cafile, delay = int(sys.argv[1]), sys.argv[2], float(sys.argv[3])
+    context = ssl.create_default_context(cafile=cafile)
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    tls = context.wrap_bio(incoming, outgoing, server_hostname="localhost")
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    try:
+        tls.do_handshake()
+    except ssl.SSLWantReadError:
+        pass
+    hello = outgoing.read()
+    for byte in hello:
+        sock.sendall(bytes([byte]))
+        time.sleep(delay)
+    while True:
+        try:
+            tls.do_handshake()
+            break
+        except ssl.SSLWantReadError:
+            sock.sendall(outgoing.read())
+            chunk = sock.recv(65536)
+            if not chunk:
+                sys.exit("closed during the handshake")
+            incoming.write(chunk)
+    tls.write(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+    sock.sendall(outgoing.read())
+    response = b""
+    while True:
+        try:
+            data = tls.read(65536)
+            if not data:
+                break
+            response += data
+        except ssl.SSLWantReadError:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            incoming.write(chunk)
+        except (ssl.SSLZeroReturnError, ssl.SSLEOFError):
+            break
+    print(len(hello), response.split(b"\r\n")[0].decode())
+    """#
+
+    @Test("a ClientHello sent a byte at a time is gathered whole, and the handshake and request then go through")
+    func trickledClientHello() throws {
+        let server = try TestServer()
+        defer { server.stop() }
+        let output = try ProcessRunner.run("/usr/bin/python3", ["-c", Self.trickledHandshake, String(server.port),
+                                                                server.certificate.certificateFile, "0.001"])
+        let words = output.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: " ", maxSplits: 1)
+        #expect(words.count == 2, "\(output)")
+        #expect((words.first.flatMap { Int($0) } ?? 0) > 100, "a ClientHello of more than 100 bytes: \(output)")
+        #expect(words.last == "HTTP/1.1 200 OK", "\(output)")
+    }
 }
