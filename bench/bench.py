@@ -70,6 +70,9 @@ tls:
   key_file: {key}
 limits:
   max_connections: 20000
+  # The 10,000 idle connections all come from 127.0.0.1, past the default per-address
+  # cap of 256, which would close them at accept.
+  max_connections_per_address: 20000
   # As nginx's client_header_timeout (60 s): opening the 10,000 idle connections takes
   # longer than the default 10 s, which would close the first ones before the count.
   header_timeout: 60s
