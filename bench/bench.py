@@ -3,10 +3,12 @@
 
 Prints requests/s, p50/p99 latency and peak RSS side by side with the ratio
 videohookd/nginx, for: keep-alive requests, one new TLS connection per request
-(as the video API calls us), and 10,000 idle TLS connections held while a real
-request is answered. Run through bench/run.sh, which builds and installs what it needs.
+(as the video API calls us), 10,000 idle TLS connections held while a real
+request is answered, and (--suite flood) callbacks from 127.0.0.1 while 10,500
+connections from 127.0.0.2 trickle their ClientHello (issue 23). Run through
+bench/run.sh, which builds and installs what it needs.
 """
-import argparse, os, re, resource, shutil, signal, socket, ssl, subprocess, sys, time
+import argparse, os, re, resource, shutil, signal, socket, ssl, subprocess, sys, threading, time
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(ROOT, "out")
@@ -172,8 +174,10 @@ def idle_connections(port, count):
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
     held = []
-    for _ in range(count):
-        raw = socket.create_connection(("127.0.0.1", port))
+    for index in range(count):
+        # From 50 loopback addresses, 200 each: under videohookd's default cap of 256
+        # connections per address, as 10,000 clients would be.
+        raw = socket.create_connection(("127.0.0.1", port), source_address=(f"127.0.1.{index % 50 + 1}", 0))
         held.append(context.wrap_socket(raw, server_hostname="localhost"))
     time.sleep(0.5)
     started = time.perf_counter()
@@ -283,12 +287,119 @@ def idle_row(pids_of, port, open_count=None):
     return row
 
 
+class SlowHandshakeFlood(threading.Thread):
+    """`target` connections from `sources` (all of 127.0.0.0/8 is loopback: other clients
+    to the server), taken in turn, that send a ClientHello record's header, then one
+    byte every 3 s, and reconnect when dropped: the flood of issue 23."""
+
+    RECORD = bytes([0x16, 0x03, 0x01, 0x02, 0x00]) + bytes(511)
+
+    def __init__(self, port, target, sources):
+        super().__init__(daemon=True)
+        self.port, self.target, self.sources = port, target, sources
+        self.stopping = threading.Event()
+        self.opened = self.dropped = 0
+        self.held = {}  # socket -> (bytes sent, when the next byte goes)
+
+    def connect(self):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setblocking(False)
+        try:
+            s.bind((self.sources[self.opened % len(self.sources)], 0))
+            s.connect_ex(("127.0.0.1", self.port))
+        except OSError:
+            s.close()
+            return
+        self.held[s] = (0, time.monotonic())
+        self.opened += 1
+
+    def run(self):
+        while not self.stopping.is_set():
+            for _ in range(min(1000, self.target - len(self.held))):
+                self.connect()
+            now = time.monotonic()
+            for s, (sent, due) in list(self.held.items()):
+                try:
+                    if s.recv(1, socket.MSG_PEEK) == b"":
+                        raise ConnectionResetError
+                except BlockingIOError:
+                    pass
+                except OSError:
+                    s.close()
+                    del self.held[s]
+                    self.dropped += 1
+                    continue
+                if now >= due and sent < len(self.RECORD):
+                    try:
+                        count = s.send(self.RECORD[sent:sent + (5 if sent == 0 else 1)])
+                        self.held[s] = (sent + count, now + 3)
+                    except (BlockingIOError, InterruptedError):
+                        pass
+                    except OSError:
+                        s.close()
+                        del self.held[s]
+                        self.dropped += 1
+            time.sleep(0.1)
+        close_all(self.held)
+
+
+def one_callback(port, path, index):
+    """A callback over a new TLS connection, as the video API sends it: (status, ms)."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    body = ('{"id":"task-unified-1765000000-flood%06d","object":"video.generation.task","model":"m",'
+            '"created":1765000000,"status":"processing","progress":50,"type":"video"}' % index).encode()
+    started = time.perf_counter()
+    try:
+        conn = context.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=10), server_hostname="localhost")
+        conn.sendall(b"POST %s HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (path.encode(), len(body), body))
+        answer = b""
+        while True:  # to the end: Connection: close
+            chunk = conn.recv(4096)
+            if not chunk:
+                break
+            answer += chunk
+        conn.close()
+        status = int(answer.split(b" ", 2)[1]) if answer.startswith(b"HTTP/1.1 ") else 0
+    except OSError:
+        status = 0
+    return status, (time.perf_counter() - started) * 1000
+
+
+def flood_row(pids_of, port, path, sources, count=10_500, callbacks=100):
+    """RSS and callback latency while `count` slow handshakes flood from `sources`."""
+    row = {"start_rss_mb": rss_kib(pids_of()) / 1024}
+    flood = SlowHandshakeFlood(port, count, sources)
+    flood.start()
+    peak = 0
+    deadline = time.time() + 15  # the flood's ramp: every connection made at least once
+    while time.time() < deadline and flood.opened < count:
+        peak = max(peak, rss_kib(pids_of()))
+        time.sleep(0.2)
+    time.sleep(3)
+    answers = []
+    for index in range(callbacks):
+        answers.append(one_callback(port, path, index))
+        peak = max(peak, rss_kib(pids_of()))
+        time.sleep(0.1)
+    flood.stopping.set()
+    flood.join()
+    row.update(flood_rss_mb=peak / 1024, opened=flood.opened, dropped=flood.dropped,
+               ok=sum(1 for status, _ in answers if status == 200), answered=len(answers),
+               p50=percentile([ms for _, ms in answers], 0.5), p99=percentile([ms for _, ms in answers], 0.99))
+    time.sleep(5)
+    row["after_rss_mb"] = rss_kib(pids_of()) / 1024
+    return row
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--binary", required=True)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--suite", choices=["server", "callbacks", "all"], default="all")
+    parser.add_argument("--suite", choices=["server", "callbacks", "flood", "all"], default="all")
     args = parser.parse_args()
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
@@ -296,6 +407,7 @@ def main():
     crt, key = make_certificate()
     server_suite = args.suite in ("server", "all")
     callback_suite = args.suite in ("callbacks", "all")
+    flood_suite = args.suite in ("flood", "all")
     seconds, rounds = args.seconds, args.rounds
 
     # Both servers run side by side (an idle one costs nothing) and each measure
@@ -352,6 +464,13 @@ def main():
             rows["cb_half"] = both(callbacks(16, close=True, pauses=pauses))
             for name in urls:
                 rows["cb_half"][name]["target"] = best_rate[name] / 2
+        if flood_suite:
+            token = open(os.path.join(state, "callback-token")).read().strip()
+            # From one address (videohookd's per-address cap holds), then from 42 at 250
+            # each (under the cap: 10,500 pending handshakes held, what each costs).
+            for key, sources in (("flood", ["127.0.0.2"]), ("flood42", [f"127.0.2.{n}" for n in range(1, 43)])):
+                rows[key] = {"videohookd": flood_row(vh_pids, VH_PORT, f"/callbacks/{token}", sources),
+                             "nginx": flood_row(ng_pids, NGINX_PORT, "/callbacks/bench", sources)}
         peak = {"videohookd": rss_kib(vh_pids(), "VmHWM") / 1024, "nginx": rss_kib(ng_pids(), "VmHWM") / 1024}
     finally:
         vh.send_signal(signal.SIGTERM)
@@ -406,6 +525,19 @@ def main():
         for name, r in (("videohookd", vh_i), ("nginx", ng_i)):
             if not r["idle10k_ok"]:
                 print(f"note: {name}: the request during 10,000 idle connections did not get 200")
+    for key, who in (("flood", "127.0.0.2"), ("flood42", "42 addresses, 250 each")):
+        if key not in rows:
+            continue
+        vh_f, ng_f = rows[key]["videohookd"], rows[key]["nginx"]
+        line(f"flood from {who}: RSS before its 10,500 slow ClientHellos", vh_f["start_rss_mb"], ng_f["start_rss_mb"], "MB")
+        line(f"flood from {who}: peak RSS during it", vh_f["flood_rss_mb"], ng_f["flood_rss_mb"], "MB")
+        line(f"flood from {who}: RSS 5 s after it stopped", vh_f["after_rss_mb"], ng_f["after_rss_mb"], "MB")
+        line(f"flood from {who}: callbacks from 127.0.0.1 answered 200", vh_f["ok"], ng_f["ok"],
+             f"of {vh_f['answered']}", "{:.0f}")
+        line(f"flood from {who}: callback p50 (new TLS connection each)", vh_f["p50"], ng_f["p50"], "ms", "{:.2f}")
+        line(f"flood from {who}: callback p99", vh_f["p99"], ng_f["p99"], "ms", "{:.2f}")
+        line(f"flood from {who}: connections it made (reconnecting when dropped)", vh_f["opened"], ng_f["opened"], "",
+             "{:.0f}")
     line("peak RSS over the whole run", peak["videohookd"], peak["nginx"], "MB")
 
 if __name__ == "__main__":

@@ -45,6 +45,9 @@ static inline EVP_PKEY *vh_EVP_EC_gen(const char *curve) {
 static inline long vh_BIO_get_mem_data(BIO *bio, char **data) {
     return BIO_get_mem_data(bio, data);
 }
+static inline long vh_BIO_set_mem_eof_return(BIO *bio, int value) {
+    return BIO_set_mem_eof_return(bio, value);
+}
 
 // SSL_OP_* are SSL_OP_BIT(n), a function-like macro with a cast to uint64_t: Swift does
 // not import a constant built from a function-like macro.

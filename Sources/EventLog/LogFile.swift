@@ -25,6 +25,11 @@ public final class LogFile: Sendable {
     /// the kernel promises no atomic writes.
     private let mirrorLock = Mutex(())
     private let failures = Atomic<Int>(0)
+    /// Where a failing log file is reported: standard error, which systemd sends to the
+    /// journal, so the operator learns of it somewhere other than the log that fails.
+    private let noticeDescriptor: Int32
+    /// Writes are failing, and that has been said: once per outage, not once per line.
+    private let failing = Atomic<Bool>(false)
 
     /// Opens (creating if needed) the log file at `path` for appending.
     ///
@@ -35,10 +40,11 @@ public final class LogFile: Sendable {
         try self.init(path: path, mirrorDescriptor: mirrorToStderr ? STDERR_FILENO : nil)
     }
 
-    init(path: String, mirrorDescriptor: Int32?) throws(LogFileError) {
+    init(path: String, mirrorDescriptor: Int32?, noticeDescriptor: Int32 = STDERR_FILENO) throws(LogFileError) {
         let handle = try FileDescriptorHandle.openForAppending(path: path)
         self.state = Mutex(State(path: path, handle: handle))
         self.mirrorDescriptor = mirrorDescriptor
+        self.noticeDescriptor = noticeDescriptor
     }
 
     /// The path lines currently go to.
@@ -47,7 +53,9 @@ public final class LogFile: Sendable {
     }
 
     /// Lines that could not be written (disk full, file system gone). A log handler has
-    /// nobody to throw to, so the count is kept for metrics and health checks.
+    /// nobody to throw to, so the count is kept for metrics
+    /// (`videohookd_log_lines_dropped_total`), and the first failure of an outage is said
+    /// on standard error.
     public var failedWrites: Int {
         failures.load(ordering: .relaxed)
     }
@@ -85,15 +93,28 @@ public final class LogFile: Sendable {
     }
 
     private func write(bytes: [UInt8]) {
-        let handle = state.withLock { $0.handle }
-        if !Self.writeAll(bytes, to: handle.fd) {
-            failures.add(1, ordering: .relaxed)
+        let (handle, path) = state.withLock { ($0.handle, $0.path) }
+        if let code = Self.writeAll(bytes, to: handle.fd) {
+            let dropped = failures.add(1, ordering: .relaxed).newValue
+            if !failing.exchange(true, ordering: .relaxed) {
+                tell("videohookd: cannot write the log file \(path): \(String(cString: strerror(code))) (errno \(code)); "
+                     + "log lines are dropped, and counted in videohookd_log_lines_dropped_total (\(dropped) so far), "
+                     + "until it can be written again")
+            }
+        } else if failing.load(ordering: .relaxed), failing.exchange(false, ordering: .relaxed) {
+            tell("videohookd: the log file \(path) is written again; \(failedWrites) lines dropped since start")
         }
         if let mirrorDescriptor {
             mirrorLock.withLock { _ in
                 _ = Self.writeAll(bytes, to: mirrorDescriptor)
             }
         }
+    }
+
+    /// One line on the notice descriptor, whole even when it is also the mirror.
+    private func tell(_ notice: String) {
+        let bytes = Array((notice + "\n").utf8)
+        mirrorLock.withLock { _ in _ = Self.writeAll(bytes, to: noticeDescriptor) }
     }
 
     /// The line's bytes and a newline. memchr finds a stray line break fast; the rare
@@ -122,19 +143,20 @@ public final class LogFile: Sendable {
     }
 
     /// Writes the whole buffer: one `write(2)` in every normal case; a short write (a
-    /// signal, a nearly full disk) is finished rather than dropped.
-    private static func writeAll(_ bytes: [UInt8], to fd: Int32) -> Bool {
-        bytes.withUnsafeBytes { buffer -> Bool in
+    /// signal, a nearly full disk) is finished rather than dropped. Nil when written,
+    /// else the errno of the failure.
+    private static func writeAll(_ bytes: [UInt8], to fd: Int32) -> Int32? {
+        bytes.withUnsafeBytes { buffer -> Int32? in
             var offset = 0
             while offset < buffer.count {
                 let written = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
                 if written < 0 {
                     if errno == EINTR { continue }
-                    return false
+                    return errno
                 }
                 offset += written
             }
-            return true
+            return nil
         }
     }
 }

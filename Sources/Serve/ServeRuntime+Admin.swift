@@ -61,6 +61,7 @@ extension ServeRuntime {
         let soonest = (try? ledger?.soonestWaitingDeadline()) ?? nil
         metrics.refresh(downloadJobs: jobs, oldestLinkSecondsLeft: soonest.map { $0.timeIntervalSinceNow },
                         openConnections: server?.openConnections ?? 0)
+        metrics.refreshDroppedLogLines(total: logFile?.failedWrites ?? 0)
         let oldestPending = (try? ledger?.deliveryStatistics())?.oldestPending
         metrics.refreshNotifications(oldestPendingAge: oldestPending.map { -$0.timeIntervalSinceNow })
         if let instances = try? ledger?.instances() {

@@ -281,8 +281,9 @@ public final class ServeRuntime: @unchecked Sendable {
         return ServerConfiguration(
             limits: HTTPLimits(maxURIBytes: limits.maxURIBytes, maxHeaderBytes: limits.maxHeaderBytes,
                                maxHeaderCount: limits.maxHeaderCount, maxBodyBytes: limits.maxBodyBytes),
-            headerTimeout: limits.headerTimeout.seconds, bodyTimeout: limits.bodyTimeout.seconds,
-            idleTimeout: limits.idleTimeout.seconds, maxConnections: limits.maxConnections)
+            handshakeTimeout: limits.handshakeTimeout.seconds, headerTimeout: limits.headerTimeout.seconds,
+            bodyTimeout: limits.bodyTimeout.seconds, idleTimeout: limits.idleTimeout.seconds,
+            maxConnections: limits.maxConnections, maxConnectionsPerAddress: limits.maxConnectionsPerAddress)
     }
 
     /// The admin listener is for probes and the archive site: one loop, small limits. The
@@ -320,6 +321,9 @@ public final class ServeRuntime: @unchecked Sendable {
         let metrics = self.metrics
         let token = self.token
         return ServerObserver(
+            connectionDropped: { why in
+                metrics.connectionDropped(DaemonMetrics.ConnectionDrop(rawValue: why.rawValue) ?? .addressCap)
+            },
             handshakeFailed: { _ in metrics.handshakeFailed() },
             requestRefused: { status, reason, head, body, context in
                 metrics.refused(status: status)

@@ -19,11 +19,16 @@ final class Connection: @unchecked Sendable {
     let id: UInt64
     let fd: Int32
     let peer: SocketAddress?
+    /// What the connection counts against in the per-address cap; nil when the kernel
+    /// gave no address.
+    let peerKey: PeerKey?
     private let listener: ListenerRef
     private unowned let loop: EventLoop
 
     private var machine: ConnectionStateMachine
     private var tls: TLSConnection?
+    /// The ClientHello being gathered, before the session exists (``ClientHelloRecord``).
+    private var clientHello: ClientHelloRecord?
     private var parser: HTTPRequestParser
     private var output: [UInt8] = []
     private var outputSent = 0
@@ -42,10 +47,12 @@ final class Connection: @unchecked Sendable {
         var router: Router
     }
 
-    init(id: UInt64, fd: Int32, peer: SocketAddress?, listener: ServerListener, loop: EventLoop, overCapacity: Bool) {
+    init(id: UInt64, fd: Int32, peer: SocketAddress?, peerKey: PeerKey?, listener: ServerListener, loop: EventLoop,
+         overCapacity: Bool) {
         self.id = id
         self.fd = fd
         self.peer = peer
+        self.peerKey = peerKey
         self.listener = ListenerRef(name: listener.name, tls: listener.tls, router: listener.router)
         self.loop = loop
         parser = HTTPRequestParser(limits: loop.configuration.limits)
@@ -79,6 +86,14 @@ final class Connection: @unchecked Sendable {
     func shutdownRequested() {
         perform(machine.stopRequested(deadline: loop.stopDeadline, parserPhase: parser.phase))
         applyInterest()
+    }
+
+    /// Not through its TLS handshake: the loop may displace it when the listener is full.
+    var awaitsHandshake: Bool { machine.awaitsHandshake }
+
+    /// Closed for a new connection at the cap (the loop checked ``awaitsHandshake``).
+    func displace() {
+        perform(machine.displaced())
     }
 
     func checkTimeouts(now: UInt64, timeouts: ConnectionStateMachine.Timeouts) {
@@ -147,6 +162,10 @@ final class Connection: @unchecked Sendable {
             // answer for a reset to destroy.
             tls?.shutdown()
             closeSocket()
+        case .displaced:
+            logger.debug("connection.displaced", metadata: ["peer": "\(peerText)"])
+            loop.server.observer.connectionDropped(.displaced)
+            closeSocket()
         case .handshakeTimedOut:
             logger.debug("tls.handshake_timeout", metadata: ["peer": "\(peerText)"])
             closeSocket()
@@ -170,9 +189,46 @@ final class Connection: @unchecked Sendable {
     }
 
     private func startHandshake() {
+        clientHello = ClientHelloRecord()
+        gatherClientHello()
+    }
+
+    /// Reads the first record into the connection's own buffer, exactly, and makes the
+    /// session only when it is whole.
+    private func gatherClientHello() {
+        guard var record = clientHello else { return }
+        let buffer = loop.readBuffer
+        while !record.isComplete {
+            let window = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<min(record.missing, buffer.count)])
+            let count: Int?
+            do {
+                count = try SystemSocket.read(fd, into: window)
+            } catch {
+                clientHello = nil
+                return perform(machine.transportClosed())
+            }
+            guard let count else {
+                clientHello = record
+                machine.handshakeWants(.readable)
+                return
+            }
+            guard count > 0 else {
+                clientHello = nil
+                return perform(machine.transportClosed())
+            }
+            do {
+                try record.append(UnsafeRawBufferPointer(rebasing: window[0..<count]))
+            } catch {
+                clientHello = nil
+                logger.info("tls.handshake_failed", metadata: ["peer": "\(peerText)", "reason": "\(error.reason)"])
+                loop.server.observer.handshakeFailed(error.reason)
+                return perform(machine.transportClosed())
+            }
+        }
+        clientHello = nil
         guard let store = listener.tls else { return perform(machine.transportClosed()) }
         do {
-            tls = try TLSConnection(context: store.context, fd: fd)
+            tls = try TLSConnection(context: store.context, fd: fd, firstBytes: record.bytes)
         } catch {
             logger.error("tls.session_failed", metadata: ["peer": "\(peerText)", "reason": "\(error)"])
             return perform(machine.transportClosed())
@@ -181,7 +237,7 @@ final class Connection: @unchecked Sendable {
     }
 
     private func advanceHandshake() {
-        guard let tls else { return }
+        guard let tls else { return gatherClientHello() }
         switch tls.handshake() {
         case .done:
             perform(machine.handshakeDone(now: MonotonicClock.nanoseconds()))
@@ -437,6 +493,7 @@ final class Connection: @unchecked Sendable {
     /// The machine has said close, once: the socket goes, and the loop forgets us.
     private func closeSocket() {
         tls = nil
+        clientHello = nil
         pendingFile = nil
         loop.forget(self)
         SystemSocket.close(fd)

@@ -20,18 +20,21 @@ struct ConnectionStateMachine {
     /// The limits in force at a timeout check, in nanoseconds (``ServerConfiguration``
     /// gives them in seconds; a SIGHUP can change them between two checks).
     struct Timeouts: Equatable {
+        var handshake: UInt64
         var header: UInt64
         var body: UInt64
         var idle: UInt64
 
-        init(header: UInt64, body: UInt64, idle: UInt64) {
+        init(handshake: UInt64, header: UInt64, body: UInt64, idle: UInt64) {
+            self.handshake = handshake
             self.header = header
             self.body = body
             self.idle = idle
         }
 
         init(_ configuration: ServerConfiguration) {
-            self.init(header: UInt64(configuration.headerTimeout * 1e9), body: UInt64(configuration.bodyTimeout * 1e9),
+            self.init(handshake: UInt64(configuration.handshakeTimeout * 1e9),
+                      header: UInt64(configuration.headerTimeout * 1e9), body: UInt64(configuration.bodyTimeout * 1e9),
                       idle: UInt64(configuration.idleTimeout * 1e9))
         }
     }
@@ -89,7 +92,10 @@ struct ConnectionStateMachine {
         case drainLinger
         /// No answer owed: close_notify, then close.
         case closeIdle
-        /// The handshake took longer than the header timeout: log, and close.
+        /// Closed unfinished to make room for a new connection at the cap: log, and close.
+        case displaced
+        /// Accepted longer ago than the handshake timeout and not through the handshake
+        /// (or, on a TLS listener, not even a first byte): log, and close.
         case handshakeTimedOut
         case close
     }
@@ -141,6 +147,8 @@ struct ConnectionStateMachine {
     private var parsing = false
     private var readRounds = 0
     /// The parser's phase as last seen, and since when: which timeout applies, from when.
+    /// Before the handshake's end it is the moment of accept, which the handshake timeout
+    /// counts from.
     private var phase: HTTPRequestParser.Phase = .idle
     private var phaseSince: UInt64
     /// The last byte read or written: a client that does not read its answer.
@@ -211,6 +219,20 @@ struct ConnectionStateMachine {
         phaseSince = now
         blockedOnWrite = false
         return .read
+    }
+
+    /// Not through its TLS handshake yet: a connection the listener may close for a new
+    /// one when it is full.
+    var awaitsHandshake: Bool {
+        tls && (state == .fresh || state == .handshaking)
+    }
+
+    /// The listener is full and this is its longest-waiting unfinished handshake: it goes,
+    /// so that a flood of slow handshakes cannot hold every slot.
+    mutating func displaced() -> Action {
+        guard awaitsHandshake else { return .none }
+        state = .closed
+        return .displaced
     }
 
     // MARK: Epoll events
@@ -332,13 +354,19 @@ struct ConnectionStateMachine {
     }
 
     /// Done taking requests out of the parser, which is now in `phase`: a new phase
-    /// starts its timeout (`now` is read only then).
+    /// starts its timeout (`now` is read only then), except the first head, whose clock
+    /// has run since the handshake's end.
     mutating func parsingEnds(phase current: HTTPRequestParser.Phase, now: @autoclosure () -> UInt64) {
         parsing = false
-        if current != phase {
-            phase = current
-            phaseSince = now()
-        }
+        guard current != phase else { return }
+        // The first head's time is counted from the end of the handshake, the same clock
+        // as the wait for it: restarting it at the head's first byte would let a client
+        // that trickles its head take twice the header timeout. On a kept-alive connection
+        // the wait for the next request is the idle timeout's, and the head gets the
+        // header timeout from its first byte.
+        let firstHeadBegins = phase == .idle && current == .head && requestsServed == 0
+        phase = current
+        if !firstHeadBegins { phaseSince = now() }
     }
 
     // MARK: Answers and output
@@ -424,7 +452,7 @@ struct ConnectionStateMachine {
         func over(_ limit: UInt64, since start: UInt64) -> Bool { now &- start > limit }
         switch state {
         case .fresh, .handshaking:
-            guard over(timeouts.header, since: phaseSince) else { return .none }
+            guard over(timeouts.handshake, since: phaseSince) else { return .none }
             state = .closed
             return .handshakeTimedOut
         case .open:

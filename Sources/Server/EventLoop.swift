@@ -25,6 +25,12 @@ final class EventLoop: @unchecked Sendable {
     let readBuffer: UnsafeMutableRawBufferPointer
     private var connections: [UInt64: Connection] = [:]
     private var nextConnectionID: UInt64 = 1
+    /// The connections accepted on a TLS listener, oldest first, that may still be in
+    /// their handshake: whom a full listener displaces. Ids leave lazily (a connection
+    /// through its handshake, or closed, is skipped when reached), so accepting costs an
+    /// append, and the queue is compacted when it outgrows the connections.
+    private var handshakeQueue: [UInt64] = []
+    private var handshakeQueueStart = 0
     private var lastSweep: UInt64 = 0
     private(set) var stopping = false
     /// When a stopping loop closes what is left (the stop's grace); each connection's
@@ -167,32 +173,95 @@ final class EventLoop: @unchecked Sendable {
                 return
             }
             guard let accepted else { return }
-            let open = server.connectionOpened()
+            let configuration = self.configuration
+            let peerKey = accepted.peer.map(PeerKey.init)
+            if let peerKey, !admit(peerKey, limit: configuration.maxConnectionsPerAddress) {
+                SystemSocket.close(accepted.fd)
+                continue
+            }
+            var open = server.connectionOpened()
             let limit = configuration.maxConnections
+            // Full: the connection that has waited longest in its handshake makes room,
+            // so a flood of slow handshakes cannot hold every slot. With none to displace,
+            // the cap's 503 below.
+            if open > limit, listener.tls != nil, displaceOldestHandshake() { open -= 1 }
             if open > limit + max(16, limit / 10) {
                 // Far over the cap: not even a 503, the descriptor is what is scarce.
-                server.connectionClosed()
-                SystemSocket.close(accepted.fd)
+                closeUnserved(accepted.fd, peerKey)
                 continue
             }
             SystemSocket.setNoDelay(accepted.fd)
             let id = nextConnectionID
             nextConnectionID += 1
-            let connection = Connection(id: id, fd: accepted.fd, peer: accepted.peer, listener: listener,
+            let connection = Connection(id: id, fd: accepted.fd, peer: accepted.peer, peerKey: peerKey, listener: listener,
                                         loop: self, overCapacity: open > limit)
             do {
                 try epoll.add(accepted.fd, token: id, interest: .readable)
             } catch {
-                server.connectionClosed()
-                SystemSocket.close(accepted.fd)
+                closeUnserved(accepted.fd, peerKey)
                 continue
             }
             connections[id] = connection
+            if listener.tls != nil { enqueueHandshake(id) }
             server.observer.connectionOpened()
             if stopping { connection.shutdownRequested() }
             connection.accepted()
             runPendingBetweenHandshakes()
         }
+    }
+
+    /// Counts a new connection against its address's cap; over it, says so (once a minute
+    /// per address) and the caller closes it before any TLS work, which is what a flood
+    /// of handshakes costs.
+    private func admit(_ key: PeerKey, limit: Int) -> Bool {
+        guard case .refused(let report) = server.perAddress.admit(key, limit: limit, now: MonotonicClock.nanoseconds())
+        else { return true }
+        server.observer.connectionDropped(.addressCap)
+        if let report {
+            logger.warning("connection.address_cap", metadata: [
+                "peer": "\(key)", "limit": "\(limit)", "refused": "\(report)",
+            ])
+        }
+        return false
+    }
+
+    private func enqueueHandshake(_ id: UInt64) {
+        handshakeQueue.append(id)
+        let waiting = handshakeQueue.count - handshakeQueueStart
+        if waiting > 2 * connections.count + 64 {
+            // Mostly connections long through their handshake, or gone.
+            handshakeQueue = handshakeQueue[handshakeQueueStart...].filter { connections[$0]?.awaitsHandshake == true }
+            handshakeQueueStart = 0
+        } else if handshakeQueueStart > 1024, handshakeQueueStart > waiting {
+            // Mostly ids already taken from the front by displacements.
+            handshakeQueue.removeFirst(handshakeQueueStart)
+            handshakeQueueStart = 0
+        }
+    }
+
+    /// Closes this loop's oldest connection still in its handshake; false when it has none.
+    /// Each loop displaces its own: the accepting loop is the one awake, and a flood's
+    /// connections spread over the loops as every other client's do.
+    private func displaceOldestHandshake() -> Bool {
+        while handshakeQueueStart < handshakeQueue.count {
+            let id = handshakeQueue[handshakeQueueStart]
+            handshakeQueueStart += 1
+            if handshakeQueueStart == handshakeQueue.count {
+                handshakeQueue.removeAll(keepingCapacity: true)
+                handshakeQueueStart = 0
+            }
+            guard let connection = connections[id], connection.awaitsHandshake else { continue }
+            connection.displace()
+            return true
+        }
+        return false
+    }
+
+    /// A connection counted at accept and closed before it was served.
+    private func closeUnserved(_ fd: Int32, _ peerKey: PeerKey?) {
+        server.connectionClosed()
+        if let peerKey { server.perAddress.release(peerKey) }
+        SystemSocket.close(fd)
     }
 
     func setInterest(_ connection: Connection, _ interest: Epoll.Interest) {
@@ -204,6 +273,7 @@ final class EventLoop: @unchecked Sendable {
     func forget(_ connection: Connection) {
         connections.removeValue(forKey: connection.id)
         server.connectionClosed()
+        if let key = connection.peerKey { server.perAddress.release(key) }
         server.observer.connectionClosed()
     }
 }

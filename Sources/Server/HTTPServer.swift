@@ -12,6 +12,8 @@ public final class HTTPServer: Service, Sendable {
     public let logger: Logger
     public let observer: ServerObserver
     private let openCount = Atomic<Int>(0)
+    /// Open connections by peer, for the per-address cap.
+    let perAddress = ConnectionsPerAddress()
     private let loops = Mutex<[EventLoop]>([])
     private let heapReturnTrigger: HeapReturnTrigger
     private let heapReturn: HeapReturn

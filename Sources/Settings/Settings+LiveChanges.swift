@@ -49,7 +49,8 @@ extension Settings {
             case .adminToken, .adminTokenFile: kept.admin = running.admin
             case .logFile, .logLevel, .tlsCertFile, .tlsKeyFile, .apiKey, .apiKeyFile, .downloadConcurrency,
                  .limitsMaxBodyBytes, .limitsMaxHeaderBytes, .limitsMaxHeaderCount, .limitsMaxURIBytes,
-                 .limitsHeaderTimeout, .limitsBodyTimeout, .limitsIdleTimeout,
+                 .limitsHandshakeTimeout, .limitsHeaderTimeout, .limitsBodyTimeout, .limitsIdleTimeout,
+                 .limitsMaxConnectionsPerAddress,
                  .notifyWebhooks, .notifyCommands, .notifyConcurrency, .notifyTimeout, .notifyRetryDelays:
                 // Live: the new value is the one in force.
                 break

@@ -44,10 +44,12 @@ extension Settings: CustomStringConvertible {
         case .limitsMaxHeaderBytes: return ByteCountParser.format(limits.maxHeaderBytes)
         case .limitsMaxHeaderCount: return String(limits.maxHeaderCount)
         case .limitsMaxURIBytes: return ByteCountParser.format(limits.maxURIBytes)
+        case .limitsHandshakeTimeout: return DurationParser.format(limits.handshakeTimeout)
         case .limitsHeaderTimeout: return DurationParser.format(limits.headerTimeout)
         case .limitsBodyTimeout: return DurationParser.format(limits.bodyTimeout)
         case .limitsIdleTimeout: return DurationParser.format(limits.idleTimeout)
         case .limitsMaxConnections: return String(limits.maxConnections)
+        case .limitsMaxConnectionsPerAddress: return String(limits.maxConnectionsPerAddress)
         case .notifyWebhooks:
             guard !notify.webhooks.isEmpty else { return "(none)" }
             return notify.webhooks.map { webhook in

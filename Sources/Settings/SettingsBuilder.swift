@@ -139,10 +139,14 @@ struct SettingsBuilder {
         if let value = reader.byteCount(.limitsMaxHeaderBytes, in: 1...(1 << 20)) { limits.maxHeaderBytes = value }
         if let value = reader.integer(.limitsMaxHeaderCount, in: 1...10_000) { limits.maxHeaderCount = value }
         if let value = reader.byteCount(.limitsMaxURIBytes, in: 1...(1 << 20)) { limits.maxURIBytes = value }
+        if let value = reader.duration(.limitsHandshakeTimeout, in: Self.timeoutRange) { limits.handshakeTimeout = value }
         if let value = reader.duration(.limitsHeaderTimeout, in: Self.timeoutRange) { limits.headerTimeout = value }
         if let value = reader.duration(.limitsBodyTimeout, in: Self.timeoutRange) { limits.bodyTimeout = value }
         if let value = reader.duration(.limitsIdleTimeout, in: Self.timeoutRange) { limits.idleTimeout = value }
         if let value = reader.integer(.limitsMaxConnections, in: 1...1_000_000) { limits.maxConnections = value }
+        if let value = reader.integer(.limitsMaxConnectionsPerAddress, in: 1...1_000_000) {
+            limits.maxConnectionsPerAddress = value
+        }
         settings.limits = limits
     }
 }

@@ -25,10 +25,12 @@ public enum SettingsKey: String, Sendable, CaseIterable {
     case limitsMaxHeaderBytes = "limits.max_header_bytes"
     case limitsMaxHeaderCount = "limits.max_header_count"
     case limitsMaxURIBytes = "limits.max_uri_bytes"
+    case limitsHandshakeTimeout = "limits.handshake_timeout"
     case limitsHeaderTimeout = "limits.header_timeout"
     case limitsBodyTimeout = "limits.body_timeout"
     case limitsIdleTimeout = "limits.idle_timeout"
     case limitsMaxConnections = "limits.max_connections"
+    case limitsMaxConnectionsPerAddress = "limits.max_connections_per_address"
     case notifyWebhooks = "notify.webhooks"
     case notifyCommands = "notify.commands"
     case notifyConcurrency = "notify.concurrency"
@@ -80,7 +82,8 @@ public enum SettingsKey: String, Sendable, CaseIterable {
         case .logLevel: .setLogLevel
         case .tlsCertFile, .tlsKeyFile: .reloadCertificate
         case .limitsMaxBodyBytes, .limitsMaxHeaderBytes, .limitsMaxHeaderCount, .limitsMaxURIBytes,
-             .limitsHeaderTimeout, .limitsBodyTimeout, .limitsIdleTimeout:
+             .limitsHandshakeTimeout, .limitsHeaderTimeout, .limitsBodyTimeout, .limitsIdleTimeout,
+             .limitsMaxConnectionsPerAddress:
             .updateRequestLimits
         case .downloadConcurrency: .setDownloadConcurrency
         case .apiKey, .apiKeyFile: .replaceAPIKey

@@ -19,11 +19,45 @@ public final class TLSConnection {
     }
 
     private let ssl: OpaquePointer
+    private let fd: Int32
+    /// The session reads from a memory BIO holding the bytes given at init (the first
+    /// record, read by the caller) until they are used up, then from the socket.
+    private var readsGivenBytes: Bool
 
-    public init(context: TLSServerContext, fd: Int32) throws(TLSError) {
+    public convenience init(context: TLSServerContext, fd: Int32) throws(TLSError) {
+        try self.init(context: context, fd: fd, firstBytes: [])
+    }
+
+    /// A session whose first input is `firstBytes`, already read from the socket (the
+    /// server gathers the ClientHello record before it makes a session, so a client that
+    /// trickles it costs no session), and then the socket.
+    public init(context: TLSServerContext, fd: Int32, firstBytes: [UInt8]) throws(TLSError) {
         guard let ssl = SSL_new(context.context) else { throw TLSError.openSSL("SSL_new") }
         self.ssl = ssl
-        SSL_set_fd(ssl, fd)
+        self.fd = fd
+        readsGivenBytes = !firstBytes.isEmpty
+        if firstBytes.isEmpty {
+            SSL_set_fd(ssl, fd)
+        } else {
+            guard let memory = BIO_new(BIO_s_mem()) else {
+                SSL_free(ssl)
+                throw TLSError.openSSL("BIO_new")
+            }
+            guard let socket = BIO_new_socket(fd, BIO_NOCLOSE) else {
+                BIO_free(memory)
+                SSL_free(ssl)
+                throw TLSError.openSSL("BIO_new_socket")
+            }
+            let written = firstBytes.withUnsafeBytes { BIO_write(memory, $0.baseAddress, Int32($0.count)) }
+            // Used up: "try again" (WANT_READ), not the end of the stream.
+            _ = vh_BIO_set_mem_eof_return(memory, -1)
+            // The session owns both BIOs from here, and frees them.
+            SSL_set_bio(ssl, memory, socket)
+            guard written == firstBytes.count else {
+                SSL_free(ssl)
+                throw TLSError.openSSL("BIO_write")
+            }
+        }
         SSL_set_accept_state(ssl)
     }
 
@@ -34,7 +68,17 @@ public final class TLSConnection {
     public func handshake() -> Outcome {
         OpenSSLErrorQueue.clear()
         let result = SSL_do_handshake(ssl)
-        return result == 1 ? .done(0) : outcome(of: result)
+        guard readsGivenBytes, BIO_ctrl_pending(SSL_get_rbio(ssl)) == 0 else {
+            return result == 1 ? .done(0) : outcome(of: result)
+        }
+        // The given bytes are used up: read from the socket from now on. The outcome is
+        // judged first, since SSL_get_error looks at the BIO being replaced.
+        let first = result == 1 ? .done(0) : outcome(of: result)
+        readsGivenBytes = false
+        guard let socket = BIO_new_socket(fd, BIO_NOCLOSE) else { return .failed("BIO_new_socket failed") }
+        SSL_set0_rbio(ssl, socket)
+        // Waiting for input: the socket may hold it already.
+        return first == .wantRead ? handshake() : first
     }
 
     public func read(into buffer: UnsafeMutableRawBufferPointer) -> Outcome {

@@ -20,6 +20,10 @@ public final class DaemonMetrics: Sendable {
     private let callbacks: [CallbackOutcome: Counter]
     private let commitLatency: DurationHistogram
     private let handshakeFailures: Counter
+    private let droppedConnections: [ConnectionDrop: Counter]
+    private let droppedLogLines: Counter
+    /// The log file's own count as last seen: the counter goes up by what is new.
+    private let droppedLogLinesSeen = Mutex<Int>(0)
     private let refusals: Mutex<[Int: Counter]>
     private let downloads: [DownloadState: Gauge]
     private let downloadedBytes: Counter
@@ -34,6 +38,15 @@ public final class DaemonMetrics: Sendable {
     private let instances: [InstanceState: Gauge]
     private let held: [HeldKind: Gauge]
     private let renewalFailures: Counter
+
+    /// Why the callback listener closed a connection unserved, for
+    /// `videohookd_connections_dropped_total`.
+    public enum ConnectionDrop: String, Sendable, CaseIterable {
+        /// Over `limits.max_connections_per_address`, at accept.
+        case addressCap = "address_cap"
+        /// The oldest unfinished handshake, closed for a new connection at the total cap.
+        case displaced
+    }
 
     /// The instances of the ledger by state, for `videohookd_instances`.
     public enum InstanceState: String, Sendable, CaseIterable {
@@ -76,6 +89,15 @@ public final class DaemonMetrics: Sendable {
         handshakeFailures = registry.makeCounter(
             descriptor: MetricNameDescriptor(namespace: "videohookd", metricName: "tls_handshake_failures", unitName: "total",
                                              helpText: "TLS handshakes that failed, including plain HTTP sent to the TLS port."))
+        droppedConnections = Dictionary(uniqueKeysWithValues: ConnectionDrop.allCases.map { reason in
+            (reason, registry.makeCounter(
+                descriptor: MetricNameDescriptor(namespace: "videohookd", metricName: "connections_dropped", unitName: "total",
+                                                 helpText: "Connections to the callback listener closed before any request, by reason: address_cap (over limits.max_connections_per_address, closed at accept), displaced (the oldest unfinished TLS handshake, closed to admit a new connection at limits.max_connections)."),
+                labels: [("reason", reason.rawValue)]))
+        })
+        droppedLogLines = registry.makeCounter(
+            descriptor: MetricNameDescriptor(namespace: "videohookd", metricName: "log_lines_dropped", unitName: "total",
+                                             helpText: "Log lines that could not be written to log_file (disk full, file system gone); the first of each outage is said on standard error."))
         refusals = Mutex([:])
         downloads = Dictionary(uniqueKeysWithValues: DownloadState.allCases.map { state in
             (state, registry.makeGauge(
@@ -192,6 +214,19 @@ public final class DaemonMetrics: Sendable {
 
     public func handshakeFailed() {
         handshakeFailures.increment()
+    }
+
+    /// Set right before a scrape from the log file's count of lines it could not write.
+    public func refreshDroppedLogLines(total: Int) {
+        let new = droppedLogLinesSeen.withLock { seen -> Int in
+            defer { seen = max(seen, total) }
+            return max(0, total - seen)
+        }
+        if new > 0 { droppedLogLines.increment(by: Int64(new)) }
+    }
+
+    public func connectionDropped(_ reason: ConnectionDrop) {
+        droppedConnections[reason]?.increment()
     }
 
     /// A request refused by the HTTP layer, by status (400, 408, 413, 414, 431, 503...).

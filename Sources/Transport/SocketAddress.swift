@@ -95,6 +95,18 @@ public struct SocketAddress: Sendable, Hashable, CustomStringConvertible {
 
     public var addressFamily: Int32 { family == .inet ? AF_INET : AF_INET6 }
 
+    /// The host's address in network order: 4 bytes for IPv4, 16 for IPv6.
+    public var hostBytes: [UInt8] {
+        storage.withUnsafeBytes { raw in
+            if family == .inet {
+                var addr = raw.load(as: sockaddr_in.self).sin_addr
+                return withUnsafeBytes(of: &addr) { Array($0) }
+            }
+            var addr = raw.load(as: sockaddr_in6.self).sin6_addr
+            return withUnsafeBytes(of: &addr) { Array($0) }
+        }
+    }
+
     /// Calls `body` with the raw sockaddr pointer and its length, for bind and connect.
     public func withSockaddr<R>(_ body: (UnsafePointer<sockaddr>, socklen_t) throws -> R) rethrows -> R {
         try storage.withUnsafeBytes { raw in

@@ -289,6 +289,56 @@ struct ProductionTests {
         #expect(daemon.stop() == 0)
     }
 
+    @Test("limits.max_connections_per_address: a third connection from 127.0.0.1 is closed at accept and counted; a freed slot serves again")
+    func perAddressCap() throws {
+        let daemon = try DaemonProcess(config: "limits:\n  max_connections_per_address: 2\n")
+        defer { daemon.stop(); daemon.removeFiles() }
+        try daemon.start()
+        var held: [TestClient] = []
+        for _ in 0..<2 {
+            let client = try daemon.connect()
+            #expect(try client.get("/healthz").status == 200)
+            held.append(client)
+        }
+        // Closed before any TLS work: ended by the server before the client says a word.
+        #expect(try TestClient.connectPlain(port: daemon.port, ioTimeoutMilliseconds: 3000).isEndedByServer())
+        let metrics = try PrometheusText(try TestClient.connectPlain(port: daemon.adminPort).get("/metrics").text)
+        #expect(metrics.value("videohookd_connections_dropped_total", ["reason": "address_cap"]) == 1)
+        let line = try Self.waitForLogLine(daemon, "event=connection.address_cap")
+        #expect(line.contains("peer=127.0.0.1") && line.contains("limit=2"), "\(line)")
+        held.removeFirst()
+        // Once the server has seen it close (a TLS client refused at accept would be
+        // killed by SIGPIPE writing its ClientHello), the address has a slot again.
+        var open = 2.0
+        for _ in 0..<100 where open > 1 {
+            Thread.sleep(forTimeInterval: 0.05)
+            let text = try TestClient.connectPlain(port: daemon.adminPort).get("/metrics").text
+            open = try PrometheusText(text).value("videohookd_open_connections", [:]) ?? 2
+        }
+        #expect(open == 1)
+        #expect(try daemon.connect().get("/healthz").status == 200)
+        #expect(daemon.stop() == 0)
+    }
+
+    @Test("a log file on a full disk (/dev/full): said once on stderr, the dropped lines counted in the metrics, callbacks still served")
+    func logOnAFullDisk() throws {
+        let daemon = try DaemonProcess(config: "log_file: /dev/full\n")
+        defer { daemon.stop(); daemon.removeFiles() }
+        try daemon.start()
+        for index in 0..<3 {
+            let answer = try daemon.connect().post(daemon.callbackPath,
+                                                   body: Self.completedBody("task-unified-1761313744-full000\(index)"))
+            #expect(answer.status == 200)
+        }
+        let metrics = try PrometheusText(try TestClient.connectPlain(port: daemon.adminPort).get("/metrics").text)
+        let dropped = try #require(metrics.value("videohookd_log_lines_dropped_total"))
+        #expect(dropped >= 3, "serve.started and the callbacks' lines at least")
+        #expect(daemon.stop() == 0)
+        let notices = daemon.standardError.split(separator: "\n").filter { $0.contains("cannot write the log file /dev/full") }
+        #expect(notices.count == 1, "\(daemon.standardError)")
+        #expect(notices.first?.contains("No space left on device") == true)
+    }
+
     // MARK: SIGTERM
 
     @Test("SIGTERM with a request in flight: it is answered 200 with Connection: close, idle keep-alive closed, exit 0")
@@ -408,7 +458,8 @@ struct ProductionTests {
             "\(file):3: listn: unknown key; did you mean listen?",
             "\(file):5: download.concurrency: expected a whole number from 1 to 64, got \"four\"",
             "\(file):6: limits: is a section; expected keys under it: max_body_bytes, max_header_bytes, max_header_count, "
-                + "max_uri_bytes, header_timeout, body_timeout, idle_timeout, max_connections",
+                + "max_uri_bytes, handshake_timeout, header_timeout, body_timeout, idle_timeout, max_connections, "
+                + "max_connections_per_address",
         ])
 
         let notYAML = folder.file("broken.yaml")

@@ -130,11 +130,55 @@ struct LogFileTests {
         #expect(try folder.lines(of: "videohookd.log") == ["event=one", "event=two"])
     }
 
+    /// What was written to the read end of a pipe whose write end is closed.
+    func drain(_ fd: Int32) -> String {
+        var text: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = read(fd, &buffer, buffer.count)
+            if count <= 0 { break }
+            text.append(contentsOf: buffer[0..<count])
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+
     @Test("A write that fails is counted, not lost silently")
     func failedWritesAreCounted() throws {
         // /dev/full accepts an open for writing and fails every write with ENOSPC.
-        let file = try LogFile(path: "/dev/full")
+        var fds: [Int32] = [0, 0]
+        #expect(pipe(&fds) == 0)
+        defer { close(fds[0]) }
+        let file = try LogFile(path: "/dev/full", mirrorDescriptor: nil, noticeDescriptor: fds[1])
         file.write(line: "event=nowhere")
         #expect(file.failedWrites == 1)
+        close(fds[1])
+        #expect(drain(fds[0]).contains("No space left on device"))
+    }
+
+    @Test("A log on a full disk is said once on stderr, not once a line; its recovery once too, and a new outage again")
+    func fullDiskIsSaidOnce() throws {
+        var fds: [Int32] = [0, 0]
+        #expect(pipe(&fds) == 0)
+        defer { close(fds[0]) }
+        let file = try LogFile(path: "/dev/full", mirrorDescriptor: nil, noticeDescriptor: fds[1])
+        for index in 0..<50 { file.write(line: "event=lost n=\(index)") }
+        #expect(file.failedWrites == 50)
+        // Space again (here: the log moved to a writable file).
+        try file.reopen(at: folder.file("videohookd.log"))
+        file.write(line: "event=back")
+        file.write(line: "event=still")
+        try file.reopen(at: "/dev/full")
+        file.write(line: "event=lost-again")
+        file.write(utf8: Array("event=lost-again-too".utf8))
+        #expect(file.failedWrites == 52)
+        close(fds[1])
+        let notices = drain(fds[0]).split(separator: "\n").map(String.init)
+        #expect(notices.count == 3, "\(notices)")
+        #expect(notices.first == "videohookd: cannot write the log file /dev/full: No space left on device (errno 28); log lines "
+                + "are dropped, and counted in videohookd_log_lines_dropped_total (1 so far), until it can be written again")
+        #expect(notices.dropFirst().first?.hasPrefix("videohookd: the log file \(folder.file("videohookd.log")) is written again; "
+                                                     + "50 lines dropped since start") == true)
+        #expect(notices.last?.contains("(51 so far)") == true)
+        #expect(try folder.lines(of: "videohookd.log") == ["event=back", "event=still"])
     }
 }

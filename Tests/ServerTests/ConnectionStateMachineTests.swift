@@ -10,8 +10,8 @@ struct ConnectionStateMachineTests {
     typealias Machine = ConnectionStateMachine
 
     static let second: UInt64 = 1_000_000_000
-    /// Three different limits, so that a test shows which one applied.
-    static let timeouts = Machine.Timeouts(header: 10 * second, body: 20 * second, idle: 60 * second)
+    /// Four different limits, so that a test shows which one applied.
+    static let timeouts = Machine.Timeouts(handshake: 5 * second, header: 10 * second, body: 20 * second, idle: 60 * second)
     var second: UInt64 { Self.second }
     var timeouts: Machine.Timeouts { Self.timeouts }
 
@@ -79,20 +79,40 @@ struct ConnectionStateMachineTests {
 
     // MARK: Timeouts
 
-    @Test("a handshake, or a first byte, that takes longer than the header timeout is closed")
+    @Test("the handshake timeout runs from accept: a first byte or a handshake that trickles past it is closed")
     func handshakeTimeout() {
         var handshaking = Machine(now: 5 * second, tls: true, overCapacity: false)
         _ = handshaking.start()
+        // The ClientHello's first byte at 9 s, more of it later: the clock stays at accept.
+        #expect(handshaking.tick(now: 9 * second, timeouts: timeouts) == .none)
         _ = handshaking.peeked(0x16)
         handshaking.handshakeWants(.readable)
-        #expect(handshaking.tick(now: 15 * second, timeouts: timeouts) == .none)
-        #expect(handshaking.tick(now: 15 * second + 1, timeouts: timeouts) == .handshakeTimedOut)
+        #expect(handshaking.socketReady(readable: true, writable: false, hangup: false, bufferedInput: false) == .continueHandshake)
+        #expect(handshaking.tick(now: 10 * second, timeouts: timeouts) == .none)
+        #expect(handshaking.tick(now: 10 * second + 1, timeouts: timeouts) == .handshakeTimedOut)
         #expect(handshaking.state == .closed)
 
         var silent = Machine(now: 0, tls: true, overCapacity: false)
         _ = silent.start()
-        #expect(silent.tick(now: 10 * second, timeouts: timeouts) == .none)
-        #expect(silent.tick(now: 10 * second + 1, timeouts: timeouts) == .handshakeTimedOut)
+        #expect(silent.tick(now: 5 * second, timeouts: timeouts) == .none)
+        #expect(silent.tick(now: 5 * second + 1, timeouts: timeouts) == .handshakeTimedOut)
+
+        // Through the handshake in time: the handshake's limit no longer applies.
+        var done = Machine(now: 0, tls: true, overCapacity: false)
+        _ = done.start()
+        _ = done.peeked(0x16)
+        #expect(done.handshakeDone(now: 4 * second) == .read)
+        #expect(done.tick(now: 9 * second + 1, timeouts: timeouts) == .none)
+    }
+
+    @Test("the handshake timeout comes from the configuration, and a SIGHUP's new value applies at the next check")
+    func handshakeTimeoutFromConfiguration() {
+        var machine = Machine(now: 0, tls: true, overCapacity: false)
+        _ = machine.start()
+        _ = machine.peeked(0x16)
+        let shorter = Machine.Timeouts(ServerConfiguration(handshakeTimeout: 2))
+        #expect(machine.tick(now: 2 * second, timeouts: shorter) == .none)
+        #expect(machine.tick(now: 2 * second + 1, timeouts: shorter) == .handshakeTimedOut)
     }
 
     @Test("no first request within the header timeout, counted from the handshake's end: 408, then a lingering close")
@@ -115,23 +135,72 @@ struct ConnectionStateMachineTests {
         #expect(machine.state == .closed)
     }
 
-    @Test("a head that takes longer than the header timeout is cut with 408, however it trickles in")
+    @Test("the first head's clock runs from the handshake's end: its first byte does not restart it, nor do later ones")
     func headTimeout() {
-        var machine = plain()
+        var machine = Machine(now: 0, tls: true, overCapacity: false)
+        _ = machine.start()
+        _ = machine.peeked(0x16)
+        _ = machine.handshakeDone(now: 1 * second)
         #expect(machine.readTurnBegins() == .readRound)
-        machine.bytesRead(now: 3 * second)
-        #expect(machine.parsingBegins() == true)
-        machine.parsingEnds(phase: .head, now: 3 * second)
-        // More head bytes later: the head's clock does not start again, and is not read.
-        var clockReads = 0
-        func clock() -> UInt64 { clockReads += 1; return 9 * second }
+        // The head's first byte at 9 s, of the 10 s the header timeout gives.
         machine.bytesRead(now: 9 * second)
+        #expect(machine.parsingBegins() == true)
+        machine.parsingEnds(phase: .head, now: 9 * second)
+        // More head bytes later: the clock is not read, and not restarted.
+        var clockReads = 0
+        func clock() -> UInt64 { clockReads += 1; return 10 * second }
+        machine.bytesRead(now: 10 * second)
         #expect(machine.parsingBegins() == true)
         machine.parsingEnds(phase: .head, now: clock())
         #expect(clockReads == 0)
-        #expect(machine.tick(now: 13 * second, timeouts: timeouts) == .none)
-        #expect(machine.tick(now: 13 * second + 1, timeouts: timeouts) == .timeOut(.head))
+        #expect(machine.tick(now: 11 * second, timeouts: timeouts) == .none)
+        #expect(machine.tick(now: 11 * second + 1, timeouts: timeouts) == .timeOut(.head))
         #expect(!machine.takesNextRequest)
+    }
+
+    @Test("on a plain listener the first head's clock runs from accept")
+    func headTimeoutPlain() {
+        var machine = plain(at: 2 * second)
+        _ = machine.readTurnBegins()
+        #expect(machine.parsingBegins() == true)
+        machine.parsingEnds(phase: .head, now: 8 * second)
+        #expect(machine.tick(now: 12 * second, timeouts: timeouts) == .none)
+        #expect(machine.tick(now: 12 * second + 1, timeouts: timeouts) == .timeOut(.head))
+    }
+
+    @Test("a head pipelined behind a request counts from the answer to that request")
+    func pipelinedHeadTimeout() {
+        var machine = plain()
+        _ = machine.readTurnBegins()
+        #expect(machine.parsingBegins() == true)
+        #expect(machine.requestReady(keepAlive: true, version: .http1_1) == .dispatch(sequence: 1))
+        // The next head's first bytes came with the first request.
+        machine.parsingEnds(phase: .head, now: 1 * second)
+        #expect(machine.tick(now: 30 * second, timeouts: timeouts) == .none)  // with its handler
+        #expect(machine.responseReady(sequence: 1, now: 30 * second) == .send(keepAlive: true, version: .http1_1))
+        machine.queued(100)
+        machine.wrote(100, now: 30 * second)
+        _ = machine.outputDrained(now: 30 * second)
+        #expect(machine.tick(now: 40 * second, timeouts: timeouts) == .none)
+        #expect(machine.tick(now: 40 * second + 1, timeouts: timeouts) == .timeOut(.head))
+    }
+
+    @Test("on a kept-alive connection the wait is the idle timeout's, and the next head has the header timeout from its first byte")
+    func keptAliveHeadTimeout() {
+        var machine = plain()
+        _ = machine.readTurnBegins()
+        #expect(machine.parsingBegins() == true)
+        #expect(machine.requestReady(keepAlive: true, version: .http1_1) == .dispatch(sequence: 1))
+        machine.parsingEnds(phase: .idle, now: 0)
+        _ = machine.responseReady(sequence: 1, now: 1 * second)
+        machine.queued(100)
+        machine.wrote(100, now: 1 * second)
+        _ = machine.outputDrained(now: 1 * second)
+        _ = machine.readTurnBegins()
+        #expect(machine.parsingBegins() == true)
+        machine.parsingEnds(phase: .head, now: 50 * second)
+        #expect(machine.tick(now: 60 * second, timeouts: timeouts) == .none)
+        #expect(machine.tick(now: 60 * second + 1, timeouts: timeouts) == .timeOut(.head))
     }
 
     @Test("a body that takes longer than the body timeout, counted from the head's end, is cut with 408")
@@ -222,8 +291,43 @@ struct ConnectionStateMachineTests {
 
     @Test("Timeouts come from the configuration's seconds as nanoseconds")
     func timeoutsFromConfiguration() {
-        let converted = Machine.Timeouts(ServerConfiguration(headerTimeout: 1.5, bodyTimeout: 2, idleTimeout: 0.25))
-        #expect(converted == Machine.Timeouts(header: 1_500_000_000, body: 2_000_000_000, idle: 250_000_000))
+        let converted = Machine.Timeouts(ServerConfiguration(handshakeTimeout: 0.5, headerTimeout: 1.5, bodyTimeout: 2,
+                                                             idleTimeout: 0.25))
+        #expect(converted == Machine.Timeouts(handshake: 500_000_000, header: 1_500_000_000, body: 2_000_000_000,
+                                              idle: 250_000_000))
+    }
+
+    @Test("only a connection still before or in its TLS handshake can be displaced, and it closes at once")
+    func displacement() {
+        var fresh = Machine(now: 0, tls: true, overCapacity: false)
+        _ = fresh.start()
+        #expect(fresh.awaitsHandshake)
+        #expect(fresh.displaced() == .displaced)
+        #expect(fresh.state == .closed)
+        #expect(!fresh.awaitsHandshake)
+
+        var handshaking = Machine(now: 0, tls: true, overCapacity: false)
+        _ = handshaking.start()
+        _ = handshaking.peeked(0x16)
+        #expect(handshaking.awaitsHandshake)
+        #expect(handshaking.displaced() == .displaced)
+
+        var through = Machine(now: 0, tls: true, overCapacity: false)
+        _ = through.start()
+        _ = through.peeked(0x16)
+        _ = through.handshakeDone(now: 1)
+        #expect(!through.awaitsHandshake)
+        #expect(through.displaced() == .none)
+        #expect(through.state == .open)
+
+        var plainHTTP = Machine(now: 0, tls: true, overCapacity: false)
+        _ = plainHTTP.start()
+        _ = plainHTTP.peeked(UInt8(ascii: "P"))
+        #expect(plainHTTP.displaced() == .none)
+
+        var plainListener = plain()
+        #expect(!plainListener.awaitsHandshake)
+        #expect(plainListener.displaced() == .none)
     }
 
     // MARK: Requests

@@ -363,9 +363,10 @@ struct HTTPServerTests {
         #expect(try client.readResponse().status == 408)
     }
 
-    @Test("a connection that never sends a byte is closed after the header timeout")
+    @Test("a connection that never sends a byte is closed after the handshake timeout")
     func silentConnectionIsClosed() throws {
-        let server = try TestServer(configuration: ServerConfiguration(headerTimeout: 1, bodyTimeout: 1, idleTimeout: 5, loopCount: 1))
+        let server = try TestServer(configuration: ServerConfiguration(handshakeTimeout: 1, headerTimeout: 10, bodyTimeout: 1,
+                                                                        idleTimeout: 5, loopCount: 1))
         defer { server.stop() }
         let silent = try server.connectPlain()
         let started = Date()
@@ -375,7 +376,9 @@ struct HTTPServerTests {
 
     @Test("500 idle connections stay open while a real request is answered")
     func manyIdleConnections() throws {
-        let server = try TestServer(configuration: ServerConfiguration(headerTimeout: 30, bodyTimeout: 30, idleTimeout: 60, loopCount: 2))
+        let server = try TestServer(configuration: ServerConfiguration(handshakeTimeout: 30, headerTimeout: 30, bodyTimeout: 30,
+                                                                        idleTimeout: 60, maxConnectionsPerAddress: 1000,
+                                                                        loopCount: 2))
         defer { server.stop() }
         var idle: [TestClient] = []
         for _ in 0..<500 { idle.append(try server.connectPlain()) }
@@ -390,14 +393,17 @@ struct HTTPServerTests {
         _ = idle.count
     }
 
-    @Test("over the connection cap a new connection gets 503 with Retry-After")
+    @Test("over the connection cap, with every slot through its handshake, a new connection gets 503 with Retry-After")
     func connectionCap() throws {
         let server = try TestServer(configuration: ServerConfiguration(headerTimeout: 5, bodyTimeout: 5, idleTimeout: 5,
                                                                         maxConnections: 3, loopCount: 1))
         defer { server.stop() }
         var held: [TestClient] = []
-        for _ in 0..<3 { held.append(try server.connectPlain()) }
-        Thread.sleep(forTimeInterval: 0.2)
+        for _ in 0..<3 {
+            let client = try server.connect()
+            #expect(try client.get("/healthz").status == 200)
+            held.append(client)
+        }
         let over = try server.connect()
         try over.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
         let response = try over.readResponse()

@@ -19,6 +19,8 @@ final class TestServer: @unchecked Sendable {
     let port: UInt16
     let store: TLSContextStore
     let refusals = RefusalLog()
+    /// Connections the server closed unserved, by why.
+    let drops = DropLog()
     let held = HeldAnswers()
     /// What GET /file sends.
     let fileContents: [UInt8]
@@ -78,7 +80,9 @@ final class TestServer: @unchecked Sendable {
             return quiet
         }()
         let refusals = self.refusals
+        let drops = self.drops
         server = HTTPServer(configuration: configuration, logger: logger, observer: ServerObserver(
+            connectionDropped: { drops.add($0) },
             requestRefused: { status, reason, _, _, _ in refusals.add(status, reason) }), heapReturn: heapReturn)
         try server.start(listeners: [ServerListener(fd: listenerFD, tls: tls ? store : nil, router: router, name: "callbacks")])
     }
@@ -104,6 +108,36 @@ final class TestServer: @unchecked Sendable {
             SystemSocket.close(fd)
             throw error
         }
+    }
+
+    /// A plain TCP client from another loopback address (the whole 127.0.0.0/8 is
+    /// loopback): a second client, as the per-address cap sees it.
+    func connectPlain(from source: String) throws -> TestClient {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw SocketError("socket") }
+        let local = try SocketAddress(parsing: "\(source):0")
+        let remote = try SocketAddress(parsing: "127.0.0.1:\(port)")
+        guard local.withSockaddr({ bind(fd, $0, $1) }) == 0 else {
+            let error = SocketError("bind \(source)")
+            SystemSocket.close(fd)
+            throw error
+        }
+        guard remote.withSockaddr({ Glibc.connect(fd, $0, $1) }) == 0 else {
+            let error = SocketError("connect from \(source)")
+            SystemSocket.close(fd)
+            throw error
+        }
+        var timeout = timeval(tv_sec: 3, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        return TestClient(fd: fd, tls: nil)
+    }
+
+    /// Waits (up to 3 s) until the server counts `count` open connections.
+    func waitForOpenConnections(_ count: Int) -> Bool {
+        let deadline = Date().addingTimeInterval(3)
+        while server.openConnections != count && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        return server.openConnections == count
     }
 
     /// A plain TCP client (for plain HTTP sent to the TLS port, and for the plain listener).
@@ -137,6 +171,13 @@ final class HeldAnswers: @unchecked Sendable {
         lock.lock(); let answers = waiting; waiting = []; lock.unlock()
         for respond in answers { respond(.json(status: 200, #"{"held":true}"#)) }
     }
+}
+
+final class DropLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var entries: [ServerObserver.Drop] = []
+    func add(_ why: ServerObserver.Drop) { lock.lock(); entries.append(why); lock.unlock() }
+    var all: [ServerObserver.Drop] { lock.lock(); defer { lock.unlock() }; return entries }
 }
 
 final class RefusalLog: @unchecked Sendable {

@@ -48,8 +48,8 @@ struct LiveChangesTests {
         #expect(live == [
             "tls.cert_file", "tls.key_file", "log_file", "log_level", "api.key", "api.key_file",
             "download.concurrency", "limits.max_body_bytes", "limits.max_header_bytes",
-            "limits.max_header_count", "limits.max_uri_bytes", "limits.header_timeout",
-            "limits.body_timeout", "limits.idle_timeout",
+            "limits.max_header_count", "limits.max_uri_bytes", "limits.handshake_timeout", "limits.header_timeout",
+            "limits.body_timeout", "limits.idle_timeout", "limits.max_connections_per_address",
             "notify.webhooks", "notify.commands", "notify.concurrency", "notify.timeout", "notify.retry_delays",
             "s3.access_key_id", "s3.secret_access_key", "s3.secret_access_key_file", "s3.session_token",
         ])

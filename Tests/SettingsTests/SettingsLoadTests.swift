@@ -32,10 +32,12 @@ struct SettingsLoadTests {
         #expect(settings.limits.maxHeaderBytes == 16_384)
         #expect(settings.limits.maxHeaderCount == 64)
         #expect(settings.limits.maxURIBytes == 2048)
+        #expect(settings.limits.handshakeTimeout == .seconds(5))
         #expect(settings.limits.headerTimeout == .seconds(10))
         #expect(settings.limits.bodyTimeout == .seconds(10))
         #expect(settings.limits.idleTimeout == .seconds(60))
         #expect(settings.limits.maxConnections == 10_000)
+        #expect(settings.limits.maxConnectionsPerAddress == 256)
         #expect(settings == Settings())
     }
 
@@ -77,10 +79,12 @@ struct SettingsLoadTests {
               max_header_bytes: 8KiB
               max_header_count: 32
               max_uri_bytes: 4096
+              handshake_timeout: 3s
               header_timeout: 5s
               body_timeout: 1.5
               idle_timeout: 2m
               max_connections: 500
+              max_connections_per_address: 20
             """, in: folder)
         #expect(settings.listen == ListenAddress(host: "::", port: 443))
         #expect(settings.adminListen == ListenAddress(host: "localhost", port: 9100))
@@ -98,8 +102,8 @@ struct SettingsLoadTests {
                                                        allowInternal: true))
         #expect(settings.limits == ConnectionLimits(
             maxBodyBytes: 2 << 20, maxHeaderBytes: 8 << 10, maxHeaderCount: 32, maxURIBytes: 4096,
-            headerTimeout: .seconds(5), bodyTimeout: .milliseconds(1500), idleTimeout: .seconds(120),
-            maxConnections: 500))
+            handshakeTimeout: .seconds(3), headerTimeout: .seconds(5), bodyTimeout: .milliseconds(1500),
+            idleTimeout: .seconds(120), maxConnections: 500, maxConnectionsPerAddress: 20))
     }
 
     @Test("Dotted keys at the top level work like sections")
@@ -145,10 +149,12 @@ struct SettingsLoadTests {
             (.limitsMaxHeaderBytes, "1KiB", { $0.limits.maxHeaderBytes == 1024 }),
             (.limitsMaxHeaderCount, "10", { $0.limits.maxHeaderCount == 10 }),
             (.limitsMaxURIBytes, "256", { $0.limits.maxURIBytes == 256 }),
+            (.limitsHandshakeTimeout, "2s", { $0.limits.handshakeTimeout == .seconds(2) }),
             (.limitsHeaderTimeout, "250ms", { $0.limits.headerTimeout == .milliseconds(250) }),
             (.limitsBodyTimeout, "30", { $0.limits.bodyTimeout == .seconds(30) }),
             (.limitsIdleTimeout, "1h", { $0.limits.idleTimeout == .seconds(3600) }),
             (.limitsMaxConnections, "1", { $0.limits.maxConnections == 1 }),
+            (.limitsMaxConnectionsPerAddress, "8", { $0.limits.maxConnectionsPerAddress == 8 }),
             (.notifyWebhooks, #"[{url: "http://127.0.0.1:8080/h", secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", events: [video.archived]}]"#,
              { $0.notify.webhooks == [WebhookTargetSettings(url: "http://127.0.0.1:8080/h",
                                                              secrets: [Secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")],

@@ -44,6 +44,31 @@ struct DaemonMetricsTests {
         #expect(text.contains("# HELP videohookd_callbacks_total"))
     }
 
+    @Test("connections dropped unserved are counted by reason, both reasons shown from the start")
+    func droppedConnections() {
+        let metrics = DaemonMetrics()
+        metrics.connectionDropped(.addressCap)
+        metrics.connectionDropped(.addressCap)
+        let values = Self.samples(String(decoding: metrics.render(), as: UTF8.self))
+        #expect(values[#"videohookd_connections_dropped_total{reason="address_cap"}"#] == 2)
+        #expect(values[#"videohookd_connections_dropped_total{reason="displaced"}"#] == 0)
+    }
+
+    @Test("dropped log lines follow the log file's own count, scrape after scrape")
+    func droppedLogLines() {
+        let metrics = DaemonMetrics()
+        func value() -> Double? {
+            Self.samples(String(decoding: metrics.render(), as: UTF8.self))["videohookd_log_lines_dropped_total"]
+        }
+        #expect(value() == 0)
+        metrics.refreshDroppedLogLines(total: 3)
+        #expect(value() == 3)
+        metrics.refreshDroppedLogLines(total: 3)
+        #expect(value() == 3)
+        metrics.refreshDroppedLogLines(total: 10)
+        #expect(value() == 10)
+    }
+
     @Test("upload bytes and failures by kind; the bucket gauge appears only once a check has run, and follows it")
     func uploadMetrics() {
         let metrics = DaemonMetrics()
