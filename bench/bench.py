@@ -1,8 +1,12 @@
 #!/usr/bin/env python3
 """videohookd against nginx on the same certificate, on loopback, in one run.
 
-Prints requests/s, p50/p99 latency and peak RSS side by side with the ratio
-videohookd/nginx, for: keep-alive requests, one new TLS connection per request
+The load generator (wrk, and this script's own Python clients) runs on half the
+machine's cores and each server on the other half (`taskset`; on 2 cores, load on
+core 0 and servers on core 1), so that the client does not starve what it measures;
+`--shared` runs everything on all cores instead, as before issue 24.
+Prints requests/s, the server's CPU per request, p50/p99 latency and RSS side by side
+with the ratio videohookd/nginx, for: keep-alive requests, one new TLS connection per request
 (as the video API calls us), 10,000 idle TLS connections held while a real
 request is answered, and (--suite flood) callbacks from 127.0.0.1 while 10,500
 connections from 127.0.0.2 trickle their ClientHello (issue 23). Run through
@@ -15,6 +19,40 @@ OUT = os.path.join(ROOT, "out")
 VH_PORT, VH_ADMIN, NGINX_PORT = 18443, 19090, 28443
 # The connection counts of the extra new-connection callback rows (beside c=16).
 SWEEP = (64, 256)
+
+# Where the load generator and the servers run: half the cores each (issue 24). The
+# ledger bench (bench/ledger.py) places its load and its servers the same way.
+ALL_CORES = sorted(os.sched_getaffinity(0))
+LOAD_CORES = ",".join(map(str, ALL_CORES[:max(len(ALL_CORES) // 2, 1)]))
+SERVER_CORES = ",".join(map(str, ALL_CORES[len(ALL_CORES) // 2:]))
+# Cleared by --shared: every process on every core, the load generator among the servers.
+PINNED = True
+
+
+def cores(spec):
+    return {int(c) for c in spec.split(",")}
+
+
+def on_load_cores():
+    """The prefix that runs a load generator on LOAD_CORES (nothing when --shared)."""
+    return ["taskset", "-c", LOAD_CORES] if PINNED else []
+
+
+def on_server_cores():
+    """The prefix that starts a server on SERVER_CORES: its threads and forked workers
+    inherit the mask from birth (nothing when --shared)."""
+    return ["taskset", "-c", SERVER_CORES] if PINNED else []
+
+
+def load_threads():
+    """wrk's threads: one per core it runs on."""
+    return len(cores(LOAD_CORES)) if PINNED else len(ALL_CORES)
+
+
+def pin(pids, spec):
+    """Moves every thread of running processes onto the cores `spec` names."""
+    for pid in pids:
+        subprocess.run(["taskset", "-a", "-p", "-c", spec, str(pid)], check=True, capture_output=True)
 
 
 def sh(*args, **kw):
@@ -80,8 +118,8 @@ limits:
 # here. bench/download.sh measures the downloader.
 disk_reserve_bytes: 1125899906842624
 {extra}""")
-    proc = subprocess.Popen([binary, "serve", "--config", config], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(on_server_cores() + [binary, "serve", "--config", config], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
     wait_port(VH_PORT)
     return proc, state
 
@@ -89,7 +127,9 @@ disk_reserve_bytes: 1125899906842624
 def start_nginx(crt, key):
     conf = os.path.join(OUT, "nginx.conf")
     with open(conf, "w") as f:
-        f.write(f"""worker_processes 2;
+        # A worker per core it may run on, as `worker_processes auto` would choose.
+        workers = len(cores(SERVER_CORES)) if PINNED else len(ALL_CORES)
+        f.write(f"""worker_processes {workers};
 daemon off;
 pid {OUT}/nginx.pid;
 error_log {OUT}/nginx-error.log;
@@ -111,7 +151,7 @@ http {{
   }}
 }}
 """)
-    proc = subprocess.Popen(["nginx", "-c", conf, "-p", OUT], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(on_server_cores() + ["nginx", "-c", conf, "-p", OUT], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_port(NGINX_PORT)
     return proc
 
@@ -138,7 +178,7 @@ def cpu_seconds(pids):
 def wrk(url, seconds, connections, extra=(), script=None, env=None, server_pids=None):
     """One wrk run. With `server_pids` (a callable), also the CPU the server and wrk spent
     per request: on a machine whose cores the two share, requests/s follow from these."""
-    args = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", *extra]
+    args = on_load_cores() + ["wrk", f"-t{load_threads()}", f"-c{connections}", f"-d{seconds}s", "--latency", *extra]
     if script:
         args += ["-s", os.path.join(ROOT, script)]
     server_before = cpu_seconds(server_pids()) if server_pids else 0.0
@@ -400,7 +440,15 @@ def main():
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--suite", choices=["server", "callbacks", "flood", "all"], default="all")
+    parser.add_argument("--shared", action="store_true",
+                        help="run the load generator and the servers on every core, unpinned")
     args = parser.parse_args()
+    global PINNED
+    PINNED = not args.shared
+    if PINNED:
+        # This script's own clients (the idle connections, the flood, single callbacks)
+        # are load too; wrk gets its cores from its taskset prefix.
+        os.sched_setaffinity(0, cores(LOAD_CORES))
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     os.makedirs(OUT, exist_ok=True)
@@ -416,6 +464,7 @@ def main():
     ng = start_nginx(crt, key)
     vh_pids, ng_pids = (lambda: [vh.pid]), (lambda: family(ng.pid))
     urls = {"videohookd": f"https://127.0.0.1:{VH_PORT}", "nginx": f"https://127.0.0.1:{NGINX_PORT}"}
+    pids_of = {"videohookd": vh_pids, "nginx": ng_pids}
 
     def both(run):
         """`run(name, base_url)` for each server, alternating, best of the rounds."""
@@ -427,13 +476,12 @@ def main():
         if server_suite:
             rows["idle"] = {"videohookd": idle_row(vh_pids, VH_PORT, videohookd_open_connections),
                             "nginx": idle_row(ng_pids, NGINX_PORT)}
-            rows["keepalive"] = both(lambda _, url: wrk(url + "/healthz", seconds, 32))
-            rows["close"] = both(lambda _, url: wrk(url + "/healthz", seconds, 16, ("-H", "Connection: close")))
+            rows["keepalive"] = both(lambda name, url: wrk(url + "/healthz", seconds, 32, server_pids=pids_of[name]))
+            rows["close"] = both(lambda name, url: wrk(url + "/healthz", seconds, 16, ("-H", "Connection: close"),
+                                                       server_pids=pids_of[name]))
         if callback_suite:
             token = open(os.path.join(state, "callback-token")).read().strip()
             paths = {"videohookd": f"/callbacks/{token}", "nginx": "/callbacks/bench"}
-
-            pids_of = {"videohookd": vh_pids, "nginx": ng_pids}
 
             def callbacks(connections, close=False, pauses=None):
                 def run(name, url):
@@ -482,8 +530,10 @@ def main():
         ratio = f"{a / b:.2f}" if b else "—"
         print(f"| {label} | {fmt.format(a)} {unit} | {fmt.format(b)} {unit} | {ratio} |")
 
-    print(f"\nvideohookd vs nginx, same ECDSA P-256 certificate, loopback, wrk -t2, {seconds}s per run, "
-          f"best of {rounds} alternating rounds, {os.cpu_count()} cores shared\n")
+    placement = (f"load generator on core(s) {LOAD_CORES}, each server on core(s) {SERVER_CORES}" if PINNED
+                 else f"{len(ALL_CORES)} cores shared by the load generator and the servers")
+    print(f"\nvideohookd vs nginx, same ECDSA P-256 certificate, loopback, wrk -t{load_threads()}, {seconds}s per run, "
+          f"best of {rounds} alternating rounds, {placement}\n")
     print("| measure | videohookd | nginx | ratio |")
     print("| --- | --- | --- | --- |")
     labels = (("keepalive", "GET /healthz, keep-alive (c=32)"), ("close", "GET /healthz, new TLS connection each (c=16)"),

@@ -5,9 +5,9 @@ at the same concurrency against the same PostgreSQL server, in one run.
 
 PostgreSQL is a throwaway cluster (initdb in a temporary folder, as Debian's `postgres`
 user when run as root; fsync and synchronous_commit on, the defaults), reached on its
-Unix socket. The load generator is pinned to core 0 and the servers (videohookd and
-PostgreSQL) to the other cores, so that wrk and pgbench do not starve what they
-measure. Each videohookd row is wrk with bench/callback.lua: a completed callback with a
+Unix socket. The load generator runs on half the cores and the servers (videohookd and
+PostgreSQL) on the other half (bench.py's LOAD_CORES and SERVER_CORES; on 2 cores, 0
+and 1), so that wrk and pgbench do not starve what they measure. Each videohookd row is wrk with bench/callback.lua: a completed callback with a
 new task id per request, so every request is a new task, a new event, a download job and
 a task.completed event committed before its 200 (downloads held back by a disk reserve
 no disk has). Rows alternate between the ledgers, best of ROUNDS.
@@ -27,11 +27,6 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench  # noqa: E402  (the wrk runner, certificates and ports of bench.py)
-
-CORES = os.cpu_count() or 2
-LOAD_CORES = "0"
-SERVER_CORES = f"1-{CORES - 1}" if CORES > 2 else "1"
-
 
 def pg_binary(name):
     found = shutil.which(name)
@@ -73,11 +68,6 @@ def psql(folder, database, sql):
                           check=True, capture_output=True, text=True).stdout
 
 
-def pin(pids, cores):
-    for pid in pids:
-        subprocess.run(["taskset", "-a", "-p", "-c", cores, str(pid)], check=True, capture_output=True)
-
-
 def postgres_pids(postmaster):
     return bench.family(postmaster)
 
@@ -89,7 +79,7 @@ def pgbench(folder, connections, seconds):
     psql(folder, "postgres", "DROP DATABASE IF EXISTS pgbench")
     psql(folder, "postgres", "CREATE DATABASE pgbench")
     psql(folder, "pgbench", "CREATE TABLE rows (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, body text)")
-    out = subprocess.run(["taskset", "-c", LOAD_CORES, "pgbench", "-h", folder, "-U", "postgres", "-n", "-c",
+    out = subprocess.run(bench.on_load_cores() + ["pgbench", "-h", folder, "-U", "postgres", "-n", "-c",
                           str(connections), "-j", "1", "-T", str(seconds), "-f", script, "pgbench"],
                          check=True, capture_output=True, text=True).stdout
     tps = float(next(line for line in out.splitlines() if line.startswith("tps")).split("=")[1].split()[0])
@@ -97,16 +87,14 @@ def pgbench(folder, connections, seconds):
 
 
 def callbacks(binary, crt, key, extra, server_pids, connections, seconds, close):
-    process, state = bench.start_videohookd(binary, crt, key, extra)
+    process, state = bench.start_videohookd(binary, crt, key, extra)  # on SERVER_CORES from its start
     try:
-        pin([process.pid], SERVER_CORES)
         time.sleep(0.5)
         token = open(os.path.join(state, "callback-token")).read().strip()
         path = f"/callbacks/{token}"
         url = f"https://127.0.0.1:{bench.VH_PORT}{path}"
-        arguments = ["taskset", "-c", LOAD_CORES]
         env = bench.callback_env(path, close)
-        result = run_wrk(arguments, url, seconds, connections, env, lambda: [process.pid] + server_pids())
+        result = run_wrk(bench.on_load_cores(), url, seconds, connections, env, lambda: [process.pid] + server_pids())
         return result
     finally:
         process.terminate()
@@ -115,7 +103,7 @@ def callbacks(binary, crt, key, extra, server_pids, connections, seconds, close)
 
 def run_wrk(prefix, url, seconds, connections, env, pids):
     before = bench.cpu_seconds(pids())
-    args = prefix + ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s",
+    args = prefix + ["wrk", f"-t{bench.load_threads()}", f"-c{connections}", f"-d{seconds}s", "--latency", "-s",
                      os.path.join(bench.ROOT, "callback.lua"), url]
     out = subprocess.run(args, check=True, capture_output=True, text=True, env={**os.environ, **env}).stdout
     requests = max(int(re.search(r"(\d+) requests in", out).group(1)), 1)
@@ -137,7 +125,7 @@ def main():
     crt, key = bench.make_certificate()
     folder, data, postmaster = start_cluster()
     try:
-        pin(postgres_pids(postmaster), SERVER_CORES)
+        bench.pin(postgres_pids(postmaster), bench.SERVER_CORES)
         psql(folder, "postgres", "CREATE DATABASE videohookd")
         postgres_ledger = f"ledger:\n  url: postgresql:///videohookd?host={folder}&user=postgres\n"
         no_pids = lambda: []
@@ -172,7 +160,7 @@ def main():
         stop_cluster(folder, data)
 
     pgbench_tps = rows["pgbench"]["rps"]
-    print(f"\n| measure ({args.connections} connections, load on core {LOAD_CORES}, servers on {SERVER_CORES}, "
+    print(f"\n| measure ({args.connections} connections, load on core {bench.LOAD_CORES}, servers on {bench.SERVER_CORES}, "
           f"best of {args.rounds}) | per second | server CPU per request | ratio |")
     print("| --- | --- | --- | --- |")
     print(f"| pgbench, one-row INSERT per transaction | {pgbench_tps:.0f} | | |")
