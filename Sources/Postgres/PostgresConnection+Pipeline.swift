@@ -43,7 +43,6 @@ extension PostgresConnection {
         }
         let all: [(String, [PostgresValue?])] = [("BEGIN", [])] + statements + [("COMMIT", [])]
         let commitIndex = all.count - 1
-        let run = try runPipeline(all)
         // Indices as the caller counts them: BEGIN and COMMIT are none of theirs.
         func theirs(_ error: PostgresError) -> PostgresError {
             guard let index = error.statementIndex, index > 0, index < commitIndex else {
@@ -52,16 +51,31 @@ extension PostgresConnection {
             }
             return error.at(statement: index - 1)
         }
+        do throws(PostgresError) {
+            return Array(try runPipelineEndingInCommit(all).dropFirst().dropLast())
+        } catch {
+            throw theirs(error)
+        }
+    }
+
+    /// Runs `statements`, the last of them COMMIT, as one pipeline, and sorts a failure
+    /// by the rule in `PostgresConnection+Transaction.swift`: a lost connection is
+    /// `connectionLost` when COMMIT certainly did not run (libpq never took it, or the
+    /// server named an earlier statement before it went: pipelined statements run in
+    /// order), `commitOutcomeUnknown` otherwise. Returns every result, COMMIT's included.
+    func runPipelineEndingInCommit(_ statements: [(String, [PostgresValue?])]) throws(PostgresError) -> [PostgresResult] {
+        let commitIndex = statements.count - 1
+        let run = try runPipeline(statements)
         if let error = run.error {
-            guard error.kind == .connectionLost else { throw theirs(error) }
-            if run.sent <= commitIndex { throw theirs(error) }
-            if let index = error.statementIndex, index < commitIndex, error.sqlState != nil { throw theirs(error) }
-            throw theirs(error).duringCommit()
+            guard error.kind == .connectionLost else { throw error }
+            if run.sent <= commitIndex { throw error }
+            if let index = error.statementIndex, index < commitIndex, error.sqlState != nil { throw error }
+            throw error.duringCommit()
         }
         guard let commit = run.results.last, commit.commandTag == "COMMIT" else {
-            throw .misuse("COMMIT rolled the batch back (\(run.results.last?.commandTag ?? "no answer"))")
+            throw .misuse("COMMIT rolled the transaction back (\(run.results.last?.commandTag ?? "no answer")): a statement in it had failed")
         }
-        return Array(run.results.dropFirst().dropLast())
+        return run.results
     }
 
     /// Sends the batch and reads every answer. Throws only before anything is sent (a

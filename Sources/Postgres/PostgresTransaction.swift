@@ -96,21 +96,8 @@ public final class PostgresTransaction {
         let firstOwn = begun ? 0 : 1
         let statements = held + [("COMMIT", [])]
         held.removeAll()
-        let commitIndex = statements.count - 1
-        let run = try connection.runPipeline(statements)
         begun = true
-        if let error = run.error {
-            guard error.kind == .connectionLost else { throw error }
-            // COMMIT never left, or the server named an earlier statement before it went:
-            // pipelined statements run in order, so it never reached COMMIT.
-            if run.sent <= commitIndex { throw error }
-            if let index = error.statementIndex, index < commitIndex, error.sqlState != nil { throw error }
-            throw error.duringCommit()
-        }
-        guard let commit = run.results.last, commit.commandTag == "COMMIT" else {
-            throw .misuse("COMMIT rolled the transaction back (\(run.results.last?.commandTag ?? "no answer")): a statement in it had failed")
-        }
-        return Array(run.results.dropFirst(firstOwn).dropLast())
+        return Array(try connection.runPipelineEndingInCommit(statements).dropFirst(firstOwn).dropLast())
     }
 
     /// Drops what is held and rolls back what was sent.

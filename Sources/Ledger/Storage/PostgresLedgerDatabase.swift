@@ -51,9 +51,7 @@ final class PostgresLedgerDatabase: LedgerDatabase {
     }
 
     func fetchOne(sql: String, arguments: SQLArguments) throws -> SQLRow? {
-        let result = try run(sql, arguments)
-        guard let first = result.rows.first else { return nil }
-        return try Self.row(first, SQLRow.Columns(result.columns.map(\.name)))
+        try Self.firstRow(of: run(sql, arguments))
     }
 
     func fetchOne(sql: String, eachOf arguments: [SQLArguments]) throws -> [SQLRow?] {
@@ -62,10 +60,12 @@ final class PostgresLedgerDatabase: LedgerDatabase {
         for each in arguments.dropLast() { transaction.hold(text, each.map { Self.value($0.sqlValue) }) }
         _ = try transaction.query(text, last.map { Self.value($0.sqlValue) })
         countChanges()
-        return try transaction.lastResults.suffix(arguments.count).map { result in
-            guard let first = result.rows.first else { return nil }
-            return try Self.row(first, SQLRow.Columns(result.columns.map(\.name)))
-        }
+        return try transaction.lastResults.suffix(arguments.count).map(Self.firstRow(of:))
+    }
+
+    private static func firstRow(of result: PostgresResult) throws -> SQLRow? {
+        guard let first = result.rows.first else { return nil }
+        return try row(first, SQLRow.Columns(result.columns.map(\.name)))
     }
 
     /// A savepoint (``PostgresTransaction/withSavepoint(_:)``): when `body` throws, the
