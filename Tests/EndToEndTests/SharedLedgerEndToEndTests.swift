@@ -35,10 +35,18 @@ struct SharedLedgerEndToEndTests {
         return (cluster, daemons)
     }
 
-    /// The task ids in `database`.
-    private static func storedTasks(_ cluster: PostgresCluster, database: String) throws -> Set<String> {
-        Set(try cluster.psql("SELECT id FROM tasks", database: database)
+    /// Every acknowledged callback's task is in `database`, with one event row each (the
+    /// callbacks are one `processing` per task): nothing lost, nothing twice.
+    private static func expectStoredOnce(_ acknowledged: [String], in cluster: PostgresCluster, database: String,
+                                         sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let stored = Set(try cluster.psql("SELECT id FROM tasks", database: database)
             .split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+        let missing = Set(acknowledged).subtracting(stored)
+        #expect(missing.isEmpty, "acknowledged but not in the ledger: \(missing.sorted().prefix(5))",
+                sourceLocation: sourceLocation)
+        #expect(try cluster.psql("SELECT count(*) - count(DISTINCT task_id) FROM events", database: database)
+            .trimmingCharacters(in: .whitespacesAndNewlines) == "0", "one event row per callback",
+                sourceLocation: sourceLocation)
     }
 
     @Test("callbacks committed to PostgreSQL; an outage answers 503 with Retry-After and fails /readyz; back by itself, nothing lost")
@@ -166,12 +174,7 @@ struct SharedLedgerEndToEndTests {
                 "only 503s or dropped connections: \(all.flatMap(\.unexpected).prefix(10)); \(otherFailures.prefix(3))")
         #expect(all.allSatisfy { $0.acknowledgedBy.allSatisfy { $0 > 0 } }, "both instances acknowledged callbacks")
         #expect(acknowledged.count > 40, "the load went on: \(acknowledged.count) acknowledged")
-        // Nothing acknowledged is missing, and nothing is there twice.
-        let stored = try Self.storedTasks(cluster, database: "vh_e2e_two")
-        let missing = Set(acknowledged).subtracting(stored)
-        #expect(missing.isEmpty, "acknowledged but not in the ledger: \(missing.sorted().prefix(5))")
-        #expect(try cluster.psql("SELECT count(*) - count(DISTINCT task_id) FROM events", database: "vh_e2e_two")
-            .trimmingCharacters(in: .whitespacesAndNewlines) == "0", "one event row per callback")
+        try Self.expectStoredOnce(acknowledged, in: cluster, database: "vh_e2e_two")
         // Both instances answered 2xx after the database came back: each takes one more now.
         for (index, daemon) in daemons.enumerated() {
             let id = "task-unified-1765000000-afterup\(index)"
@@ -219,11 +222,7 @@ struct SharedLedgerEndToEndTests {
 
         let answered = acknowledged.withLock { $0 }
         #expect(answered.count > 100, "the load went on: \(answered.count)")
-        let stored = try Self.storedTasks(cluster, database: "vh_e2e_kill")
-        let missing = Set(answered).subtracting(stored)
-        #expect(missing.isEmpty, "acknowledged but not in the ledger: \(missing.sorted().prefix(5))")
-        #expect(try cluster.psql("SELECT count(*) - count(DISTINCT task_id) FROM events", database: "vh_e2e_kill")
-            .trimmingCharacters(in: .whitespacesAndNewlines) == "0", "one event row per callback")
+        try Self.expectStoredOnce(answered, in: cluster, database: "vh_e2e_kill")
         let afterwards = "task-unified-1765000000-survivor"
         #expect(try survivor.connect().post(path, body: Self.body(afterwards)).status == 200)
     }

@@ -476,22 +476,6 @@ struct PostgresStatementTextTests {
 @Suite("The PostgreSQL ledger: round trips of a group commit",
        .enabled(if: LedgerBackendUnderTest.isPostgres, "PostgreSQL's own; run with LEDGER_TEST_BACKEND=postgres"))
 struct PostgresGroupCommitRoundTripTests {
-    /// Counts the client's round trips in a libpq protocol trace: each run of messages
-    /// from the client (`F`) that the server (`B`) answers before the client sends again.
-    private static func roundTrips(_ path: String) throws -> Int {
-        var trips = 0
-        var sending = false
-        for line in try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n") {
-            if line.hasPrefix("F\t") {
-                if !sending { trips += 1 }
-                sending = true
-            } else if line.hasPrefix("B\t") {
-                sending = false
-            }
-        }
-        return trips
-    }
-
     @Test("a batch of new completed callbacks is two round trips, first use of its statements included: BEGIN with the read of its tasks, then every write with COMMIT")
     func newCallbacksBatch() throws {
         let directory = TemporaryDirectory()
@@ -506,7 +490,7 @@ struct PostgresGroupCommitRoundTripTests {
         try backend.pool.withConnection { $0.stopTrace() }
 
         #expect(try results.allSatisfy { try $0.get().event?.downloadJobCreated == true })
-        #expect(try Self.roundTrips(directory.file("trace")) == 2)
+        #expect(try PostgresTrace.roundTrips(directory.file("trace")) == 2)
         #expect(try ledger.counts().downloadJobsByState.values.reduce(0, +) == 20)
         let events = try ledger.notificationEvents()
         #expect(events.count == 20 && events.allSatisfy { $0.type == .taskCompleted })
@@ -521,7 +505,7 @@ struct PostgresGroupCommitRoundTripTests {
         let again = try ledger.record(writes)
         try backend.pool.withConnection { $0.stopTrace() }
         #expect(try again.allSatisfy { try $0.get().event?.isDuplicate == true })
-        #expect(try Self.roundTrips(directory.file("again")) == 2 + 20)
+        #expect(try PostgresTrace.roundTrips(directory.file("again")) == 2 + 20)
         #expect(try ledger.notificationEvents().count == 20)
     }
 }
