@@ -60,7 +60,8 @@ let package = Package(
         // The ledger: tasks, events, download jobs, rejected bodies, the writer thread; on
         // SQLite (GRDB) for one instance, or on PostgreSQL (Postgres) shared by several.
         .target(name: "Ledger", dependencies: ["Archive", "VideoAPI", "Lifecycle", "Outbox", "Postgres",
-                                              .product(name: "GRDB", package: "GRDB.swift")]),
+                                              .product(name: "GRDB", package: "GRDB.swift"),
+                                              .product(name: "GRDBSQLite", package: "GRDB.swift")]),
         // POST /callbacks/<token>: check, decode, record, answer.
         .target(name: "Intake", dependencies: ["HTTP", "Server", "Ledger", "VideoAPI", "Transport",
                                               .product(name: "Logging", package: "swift-log")]),

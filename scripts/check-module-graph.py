@@ -20,7 +20,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SYSTEM = {"Foundation", "FoundationEssentials", "FoundationXML", "Glibc", "Dispatch", "Synchronization", "Testing", "XCTest",
           "_Concurrency", "Swift"}
 # Products of other packages, by the module each one brings.
-PRODUCT_MODULES = {"ArgumentParser": "ArgumentParser", "Logging": "Logging", "GRDB": "GRDB", "Yams": "Yams",
+PRODUCT_MODULES = {"ArgumentParser": "ArgumentParser", "Logging": "Logging", "GRDB": "GRDB", "GRDBSQLite": "GRDBSQLite", "Yams": "Yams",
                    "Prometheus": "Prometheus", "Mustache": "Mustache"}
 # Declared without an import, on purpose: the end-to-end tests run the built binary, so
 # they depend on the executable (SwiftPM then builds it first) and import none of it.

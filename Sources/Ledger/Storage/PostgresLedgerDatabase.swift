@@ -40,7 +40,7 @@ final class PostgresLedgerDatabase: LedgerDatabase {
     }
 
     func execute(sql: String, arguments: SQLArguments) throws {
-        transaction.hold(statements.numbered(sql), arguments.map { Self.value($0.sqlValue) })
+        transaction.hold(try statements.numbered(sql, arguments: arguments.count), arguments.map { Self.value($0.sqlValue) })
     }
 
     func fetchAll(sql: String, arguments: SQLArguments) throws -> [SQLRow] {
@@ -56,7 +56,7 @@ final class PostgresLedgerDatabase: LedgerDatabase {
 
     func fetchOne(sql: String, eachOf arguments: [SQLArguments]) throws -> [SQLRow?] {
         guard let last = arguments.last else { return [] }
-        let text = statements.numbered(sql)
+        let text = try statements.numbered(sql, arguments: last.count)
         for each in arguments.dropLast() { transaction.hold(text, each.map { Self.value($0.sqlValue) }) }
         _ = try transaction.query(text, last.map { Self.value($0.sqlValue) })
         countChanges()
@@ -78,7 +78,8 @@ final class PostgresLedgerDatabase: LedgerDatabase {
     }
 
     private func run(_ sql: String, _ arguments: SQLArguments) throws(PostgresError) -> PostgresResult {
-        let result = try transaction.query(statements.numbered(sql), arguments.map { Self.value($0.sqlValue) })
+        let result = try transaction.query(try statements.numbered(sql, arguments: arguments.count),
+                                           arguments.map { Self.value($0.sqlValue) })
         countChanges()
         return result
     }
@@ -160,19 +161,30 @@ final class PostgresLedgerDatabase: LedgerDatabase {
 /// text translated once and kept: the ledger runs the same few statements again and
 /// again. Shared by a backend's connections (the translation depends on the text only).
 final class PostgresStatementCache: Sendable {
-    private let translated = Mutex<[String: String]>([:])
+    private let translated = Mutex<[String: (text: String, placeholders: Int)]>([:])
     /// Beyond this many texts the cache starts over: the ledger's statements are a
     /// fixed set (a few dozen), so this only bounds a caller that builds texts freely.
     private let capacity = 2048
 
-    func numbered(_ sql: String) -> String {
-        if let known = translated.withLock({ $0[sql] }) { return known }
-        let text = PostgresStatementText.numbered(sql)
-        translated.withLock { cache in
-            if cache.count >= capacity { cache.removeAll(keepingCapacity: true) }
-            cache[sql] = text
+    /// `sql` numbered, refused when `arguments` is not its number of placeholders: as
+    /// SQLite refuses it. (PostgreSQL itself takes more parameters than a statement
+    /// uses, and a wrong count is a mistake of the caller's.)
+    func numbered(_ sql: String, arguments: Int) throws(PostgresError) -> String {
+        let statement: (text: String, placeholders: Int)
+        if let known = translated.withLock({ $0[sql] }) {
+            statement = known
+        } else {
+            statement = PostgresStatementText.numberedCounting(sql)
+            translated.withLock { cache in
+                if cache.count >= capacity { cache.removeAll(keepingCapacity: true) }
+                cache[sql] = statement
+            }
         }
-        return text
+        guard statement.placeholders == arguments else {
+            throw PostgresError(kind: .other, message: "wrong number of statement arguments: \(arguments) for "
+                                + "\(statement.placeholders) placeholders in \(sql)")
+        }
+        return statement.text
     }
 }
 
@@ -182,8 +194,13 @@ final class PostgresStatementCache: Sendable {
 /// (`-- …`) or a block comment (`/* … */`, which nest in PostgreSQL).
 enum PostgresStatementText {
     static func numbered(_ sql: String) -> String {
+        numberedCounting(sql).text
+    }
+
+    /// The numbered text and how many placeholders it has.
+    static func numberedCounting(_ sql: String) -> (text: String, placeholders: Int) {
         let bytes = Array(sql.utf8)
-        guard bytes.contains(UInt8(ascii: "?")) else { return sql }
+        guard bytes.contains(UInt8(ascii: "?")) else { return (sql, 0) }
         var output: [UInt8] = []
         output.reserveCapacity(bytes.count + 16)
         var number = 0
@@ -268,7 +285,7 @@ enum PostgresStatementText {
                 index += 1
             }
         }
-        return String(decoding: output, as: UTF8.self)
+        return (String(decoding: output, as: UTF8.self), number)
     }
 
     /// When a dollar quote opens at `start` (`$$` or `$tag$`, the tag a letter or `_`
