@@ -14,13 +14,22 @@ enum LedgerSchema {
         ("v6-released-bytes", v6ReleasedBytes),
         ("v7-leases", v7Leases),
         ("v8-download-attempts", v8DownloadAttempts),
+        // SQLite only (``SQLiteCheckLists``); recorded on PostgreSQL too, so that both
+        // backends keep one list of migrations. Empty SQL: nothing to run there.
+        ("v9-check-lists", ""),
+    ]
+
+    /// What a migration does on SQLite beyond its SQL.
+    private static let sqliteSteps: [String: @Sendable (Database) throws -> Void] = [
+        "v9-check-lists": SQLiteCheckLists.rewrite,
     ]
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         for migration in migrations {
             migrator.registerMigration(migration.identifier) { db in
-                try db.execute(sql: migration.sql)
+                if !migration.sql.isEmpty { try db.execute(sql: migration.sql) }
+                try sqliteSteps[migration.identifier]?(db)
             }
         }
         return migrator

@@ -161,7 +161,8 @@ final class PostgresLedgerBackend: LedgerBackend {
             if !applied.contains(migration.identifier) {
                 do {
                     try connection.transaction {
-                        try connection.simpleQuery(migration.sql)
+                        // Empty: a migration SQLite alone needs (``LedgerSchema``), recorded only.
+                        if !migration.sql.isEmpty { try connection.simpleQuery(migration.sql) }
                         try connection.execute("INSERT INTO ledger_migrations (identifier) VALUES ($1)",
                                                [.string(migration.identifier)])
                     }
