@@ -24,4 +24,9 @@ extern int posix_spawn_file_actions_addclosefrom_np(posix_spawn_file_actions_t *
 // And fallocate, with which the bucket archive gives an uploaded part's blocks of a
 // partial file back to the file system (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE).
 extern int fallocate(int fd, int mode, off_t offset, off_t len);
+// And sched_getaffinity, with which the server starts one event loop per core it may
+// run on (`taskset`, systemd's CPUAffinity=, a container's cpuset), not per core the
+// machine has. The mask is a cpu_set_t, a bit per CPU, which glibc also declares only
+// under _GNU_SOURCE: passed here as the bytes it is.
+extern int sched_getaffinity(pid_t pid, size_t cpusetsize, void *mask);
 #endif

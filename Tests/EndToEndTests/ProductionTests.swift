@@ -417,6 +417,32 @@ struct ProductionTests {
         }
     }
 
+    @Test("one event loop per core the daemon may run on: as many as the test's own cores, one under taskset -c 0")
+    func loopsFollowAffinity() throws {
+        func loops(_ names: Set<String>) -> Int { names.filter { $0.hasPrefix("vh-loop-") }.count }
+        // This process's cores, as the kernel lists them ("0-1", "0,2-3").
+        let status = try String(contentsOfFile: "/proc/self/status", encoding: .utf8)
+        let list = try #require(status.split(separator: "\n").first { $0.hasPrefix("Cpus_allowed_list:") }?
+            .split(separator: ":")[1].trimmingCharacters(in: .whitespaces))
+        let cores = list.split(separator: ",").reduce(0) { count, range in
+            let ends = range.split(separator: "-").compactMap { Int($0) }
+            return count + (ends.count == 2 ? ends[1] - ends[0] + 1 : 1)
+        }
+        for (prefix, expected) in [([String](), cores), (["/usr/bin/taskset", "-c", "0"], 1)] {
+            let daemon = try DaemonProcess()
+            defer { daemon.stop(); daemon.removeFiles() }
+            try daemon.start(prefix: prefix)
+            let pid = try #require(daemon.pid)
+            // A loop names itself when its thread first runs.
+            var names: Set<String> = []
+            _ = Polling.until(timeout: 10, every: 0.05) {
+                names = ThreadNames.of(pid: pid)
+                return loops(names) >= expected
+            }
+            #expect(loops(names) == expected, "\(prefix): \(names.sorted())")
+        }
+    }
+
     // MARK: check-config
 
     @Test("check-config: the documented example and a small file are ok, with the effective values; exit 0")

@@ -43,17 +43,18 @@ public final class DaemonProcess: @unchecked Sendable {
         try text.write(toFile: configFile, atomically: true, encoding: .utf8)
     }
 
-    /// Starts `serve` and waits until it says where it listens.
-    public func start(extraArguments: [String] = [], timeout: TimeInterval = 30) throws {
-        try launch(extraArguments: extraArguments)
+    /// Starts `serve` and waits until it says where it listens. `prefix`, a command that
+    /// `exec`s the rest (such as `/usr/bin/taskset -c 0`), runs it, keeping its pid.
+    public func start(extraArguments: [String] = [], prefix: [String] = [], timeout: TimeInterval = 30) throws {
+        try launch(extraArguments: extraArguments, prefix: prefix)
         try waitForPorts(timeout: timeout)
     }
 
     /// Starts `serve` and returns at once.
-    public func launch(extraArguments: [String] = []) throws {
+    public func launch(extraArguments: [String] = [], prefix: [String] = []) throws {
         let binary = try BuiltBinary.videohookd().path
-        child = try ChildProcess(executable: binary, arguments: [binary, "serve", "--config", configFile] + extraArguments,
-                                 environment: childEnvironment())
+        let command = prefix + [binary, "serve", "--config", configFile] + extraArguments
+        child = try ChildProcess(executable: command[0], arguments: command, environment: childEnvironment())
     }
 
     /// Starts `serve` socket-activated, as systemd would: the `listeners` become
