@@ -408,6 +408,41 @@ def one_callback(port, path, index):
     return status, (time.perf_counter() - started) * 1000
 
 
+def handshakes(pids_of, port, resumed, count=3000):
+    """The server's CPU per new TLS 1.3 connection (GET /healthz, Connection: close), each
+    a full handshake or each resuming the previous connection's session (a ticket used
+    once, as RFC 8446 C.4 advises and as the video API's HTTP client would). Sequential,
+    from this script's single thread on the load cores."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    context.minimum_version = context.maximum_version = ssl.TLSVersion.TLSv1_3
+    request = b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    session, reused = None, 0
+
+    def one():
+        nonlocal session, reused
+        conn = context.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=10),
+                                   server_hostname="localhost", session=session if resumed else None)
+        conn.sendall(request)
+        while conn.recv(4096):  # to the end: the ticket comes after the handshake
+            pass
+        reused += conn.session_reused
+        session = conn.session
+        conn.close()
+
+    for _ in range(50):  # the first session, and a warm server
+        one()
+    reused = 0
+    before = cpu_seconds(pids_of())
+    started = time.monotonic()
+    for _ in range(count):
+        one()
+    wall = time.monotonic() - started
+    server = cpu_seconds(pids_of()) - before
+    return {"rps": count / wall, "server_cpu_ms": 1000 * server / count, "reused": reused, "count": count}
+
+
 def flood_row(pids_of, port, path, sources, count=10_500, callbacks=100):
     """RSS and callback latency while `count` slow handshakes flood from `sources`."""
     row = {"start_rss_mb": rss_kib(pids_of()) / 1024}
@@ -479,6 +514,10 @@ def main():
             rows["keepalive"] = both(lambda name, url: wrk(url + "/healthz", seconds, 32, server_pids=pids_of[name]))
             rows["close"] = both(lambda name, url: wrk(url + "/healthz", seconds, 16, ("-H", "Connection: close"),
                                                        server_pids=pids_of[name]))
+            # What a resumed TLS 1.3 handshake costs the server beside a full one (issue 24).
+            ports = {"videohookd": VH_PORT, "nginx": NGINX_PORT}
+            for key, resumed in (("hs_full", False), ("hs_resumed", True)):
+                rows[key] = both(lambda name, url, resumed=resumed: handshakes(pids_of[name], ports[name], resumed))
         if callback_suite:
             token = open(os.path.join(state, "callback-token")).read().strip()
             paths = {"videohookd": f"/callbacks/{token}", "nginx": "/callbacks/bench"}
@@ -564,6 +603,19 @@ def main():
         for name, r in (("videohookd", vh_r), ("nginx", ng_r)):
             if r["non2xx"] or r["socket_errors"]:
                 print(f"note: {name} {label}: non-2xx {r['non2xx']}, socket errors: {r['socket_errors']}")
+    if "hs_full" in rows:
+        label = "TLS 1.3, one connection at a time (Python client), GET /healthz"
+        full, resumed = rows["hs_full"], rows["hs_resumed"]
+        line(f"{label}, full handshake: server CPU per connection", full["videohookd"]["server_cpu_ms"],
+             full["nginx"]["server_cpu_ms"], "ms", "{:.3f}")
+        line(f"{label}, every session resumed: server CPU per connection", resumed["videohookd"]["server_cpu_ms"],
+             resumed["nginx"]["server_cpu_ms"], "ms", "{:.3f}")
+        line(f"{label}: resumed / full, each server's own", resumed["videohookd"]["server_cpu_ms"]
+             / full["videohookd"]["server_cpu_ms"], resumed["nginx"]["server_cpu_ms"] / full["nginx"]["server_cpu_ms"],
+             "", "{:.2f}")
+        for name in ("videohookd", "nginx"):
+            if resumed[name]["reused"] != resumed[name]["count"]:
+                print(f"note: {name} resumed {resumed[name]['reused']} of {resumed[name]['count']} sessions")
     if "idle" in rows:
         vh_i, ng_i = rows["idle"]["videohookd"], rows["idle"]["nginx"]
         line("RSS at start", vh_i["idle_rss_mb"], ng_i["idle_rss_mb"], "MB")

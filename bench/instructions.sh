@@ -6,6 +6,8 @@
 # after 30 warm-up callbacks. Prints instructions per callback for videohookd (total,
 # the TLS handshake, the ledger writer's share) and for nginx `return 200`.
 # Usage: bench/instructions.sh   (installs valgrind and nginx-light when missing)
+#   BENCH_BINARY=path counts that binary instead of building one (to compare two
+#   builds); OUT_SUFFIX=-x keeps its files apart (bench/out/instructions-x).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
@@ -16,12 +18,12 @@ dpkg -s libsqlite3-dev >/dev/null 2>&1 || need+=(libsqlite3-dev)
 if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq && apt-get install -y -qq "${need[@]}" >/dev/null
 fi
-swift build -c release --product videohookd >/dev/null
-out="$PWD/bench/out/instructions"
+BIN=${BENCH_BINARY:-}; if [ -z "$BIN" ]; then swift build -c release --product videohookd >/dev/null; BIN="$(swift build -c release --show-bin-path)/videohookd"; fi
+out="$PWD/bench/out/instructions${OUT_SUFFIX:-}"
 rm -rf "$out" && mkdir -p "$out"
 # Valgrind 3.19 cannot read the DWARF 5 that Swift writes: count on a copy without it
 # (the symbol table stays, so functions keep their names).
-objcopy --strip-debug "$(swift build -c release --show-bin-path)/videohookd" "$out/videohookd"
+objcopy --strip-debug "$BIN" "$out/videohookd"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$out/key.pem" \
   -out "$out/cert.pem" -days 2 -subj /CN=localhost 2>/dev/null
 cat > "$out/videohookd.yaml" <<YAML
