@@ -121,9 +121,6 @@ final class SQLiteLedgerBackend: LedgerBackend {
         }
     }
 
-    /// WAL pages between two automatic checkpoints (why: in `configuration`).
-    static let walAutocheckpointPages = 10_000
-
     private static func configuration(limits: LedgerLimits, readOnly: Bool) -> Configuration {
         var configuration = Configuration()
         configuration.readonly = readOnly
@@ -134,13 +131,6 @@ final class SQLiteLedgerBackend: LedgerBackend {
                 // Truncate the WAL back to this size after a checkpoint, so a burst does
                 // not leave a large file behind.
                 try db.execute(sql: "PRAGMA journal_size_limit = 67108864")
-                // A checkpoint every 10,000 WAL pages (about 40 MB), not SQLite's 1,000: each
-                // group commit rewrites the same last pages of the tables it appends to, and a
-                // checkpoint copies a page once however many commits wrote it, so ten times
-                // fewer checkpoints copy far fewer pages (issue 24: the checkpoints were 7% of
-                // the process on the keep-alive callback bench). Durability is the WAL's
-                // fsync at each commit and does not change.
-                try db.execute(sql: "PRAGMA wal_autocheckpoint = \(walAutocheckpointPages)")
             }
         }
         return configuration
