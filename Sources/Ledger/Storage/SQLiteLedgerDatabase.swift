@@ -50,7 +50,9 @@ struct SQLiteLedgerDatabase: LedgerDatabase {
         // then GRDB marks the statement's arguments as set and bound, with none of its
         // own, so that its `execute()` and fetches run it with the bindings made below.
         let reset = sqlite3_reset(handle)
-        guard reset == SQLITE_OK else { throw DatabaseError(resultCode: ResultCode(rawValue: reset), message: db.lastErrorMessage, sql: statement.sql) }
+        guard reset == SQLITE_OK else {
+            throw DatabaseError(resultCode: ResultCode(rawValue: reset), message: db.lastErrorMessage, sql: statement.sql)
+        }
         statement.setUncheckedArguments(StatementArguments())
         guard Int(sqlite3_bind_parameter_count(handle)) == arguments.count else {
             throw DatabaseError(resultCode: .SQLITE_MISUSE, message: "wrong number of statement arguments: \(arguments.count)",
