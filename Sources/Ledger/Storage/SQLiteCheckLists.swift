@@ -15,8 +15,9 @@ import GRDB
 /// How: the tables' text in `sqlite_schema` is rewritten in place, SQLite's documented
 /// way for a change that leaves the stored content as it is
 /// (<https://sqlite.org/lang_altertable.html>, "otheralter": `writable_schema`, a new
-/// `schema_version`, an integrity check), in the migration's transaction. Every row
-/// already satisfies the rewritten check, which is the same predicate.
+/// `schema_version`), in the migration's transaction, and each changed table read once
+/// so that its new text is parsed. Every row already satisfies the rewritten check,
+/// which is the same predicate.
 enum SQLiteCheckLists {
     static func rewrite(_ db: Database) throws {
         let tables = try Row.fetchAll(db, sql: "SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND sql IS NOT NULL")
@@ -35,11 +36,13 @@ enum SQLiteCheckLists {
         }
         try db.execute(sql: "PRAGMA schema_version = \(version + 1)")
         try db.execute(sql: "PRAGMA writable_schema = OFF")
-        let verdict = try String.fetchAll(db, sql: "PRAGMA integrity_check")
-        guard verdict == ["ok"] else {
-            // Thrown, the migration's transaction rolls back: the schema stays as it was.
-            throw DatabaseError(resultCode: .SQLITE_CORRUPT,
-                                message: "the rewritten schema fails its integrity check: \(verdict.prefix(5).joined(separator: "; "))")
+        // The new text must parse: a statement on each changed table reloads the schema.
+        // A failure throws, and the migration's transaction rolls the text back. Not the
+        // full `PRAGMA integrity_check` the SQLite page suggests after such an edit: it
+        // reads the whole file, minutes on a large ledger at a `serve` start that systemd
+        // gives 60 s, and this edit changes no stored page but the schema's.
+        for change in changes {
+            _ = try Row.fetchAll(db, sql: "SELECT * FROM \(change.name.quotedDatabaseIdentifier) LIMIT 0")
         }
     }
 
