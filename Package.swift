@@ -78,7 +78,7 @@ let package = Package(
         .target(name: "Archive", dependencies: ["CLinux"]),
         // The poster frame of an archived video: ffmpeg found on the PATH, run once per video
         // on a thread of its own, the JPEG renamed into place beside the video.
-        .target(name: "Poster", dependencies: ["CLinux", "Lifecycle", "Transport",
+        .target(name: "Poster", dependencies: ["Lifecycle", "Transport",
                                               .product(name: "Logging", package: "swift-log")]),
         // The download workers: queue, resume, verify, archive.
         .target(name: "Downloader", dependencies: ["Transport", "TLS", "HTTP", "HTTPClient", "URLPolicy", "Ledger",
@@ -99,7 +99,7 @@ let package = Package(
         .target(name: "Reconciler", dependencies: ["APIClient", "Ledger", "VideoAPI", "Lifecycle",
                                                   .product(name: "Logging", package: "swift-log")]),
         // Delivers the outbox's events: signed webhooks, commands, retries on a schedule.
-        .target(name: "Notifier", dependencies: ["CLinux", "Hashing", "HTTP", "HTTPClient", "Ledger", "Lifecycle", "Outbox",
+        .target(name: "Notifier", dependencies: ["Hashing", "HTTP", "HTTPClient", "Ledger", "Lifecycle", "Outbox",
                                                 "Settings", "TLS", "Transport", "URLPolicy",
                                                 .product(name: "Logging", package: "swift-log")]),
         // systemd notify protocol, socket activation, signals. Glibc (and Lifecycle's

@@ -19,7 +19,8 @@ extern int accept4(int sockfd, struct sockaddr *addr, socklen_t *addrlen, int fl
 // on Linux, and the kernel refuses a name over 15 bytes.
 extern int pthread_setname_np(pthread_t thread, const char *name);
 // And posix_spawn_file_actions_addclosefrom_np (glibc 2.34+): a notification command
-// gets our pipes and none of the daemon's sockets or ledger files, whatever their flags.
+// (and ffmpeg, through Lifecycle's ChildSpawn) gets our pipes and none of the daemon's sockets
+// or ledger files, whatever their flags.
 extern int posix_spawn_file_actions_addclosefrom_np(posix_spawn_file_actions_t *actions, int from);
 // And fallocate, with which the bucket archive gives an uploaded part's blocks of a
 // partial file back to the file system (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE).

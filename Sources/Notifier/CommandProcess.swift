@@ -1,5 +1,5 @@
-import CLinux
 import Glibc
+import Lifecycle
 
 /// Why a command did not start, in words for the ledger and `events show`.
 struct CommandStartError: Error {
@@ -24,11 +24,8 @@ struct CommandProcess {
     /// lookup (`posix_spawn`, not `posix_spawnp`: a program named without a slash is
     /// refused, so what runs never depends on the unit's PATH or working directory).
     ///
-    /// The child gets its own process group (pgid = its pid), an empty signal mask and
-    /// every signal's default disposition (the daemon blocks SIGTERM, SIGINT and SIGHUP
-    /// in all threads and ignores SIGPIPE, and a child would inherit both), and no
-    /// descriptor but the pipes as 0, 1 and 2: `posix_spawn_file_actions_addclosefrom_np`
-    /// closes everything from 3, whatever its flags.
+    /// The child is started by ``ChildSpawn`` (its own process group, a clean signal
+    /// state), with no descriptor but the pipes as 0, 1 and 2.
     static func spawn(_ argv: [String], environment: [String: String]) throws(CommandStartError) -> CommandProcess {
         guard let program = argv.first, !program.isEmpty else { throw CommandStartError("the command is empty") }
         guard program.contains("/") else {
@@ -47,9 +44,8 @@ struct CommandProcess {
             close(input.read); close(input.write)
             throw error
         }
-        let spawned = Result { () throws(CommandStartError) -> pid_t in
-            try start(program, argv, environment, stdin: input.read, output: output.write)
-        }
+        let spawned = ChildSpawn.start(program, argv: argv, environment: environment,
+                                       stdin: input.read, stdout: output.write, stderr: output.write)
         close(input.read)
         close(output.write)
         switch spawned {
@@ -58,9 +54,9 @@ struct CommandProcess {
             // leaves the child's ends blocking, as a program expects of its stdio.
             for end in [input.write, output.read] { _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK) }
             return CommandProcess(pid: pid, input: input.write, output: output.read)
-        case .failure(let error):
+        case .failure(let failure):
             close(input.write); close(output.read)
-            throw error
+            throw CommandStartError(failure.text)
         }
     }
 
@@ -138,65 +134,11 @@ struct CommandProcess {
         return signal == 0 ? .exited((status >> 8) & 0xFF) : .killedBySignal(signal)
     }
 
-    // MARK: - Starting
-
-    private static func start(_ program: String, _ argv: [String], _ environment: [String: String],
-                              stdin: Int32, output: Int32) throws(CommandStartError) -> pid_t {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        // The pipes are at 3 or above (see `pipe`), so no dup2 here overwrites another's source.
-        var failed = posix_spawn_file_actions_adddup2(&actions, stdin, 0)
-        if failed == 0 { failed = posix_spawn_file_actions_adddup2(&actions, output, 1) }
-        if failed == 0 { failed = posix_spawn_file_actions_adddup2(&actions, output, 2) }
-        if failed == 0 { failed = posix_spawn_file_actions_addclosefrom_np(&actions, 3) }
-        guard failed == 0 else { throw CommandStartError("cannot run \(program): posix_spawn file actions: \(errnoText(failed))") }
-
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        var every = sigset_t()
-        sigfillset(&every)
-        failed = posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        if failed == 0 { failed = posix_spawnattr_setpgroup(&attributes, 0) }
-        if failed == 0 { failed = posix_spawnattr_setsigmask(&attributes, &empty) }
-        if failed == 0 { failed = posix_spawnattr_setsigdefault(&attributes, &every) }
-        guard failed == 0 else { throw CommandStartError("cannot run \(program): posix_spawn attributes: \(errnoText(failed))") }
-
-        let arguments = argv.map { strdup($0) } + [nil]
-        let variables = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            for pointer in arguments { free(pointer) }
-            for pointer in variables { free(pointer) }
-        }
-        var pid: pid_t = 0
-        // glibc's posix_spawn reports a failed exec (ENOENT, EACCES, ENOEXEC) as its result.
-        failed = posix_spawn(&pid, program, &actions, &attributes, arguments, variables)
-        guard failed == 0 else { throw CommandStartError("cannot run \(program): \(errnoText(failed))") }
-        return pid
-    }
-
-    /// A pipe whose ends are close-on-exec and at 3 or above even if 0, 1 or 2 were
-    /// closed. `pipe2(O_CLOEXEC)` is hidden by Swift's Glibc module (it wants _GNU_SOURCE),
-    /// so the flag is set just after: in that moment only another spawn could inherit the
-    /// ends, and every spawn in the daemon is this one, which closes all from 3.
     private static func pipe() throws(CommandStartError) -> (read: Int32, write: Int32) {
-        var ends: [Int32] = [-1, -1]
-        guard Glibc.pipe(&ends) == 0 else { throw CommandStartError("pipe: \(errnoText(errno))") }
-        for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
-        for index in ends.indices where ends[index] < 3 {
-            let moved = fcntl(ends[index], F_DUPFD_CLOEXEC, 3)
-            let failure = errno
-            close(ends[index])
-            ends[index] = moved
-            if moved < 0 {
-                for end in ends where end >= 0 { close(end) }
-                throw CommandStartError("fcntl F_DUPFD_CLOEXEC: \(errnoText(failure))")
-            }
+        switch ChildSpawn.pipe() {
+        case .success(let ends): return ends
+        case .failure(let failure): throw CommandStartError(failure.text)
         }
-        return (ends[0], ends[1])
     }
 }
 
