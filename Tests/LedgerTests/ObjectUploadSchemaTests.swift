@@ -53,17 +53,6 @@ struct ObjectUploadSchemaTests {
         return ledger
     }
 
-    func refused(_ ledger: Ledger, _ sql: String, _ comment: Comment) {
-        #expect({
-            do {
-                try ledger.testWrite(sql: sql)
-                return false
-            } catch {
-                return isConstraintViolation(error)
-            }
-        }(), comment)
-    }
-
     func upload(task: String = "t2", bucket: String = "videos", key: String = "t2.mp4", uploadID: String = "'u2'",
                 partSize: String = "5242880", state: String = "'uploading'", extra: (String, String)? = nil) -> String {
         let (columns, values) = extra.map { (", " + $0.0, ", " + $0.1) } ?? ("", "")
@@ -84,10 +73,10 @@ struct ObjectUploadSchemaTests {
     @Test("one upload per task, one per object, one row per upload id in a bucket")
     func uploadUniqueness() throws {
         let ledger = try ledger()
-        refused(ledger, upload(task: "t1", key: "t1-again.mp4", uploadID: "'u9'"), "a second upload for a task")
-        refused(ledger, upload(key: "t1.mp4"), "another task's upload to the same object")
-        refused(ledger, upload(uploadID: "'u1'"), "the same upload id twice in a bucket")
-        refused(ledger, upload(task: "t-unknown"), "an upload for a task the ledger does not have")
+        expectRefused(ledger, upload(task: "t1", key: "t1-again.mp4", uploadID: "'u9'"), "a second upload for a task")
+        expectRefused(ledger, upload(key: "t1.mp4"), "another task's upload to the same object")
+        expectRefused(ledger, upload(uploadID: "'u1'"), "the same upload id twice in a bucket")
+        expectRefused(ledger, upload(task: "t-unknown"), "an upload for a task the ledger does not have")
         try ledger.testWrite(sql: upload())
         #expect(try ledger.testCount("SELECT count(*) FROM object_uploads") == 2)
     }
@@ -95,31 +84,31 @@ struct ObjectUploadSchemaTests {
     @Test("an upload's values are checked: bucket, key, upload id, part size, state, what verified needs")
     func uploadChecks() throws {
         let ledger = try ledger()
-        refused(ledger, upload(bucket: "ab"), "a bucket name under 3 characters")
-        refused(ledger, upload(key: ""), "an empty key")
-        refused(ledger, upload(uploadID: "''"), "an empty upload id")
-        refused(ledger, upload(partSize: "5242879"), "a part size under 5 MiB")
-        refused(ledger, upload(partSize: "5368709121"), "a part size over 5 GiB")
-        refused(ledger, upload(state: "'done'"), "an unknown state")
-        refused(ledger, upload(state: "'completed'"), "completed without a completion time")
-        refused(ledger, upload(state: "'verified'", extra: ("completed_at", "2")), "verified without an ETag")
-        refused(ledger, upload(extra: ("attempts", "-1")), "negative attempts")
-        refused(ledger, upload(extra: ("bytes_total", "-1")), "a negative length")
+        expectRefused(ledger, upload(bucket: "ab"), "a bucket name under 3 characters")
+        expectRefused(ledger, upload(key: ""), "an empty key")
+        expectRefused(ledger, upload(uploadID: "''"), "an empty upload id")
+        expectRefused(ledger, upload(partSize: "5242879"), "a part size under 5 MiB")
+        expectRefused(ledger, upload(partSize: "5368709121"), "a part size over 5 GiB")
+        expectRefused(ledger, upload(state: "'done'"), "an unknown state")
+        expectRefused(ledger, upload(state: "'completed'"), "completed without a completion time")
+        expectRefused(ledger, upload(state: "'verified'", extra: ("completed_at", "2")), "verified without an ETag")
+        expectRefused(ledger, upload(extra: ("attempts", "-1")), "negative attempts")
+        expectRefused(ledger, upload(extra: ("bytes_total", "-1")), "a negative length")
         try ledger.testWrite(sql: upload(state: "'verified'", extra: ("completed_at, verified_at, etag", "2, 3, '\"e\"'")))
     }
 
     @Test("a part number is recorded once, within 1 to 10 000, for the upload id its task holds")
     func partConstraints() throws {
         let ledger = try ledger()
-        refused(ledger, part(number: "1"), "part 1 a second time")
-        refused(ledger, part(number: "1", etag: "'\"other\"'"), "part 1 again with another ETag")
-        refused(ledger, part(number: "0"), "part 0")
-        refused(ledger, part(number: "10001"), "part 10 001")
-        refused(ledger, part(uploadID: "u-old"), "a part of an upload id the task does not hold")
-        refused(ledger, part(task: "t2"), "a part of a task without an upload")
-        refused(ledger, part(bytes: "-1"), "negative bytes")
-        refused(ledger, part(etag: "''"), "an empty ETag")
-        refused(ledger, part(checksum: "c2hhMjU2"), "a checksum that is not 32 bytes in base64")
+        expectRefused(ledger, part(number: "1"), "part 1 a second time")
+        expectRefused(ledger, part(number: "1", etag: "'\"other\"'"), "part 1 again with another ETag")
+        expectRefused(ledger, part(number: "0"), "part 0")
+        expectRefused(ledger, part(number: "10001"), "part 10 001")
+        expectRefused(ledger, part(uploadID: "u-old"), "a part of an upload id the task does not hold")
+        expectRefused(ledger, part(task: "t2"), "a part of a task without an upload")
+        expectRefused(ledger, part(bytes: "-1"), "negative bytes")
+        expectRefused(ledger, part(etag: "''"), "an empty ETag")
+        expectRefused(ledger, part(checksum: "c2hhMjU2"), "a checksum that is not 32 bytes in base64")
         try ledger.testWrite(sql: part(number: "10000"))
         #expect(try ledger.objectUploadParts(taskID: "t1").map(\.number) == [1, 10000])
     }

@@ -15,17 +15,6 @@ struct ReleasedBytesSchemaTests {
     static let state = [UInt8](repeating: 7, count: 40)
     static let otherState = [UInt8](repeating: 9, count: 47)
 
-    func refused(_ ledger: Ledger, _ sql: String, _ comment: Comment) {
-        #expect({
-            do {
-                try ledger.testWrite(sql: sql)
-                return false
-            } catch {
-                return isConstraintViolation(error)
-            }
-        }(), comment)
-    }
-
     /// A ledger with completed task `t1`, its download job, and its upload `u1`.
     func ledger() throws -> Ledger {
         let ledger = try directory.openLedger()
@@ -70,13 +59,13 @@ struct ReleasedBytesSchemaTests {
         let ledger = try ledger()
         for (length, comment) in [(39, "one byte short of the words and the count"), (104, "a tail of 64 bytes")] {
             let zeros = LedgerBackendUnderTest.isPostgres ? "decode(repeat('00', \(length)), 'hex')" : "zeroblob(\(length))"
-            refused(ledger, """
+            expectRefused(ledger, """
                 INSERT INTO object_upload_parts (task_id, upload_id, part_number, bytes, etag, checksum_sha256, uploaded_at,
                                                  sha256_midstate)
                 VALUES ('t1', 'u1', 1, 5242880, '"e"', '\(Self.checksum)', 1, \(zeros))
                 """, Comment(rawValue: comment))
         }
-        refused(ledger, "UPDATE download_jobs SET bytes_released = -1 WHERE task_id = 't1'", "negative released bytes")
+        expectRefused(ledger, "UPDATE download_jobs SET bytes_released = -1 WHERE task_id = 't1'", "negative released bytes")
         try ledger.recordObjectUploadPart(taskID: "t1", uploadID: "u1", part: part(1, state: [UInt8](repeating: 0, count: 103)))
     }
 

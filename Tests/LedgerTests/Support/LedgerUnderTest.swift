@@ -3,6 +3,7 @@ import GRDB
 @testable import Ledger
 import Postgres
 import Synchronization
+import Testing
 import TestSupport
 
 /// The backend the ledger tests run on: SQLite by default, PostgreSQL with
@@ -186,4 +187,18 @@ func isConstraintViolation(_ error: any Error) -> Bool {
     if let error = error as? DatabaseError { return error.resultCode == .SQLITE_CONSTRAINT }
     if let error = error as? PostgresError { return error.sqlState?.hasPrefix("23") == true }
     return false
+}
+
+/// Expects `sql` to be refused for a constraint (and so to write nothing), on either
+/// backend; a failure is reported at the caller's line.
+func expectRefused(_ ledger: Ledger, _ sql: String, _ comment: Comment,
+                   sourceLocation: SourceLocation = #_sourceLocation) {
+    let refused: Bool
+    do {
+        try ledger.testWrite(sql: sql)
+        refused = false
+    } catch {
+        refused = isConstraintViolation(error)
+    }
+    #expect(refused, comment, sourceLocation: sourceLocation)
 }
